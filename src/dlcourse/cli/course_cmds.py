@@ -1,0 +1,179 @@
+"""CLI for the course model: init, info, validate, calendar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dlcourse.course import Course, CourseError, load_course
+from dlcourse.course.calendar import CourseCalendar, build_calendar
+
+COURSE_ARG = typer.Argument(
+    None, help="Course folder (holding course.toml). Default: the embedded spring 2020 example."
+)
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def load_or_exit(path: Path | None) -> Course:
+    """Load a course or print every problem (file:line [key] message — hint) and exit 2."""
+    try:
+        return load_course(path)
+    except CourseError as error:
+        for issue in error.issues:
+            errors.print(f"[bold red]error[/]: {issue}", highlight=False, markup=True)
+        raise typer.Exit(2) from error
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("info")(info)
+    app.command("validate")(validate)
+    app.command("calendar")(calendar)
+
+
+def init(directory: Path = typer.Argument(..., help="New course folder to create.")) -> None:
+    """Create a new course folder from the example course, ready to edit."""
+    from dlcourse.course.scaffold import init_course
+
+    try:
+        created = init_course(directory)
+    except CourseError as error:
+        for issue in error.issues:
+            errors.print(f"[bold red]error[/]: {issue}", highlight=False)
+        raise typer.Exit(2) from error
+    console.print(f"Created course folder [bold]{created}[/]. Edit {created / 'course.toml'}.")
+
+
+def info(course_dir: Path | None = COURSE_ARG) -> None:
+    """Summarise a course: identity, people, meetings with dates, scribe policy, grading."""
+    course = load_or_exit(course_dir)
+    print_summary(course, build_calendar(course))
+
+
+def validate(course_dir: Path | None = COURSE_ARG) -> None:
+    """Check course.toml (and the files it names); exit 2 with every problem found."""
+    course = load_or_exit(course_dir)
+    cal = build_calendar(course)
+    for number in cal.unscheduled_weeks:
+        errors.print(
+            f"[yellow]warning[/]: {course.config_path}:{course.locate('weeks')}: week {number} "
+            "has no dated meetings (term dates and days off leave no room for it)",
+            highlight=False,
+        )
+    console.print(
+        f"[green]ok[/] {course.config_path}: {len(cal.meetings)} meetings in "
+        f"{len(cal.week_numbers())} weeks, {len(course.people)} people, "
+        f"{len(course.grading.tracks)} grading tracks"
+    )
+
+
+def calendar(
+    course_dir: Path | None = COURSE_ARG,
+    out: Path = typer.Option(Path("course.ics"), "--out", "-o", help="Where to write the .ics."),
+    no_scribe: bool = typer.Option(False, "--no-scribe", help="Leave out scribe due dates."),
+    no_homework: bool = typer.Option(False, "--no-homework", help="Leave out homework."),
+) -> None:
+    """Write the course calendar (meetings, scribe due dates, homework) as iCalendar."""
+    from dlcourse.course.ics import course_ics
+    from dlcourse.util.files import atomic_write_bytes
+
+    course = load_or_exit(course_dir)
+    data = course_ics(build_calendar(course), scribe_due=not no_scribe, homework=not no_homework)
+    atomic_write_bytes(out, data)
+    console.print(f"Wrote {out} ({data.count(b'BEGIN:VEVENT')} events).")
+
+
+def print_summary(course: Course, cal: CourseCalendar) -> None:
+    info = course.course
+    console.rule(f"[bold]{info.code}: {info.title}[/] — {info.term}")
+    console.print(info.description.strip())
+    if info.prerequisites:
+        console.print(f"[bold]Prerequisites:[/] {'; '.join(info.prerequisites)}")
+
+    people = Table(title="People", show_lines=False)
+    for column in ("Role", "Name", "Contact"):
+        people.add_column(column)
+    for person in course.people:
+        people.add_row(person.role, person.name, person.email or "")
+    console.print(people)
+
+    schedule = course.schedule
+    pattern = Table(title=f"Weekly meetings ({schedule.timezone})")
+    for column in ("Meeting", "Kind", "Day", "Time", "Lecturer"):
+        pattern.add_column(column)
+    for meeting in schedule.meetings:
+        when = (
+            f"{meeting.start:%H:%M}–{meeting.end:%H:%M}"
+            if meeting.start and meeting.end
+            else "all day (time not set)"
+        )
+        pattern.add_row(
+            meeting.title, meeting.kind, meeting.weekday.title(), when, meeting.lecturer or ""
+        )
+    console.print(pattern)
+
+    dated = Table(title=f"Meetings {schedule.term_start} → {schedule.term_end}")
+    for column in ("Note", "Date", "Time", "Meeting", "Lecturer", "Scribe due"):
+        dated.add_column(column)
+    for meeting in cal.meetings:
+        when = (
+            f"{meeting.start:%H:%M}–{meeting.end:%H:%M} {meeting.start:%Z}"
+            if meeting.start and meeting.end
+            else "all day"
+        )
+        dated.add_row(
+            meeting.slot,
+            f"{meeting.date:%a %d %b %Y}",
+            when,
+            meeting.title,
+            meeting.lecturer or "",
+            f"{meeting.scribe_due:%a %d %b %H:%M %Z}",
+        )
+    console.print(dated)
+    for off in schedule.days_off:
+        span = f"{off.date}" + (f" → {off.until}" if off.until else "")
+        console.print(f"No class: {span} ({off.reason})")
+
+    scribe = course.scribe
+    console.print(
+        f"[bold]Scribes:[/] groups of {scribe.writers_per_group} writers + "
+        f"{scribe.editors_per_group} editor per {scribe.minutes_per_hour}-minute hour; "
+        f"{scribe.groups_per_lecture} groups per lecture, {scribe.groups_per_lab} per lab; "
+        f"~{scribe.minutes_per_writer} min and ~{scribe.words_per_subsection} words per writer, "
+        f"~{scribe.words_per_summary}-word editor summary; due {scribe.due_after_days} days after "
+        f"the meeting at {scribe.due_time:%H:%M}."
+    )
+
+    for track in course.grading.tracks:
+        grading = Table(
+            title=f"Grading: {track.name}"
+            + (" (default)" if track.id == course.grading.default_track else "")
+            + (" — requires approval" if track.requires_approval else "")
+        )
+        grading.add_column("Component")
+        grading.add_column("Weight", justify="right")
+        for component in track.components:
+            sign = {"core": "", "adjustment": "±", "bonus": "+"}[component.kind]
+            grading.add_row(component.label, f"{sign}{component.weight:g}%")
+        console.print(grading)
+
+    if cal.deadlines:
+        homework = Table(title="Homework")
+        for column in ("Assignment", "Released", "Due"):
+            homework.add_column(column)
+        for deadline in cal.deadlines:
+            approx = " (approx.)" if deadline.approximate else ""
+            homework.add_row(
+                deadline.title,
+                f"{deadline.release:%a %d %b %Y}",
+                f"{deadline.due:%a %d %b %Y %H:%M %Z}{approx}",
+            )
+        console.print(homework)
+        policy = course.homework_policy
+        late = "No late submissions." if policy.late_submissions == "none" else "Late work allowed."
+        console.print(f"{late} {policy.special_circumstances or ''}".strip())

@@ -1,0 +1,174 @@
+"""Load and validate a course folder (``course.toml`` + notes + pages) into a :class:`Course`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from dlcourse.course.errors import CourseError, CourseIssue
+from dlcourse.course.locate import locate_key
+from dlcourse.course.model import Course
+
+COURSE_FILE = "course.toml"
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def default_course_dir() -> Path:
+    """The embedded example course (spring 2020), shipped inside the package."""
+    return Path(__file__).resolve().parent.parent / "examples" / "dlsp20"
+
+
+def resolve_course_dir(path: str | Path | None) -> Path:
+    """A course folder from what the user gave: nothing (the example), a folder, or its toml."""
+    if path is None:
+        return default_course_dir()
+    candidate = Path(path)
+    if candidate.is_file() and candidate.name == COURSE_FILE:
+        return candidate.parent
+    return candidate
+
+
+def load_course(path: str | Path | None = None) -> Course:
+    """Read and validate a course. Raises :class:`CourseError` listing every problem found."""
+    root = resolve_course_dir(path)
+    config = root / COURSE_FILE
+    if not config.is_file():
+        hint = "run 'dlcourse init DIR' to create a course folder, or pass the folder that has one"
+        raise CourseError([CourseIssue(config, None, "", "no course.toml here", hint)])
+    try:
+        source = config.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CourseError(
+            [CourseIssue(config, None, "", f"not UTF-8 text ({error.reason})", "save as UTF-8")]
+        ) from error
+    course = parse_course(source, config)
+    course._root = root.resolve()
+    course._source = source
+    issues = _check_files(course, config)
+    if issues:
+        raise CourseError(issues)
+    return course
+
+
+def parse_course(source: str, config: Path = Path(COURSE_FILE)) -> Course:
+    """Validate course.toml text. ``config`` only names the file in error messages."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        match = _TOML_POSITION.search(str(error))
+        line = int(match.group(1)) if match else None
+        message = _TOML_POSITION.sub("", str(error)).strip()
+        raise CourseError(
+            [CourseIssue(config, line, "", f"TOML syntax error: {message}", "fix the syntax")]
+        ) from error
+    try:
+        course = Course.model_validate(data)
+    except ValidationError as error:
+        raise CourseError(_issues_from(error, data, source, config)) from error
+    course._source = source
+    issues = _cross_references(course, config)
+    if issues:
+        raise CourseError(issues)
+    return course
+
+
+def _cross_references(course: Course, config: Path) -> list[CourseIssue]:
+    """Checks across tables, each placed at the line of the value at fault."""
+    issues: list[CourseIssue] = []
+
+    def add(keys: tuple[str | int, ...], message: str, hint: str) -> None:
+        issues.append(CourseIssue(config, course.locate(*keys), _dotted(keys), message, hint))
+
+    seen_weeks: set[int] = set()
+    meeting_ids = sorted(meeting.id for meeting in course.schedule.meetings)
+    for index, week in enumerate(course.weeks):
+        if week.number in seen_weeks:
+            add(
+                ("weeks", index, "number"),
+                f"week {week.number} is listed twice",
+                "merge the two [[weeks]] entries",
+            )
+        seen_weeks.add(week.number)
+        for table in ("videos", "lecturers", "skip"):
+            names = getattr(week, table)
+            for name in names:
+                if name not in meeting_ids:
+                    keys = ("weeks", index, table) + ((name,) if table != "skip" else ())
+                    add(
+                        keys,
+                        f"week {week.number} names meeting {name!r}",
+                        f"use one of the [[schedule.meetings]] ids: {', '.join(meeting_ids)}",
+                    )
+    seen_homework: set[str] = set()
+    for index, item in enumerate(course.homework):
+        if item.id in seen_homework:
+            add(
+                ("homework", index, "id"),
+                f"homework id {item.id!r} is used twice",
+                "give each assignment its own id",
+            )
+        seen_homework.add(item.id)
+    return issues
+
+
+def _issues_from(
+    error: ValidationError, data: dict[str, Any], source: str, config: Path
+) -> list[CourseIssue]:
+    issues = []
+    for detail in error.errors(include_url=False):
+        location = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+        key = _dotted(location)
+        message, hint = _describe(detail)
+        issues.append(CourseIssue(config, locate_key(source, location), key, message, hint))
+    return issues
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic adds the tried type to the location of union members ("date", "literal[...]")
+    return isinstance(part, str) and ("[" in part or part in {"date", "function-after"})
+
+
+def _dotted(location: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(detail: dict[str, Any]) -> tuple[str, str]:
+    kind = detail["type"]
+    given = detail.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key", "remove it or check its spelling against the documented keys"
+    if kind == "missing":
+        return "required key is missing", "add it"
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    expected = ""
+    if kind == "literal_error":
+        expected = str(detail.get("ctx", {}).get("expected", ""))
+        return f"expected one of {expected}, got {given!r}", "use one of the listed values"
+    if given is not None and not isinstance(given, dict | list):
+        message = f"{message} (got {given!r})"
+    return message, ""
+
+
+def _check_files(course: Course, config: Path) -> list[CourseIssue]:
+    """Files the course names must exist (the toml is valid, but is the folder complete?)."""
+    issues = []
+    home = course.home_page_path
+    if home is not None and not home.is_file():
+        line = course.locate("course", "home_page")
+        issues.append(
+            CourseIssue(
+                config,
+                line,
+                "course.home_page",
+                f"file {home.name!r} not found",
+                f"create {home} or remove the key",
+            )
+        )
+    return issues

@@ -1,0 +1,361 @@
+"""The course as typed data: what ``course.toml`` holds, validated with pydantic.
+
+Every table forbids unknown keys (a typo is an error, not a silently ignored setting). The root
+object, :class:`Course`, also knows the folder it was loaded from, so parts can find the notes,
+the home page and the build output relative to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import EmailStr, Field, PrivateAttr, field_validator, model_validator
+
+from dlcourse.course.notes_settings import NotesSettings, Strict
+from dlcourse.course.site_settings import SiteSettings
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+
+
+class Identity(Strict):
+    code: str
+    title: str
+    short_title: str | None = None
+    term: str
+    institution: str | None = None
+    description: str
+    prerequisites: list[str] = Field(default_factory=list)
+    home_page: str | None = Field(None, description="Markdown file of the home page, relative.")
+
+
+class Link(Strict):
+    id: str
+    label: str
+    url: str
+    note: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://", "mailto:")):
+            raise ValueError("a link is an absolute URL starting with https://, http:// or mailto:")
+        return value
+
+
+class Person(Strict):
+    name: str
+    role: Literal["instructor", "ta", "grader", "guest"]
+    email: EmailStr | None = None
+    url: str | None = None
+
+
+class MeetingPattern(Strict):
+    """A weekly class meeting: the same weekday (and time, once known) every teaching week."""
+
+    id: str
+    kind: Literal["lecture", "lab"]
+    title: str
+    weekday: Weekday
+    start: dt.time | None = None
+    end: dt.time | None = None
+    lecturer: str | None = None
+    video_continues: str | None = Field(
+        None, description="Id of the meeting whose recording this one continues (same video)."
+    )
+
+    @model_validator(mode="after")
+    def _times(self) -> MeetingPattern:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("give both start and end, or neither (an all-day meeting)")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+    @property
+    def minutes(self) -> int | None:
+        if self.start is None or self.end is None:
+            return None
+        today = dt.date(2000, 1, 1)
+        delta = dt.datetime.combine(today, self.end) - dt.datetime.combine(today, self.start)
+        return int(delta.total_seconds() // 60)
+
+
+class DayOff(Strict):
+    date: dt.date
+    until: dt.date | None = Field(None, description="Last day of a multi-day break (inclusive).")
+    reason: str
+
+    @model_validator(mode="after")
+    def _order(self) -> DayOff:
+        if self.until is not None and self.until < self.date:
+            raise ValueError(f"until {self.until} is before date {self.date}")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.date <= day <= (self.until or self.date)
+
+
+class Schedule(Strict):
+    timezone: str
+    term_start: dt.date
+    term_end: dt.date
+    office_hours: str | None = None
+    meetings: list[MeetingPattern]
+    days_off: list[DayOff] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
+            ) from error
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Schedule:
+        if self.term_end < self.term_start:
+            raise ValueError(f"term_end {self.term_end} is before term_start {self.term_start}")
+        ids = [meeting.id for meeting in self.meetings]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"meeting ids must be unique: {ids}")
+        for meeting in self.meetings:
+            if meeting.video_continues is not None and meeting.video_continues not in ids:
+                raise ValueError(
+                    f"meeting {meeting.id!r} continues unknown meeting {meeting.video_continues!r}"
+                )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def meeting(self, meeting_id: str) -> MeetingPattern:
+        for meeting in self.meetings:
+            if meeting.id == meeting_id:
+                return meeting
+        raise KeyError(meeting_id)
+
+
+class Week(Strict):
+    number: int = Field(ge=1)
+    topics: list[str] = Field(default_factory=list)
+    lecturers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Meeting id → lecturer, where not the meeting's usual one.",
+    )
+    videos: dict[str, str] = Field(default_factory=dict, description="Meeting id → YouTube id.")
+    skip: list[str] = Field(default_factory=list, description="Meeting ids not held this week.")
+
+    @field_validator("videos")
+    @classmethod
+    def _video_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for meeting_id, video in value.items():
+            if len(video) != 11 or not all(c.isalnum() or c in "-_" for c in video):
+                raise ValueError(
+                    f"video id {video!r} for {meeting_id!r} is not an 11-character YouTube id"
+                )
+        return value
+
+
+class ScribePolicy(Strict):
+    writers_per_group: int = Field(3, ge=1)
+    editors_per_group: int = Field(1, ge=0)
+    groups_per_lecture: int = Field(2, ge=1, description="One group per hour of lecture.")
+    groups_per_lab: int = Field(1, ge=1)
+    minutes_per_hour: int = Field(50, ge=1, description="Minutes of class in one scribed hour.")
+    minutes_per_writer: int = Field(15, ge=1)
+    words_per_subsection: int = Field(300, ge=1)
+    words_per_summary: int = Field(50, ge=1)
+    due_after_days: int = Field(7, ge=0)
+    due_time: dt.time = Field(dt.time(23, 59), description="Local time of day a write-up is due.")
+    suggested_submission: str | None = None
+
+    @property
+    def group_size(self) -> int:
+        return self.writers_per_group + self.editors_per_group
+
+
+class Homework(Strict):
+    id: str
+    title: str
+    release: dt.datetime
+    due: dt.datetime
+    due_is_approximate: bool = False
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> Homework:
+        if self.due <= self.release:
+            raise ValueError(f"due {self.due} is not after release {self.release}")
+        return self
+
+
+class HomeworkPolicy(Strict):
+    late_submissions: Literal["none", "allowed"] = "none"
+    cadence: str | None = None
+    special_circumstances: str | None = None
+
+
+class Midterm(Strict):
+    title: str = "Mid-term knowledge test"
+    date: dt.date | Literal["to be determined"] = "to be determined"
+
+
+class Project(Strict):
+    group_min: int = Field(ge=1)
+    group_max: int = Field(ge=1)
+    video_max_minutes: float = Field(gt=0)
+    slides_max: int = Field(ge=1)
+    article: str
+
+    @model_validator(mode="after")
+    def _group(self) -> Project:
+        if self.group_max < self.group_min:
+            raise ValueError(f"group_max {self.group_max} is below group_min {self.group_min}")
+        return self
+
+
+class GradeComponent(Strict):
+    """One line of a grading track. ``core`` weights add up to the base grade (100 without
+    adjustments); an ``adjustment`` moves it up or down by at most its weight (the ±10% write-up);
+    a ``bonus`` only adds (the 5% forum answers)."""
+
+    id: str
+    label: str
+    weight: float = Field(gt=0, le=100)
+    kind: Literal["core", "adjustment", "bonus"] = "core"
+
+
+class GradingTrack(Strict):
+    id: str
+    name: str
+    requires_approval: bool = False
+    components: list[GradeComponent]
+
+    @model_validator(mode="after")
+    def _weights(self) -> GradingTrack:
+        ids = [component.id for component in self.components]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"component ids repeat in track {self.id!r}: {ids}")
+        total = self.core_weight + self.adjustment_weight
+        if abs(total - 100) > 1e-9:
+            raise ValueError(
+                f"track {self.id!r}: core and adjustment weights add up to {total:g}, not 100 "
+                f"(bonus components come on top)"
+            )
+        return self
+
+    @property
+    def core_weight(self) -> float:
+        return sum(c.weight for c in self.components if c.kind == "core")
+
+    @property
+    def adjustment_weight(self) -> float:
+        return sum(c.weight for c in self.components if c.kind == "adjustment")
+
+    @property
+    def bonus_weight(self) -> float:
+        return sum(c.weight for c in self.components if c.kind == "bonus")
+
+    def component(self, component_id: str) -> GradeComponent:
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise KeyError(component_id)
+
+
+class GradingPolicy(Strict):
+    default_track: str
+    tracks: list[GradingTrack] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_exists(self) -> GradingPolicy:
+        ids = [track.id for track in self.tracks]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"track ids must be unique: {ids}")
+        if self.default_track not in ids:
+            raise ValueError(f"default_track {self.default_track!r} is not one of {ids}")
+        return self
+
+    def track(self, track_id: str | None = None) -> GradingTrack:
+        wanted = track_id or self.default_track
+        for track in self.tracks:
+            if track.id == wanted:
+                return track
+        raise KeyError(wanted)
+
+
+class Course(Strict):
+    """A whole course: the root of course.toml."""
+
+    schema_version: int = Field(1, alias="schema", ge=1, le=1)
+    course: Identity
+    links: list[Link] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
+    schedule: Schedule
+    weeks: list[Week] = Field(default_factory=list)
+    scribe: ScribePolicy = Field(default_factory=ScribePolicy)
+    homework: list[Homework] = Field(default_factory=list)
+    homework_policy: HomeworkPolicy = Field(default_factory=HomeworkPolicy)
+    midterm: Midterm | None = None
+    project: Project | None = None
+    grading: GradingPolicy
+    notes: NotesSettings = Field(default_factory=NotesSettings)
+    site: SiteSettings = Field(default_factory=SiteSettings)
+
+    _root: Path | None = PrivateAttr(default=None)
+    _source: str = PrivateAttr(default="")
+
+    # -- where things are -------------------------------------------------------------------
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            raise RuntimeError("this Course was not loaded from a folder")
+        return self._root
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "course.toml"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.root / self.notes.docs_dir
+
+    @property
+    def home_page_path(self) -> Path | None:
+        return self.root / self.course.home_page if self.course.home_page else None
+
+    # -- lookups ---------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.schedule.tz
+
+    def people_with_role(self, role: str) -> list[Person]:
+        return [person for person in self.people if person.role == role]
+
+    def week(self, number: int) -> Week | None:
+        return next((week for week in self.weeks if week.number == number), None)
+
+    def link(self, link_id: str) -> Link | None:
+        return next((link for link in self.links if link.id == link_id), None)
+
+    def locate(self, *keys: str | int) -> int | None:
+        """Line in course.toml where the value at ``keys`` is written (None when unknown)."""
+        from dlcourse.course.locate import locate_key
+
+        return locate_key(self._source, keys)

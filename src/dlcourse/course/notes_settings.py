@@ -1,0 +1,81 @@
+"""The ``[notes]`` table of course.toml: where the notes live, their languages, maths macros and
+the checker's rule configuration. Owned by the notes part; validated with the rest of the course."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_MACRO_NAME = re.compile(r"^[A-Za-z]+$")
+
+
+class Strict(BaseModel):
+    """Base for every course table: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Language(Strict):
+    code: str = Field(description="Folder name of the language under docs/, e.g. 'en', 'zh', 'ar'.")
+    name: str = Field(description="The language's own name, shown in the language switcher.")
+    direction: Literal["ltr", "rtl"] = "ltr"
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: str) -> str:
+        if not _LANGUAGE_CODE.match(value):
+            raise ValueError("a language code is 2–3 lower-case letters, optionally '-REGION'")
+        return value
+
+
+class NotesSettings(Strict):
+    docs_dir: str = Field("docs", description="Folder of the notes, relative to the course folder.")
+    source_language: str = "en"
+    languages: list[Language] = Field(default_factory=lambda: [Language(code="en", name="English")])
+    macros: dict[str, str] = Field(
+        default_factory=dict,
+        description="Course maths macros: name (no backslash) → body using #1, #2 … for arguments.",
+    )
+    contents_file: str | None = Field(
+        None, description="Optional Jekyll-style contents list (e.g. '_config.yml') to check."
+    )
+    rules: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per-rule settings keyed by rule ID or alias: enabled, severity, parameters.",
+    )
+
+    @field_validator("docs_dir", "contents_file")
+    @classmethod
+    def _relative_path(cls, value: str | None) -> str | None:
+        if value is not None and (PurePosixPath(value).is_absolute() or ".." in value.split("/")):
+            raise ValueError("must be a path inside the course folder (relative, no '..')")
+        return value
+
+    @field_validator("macros")
+    @classmethod
+    def _macro_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not _MACRO_NAME.match(name):
+                raise ValueError(f"macro name {name!r} must be letters only, without the backslash")
+        return value
+
+    @model_validator(mode="after")
+    def _source_language_listed(self) -> NotesSettings:
+        codes = [language.code for language in self.languages]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"languages list a code twice: {codes}")
+        if self.source_language not in codes:
+            raise ValueError(f"source_language {self.source_language!r} is not in languages {codes}")
+        return self
+
+    def language(self, code: str) -> Language | None:
+        return next((language for language in self.languages if language.code == code), None)
+
+    def macro_arity(self, name: str) -> int:
+        """Number of arguments a course macro takes: the highest ``#n`` in its body."""
+        numbers = [int(n) for n in re.findall(r"#(\d)", self.macros[name])]
+        return max(numbers, default=0)
