@@ -1,9 +1,159 @@
-"""CLI commands for this part (filled in by the part's owner)."""
+"""``dlcourse notes …``: check the scribe notes, list the rules, propose time stamps.
+
+The group is importable (``from dlcourse.cli.notes_cmds import notes_app``) so that other parts
+can attach commands to it. Commands only parse arguments, call :mod:`dlcourse.notes` and format.
+Exit codes of ``check``: 0 clean, 1 errors found, 2 usage or configuration error.
+"""
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from pathlib import Path
+
 import typer
+
+notes_app = typer.Typer(
+    name="notes",
+    help="Scribe notes: check them against the writer and editor rules, propose time stamps.",
+    no_args_is_help=True,
+)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def _load(course_dir: Path | None):
+    from dlcourse.course import CourseError, load_course
+
+    try:
+        return load_course(course_dir)
+    except CourseError as error:
+        typer.echo(f"configuration error:\n{error}", err=True)
+        raise typer.Exit(2) from error
+
+
+@notes_app.command("check")
+def check_cmd(
+    paths: list[Path] = typer.Argument(None, help="Notes or folders (default: every note)."),
+    course: Path = typer.Option(None, "--course", help="Course folder (default: the example)."),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    changed_since: str = typer.Option(
+        None, "--changed-since", help="Only notes changed since this git ref."
+    ),
+    fix: bool = typer.Option(False, "--fix", help="Repair what is safely fixable."),
+    select: str = typer.Option(
+        None, "--select", help="Comma-separated rule IDs, aliases, prefixes or tags to run."
+    ),
+) -> None:
+    """Check notes: file:line:col  severity  RULE-ID  message  (hint)."""
+    from dlcourse.course import CourseError
+    from dlcourse.notes.check import check_course
+    from dlcourse.notes.fix import fix_files
+    from dlcourse.notes.output import format_report, print_rich
+
+    loaded = _load(course)
+    for path in paths or []:
+        if not path.exists():
+            typer.echo(f"no such file or folder: {path}", err=True)
+            raise typer.Exit(2)
+    chosen = [part.strip() for part in select.split(",") if part.strip()] if select else None
+    try:
+        report = check_course(loaded, paths or None, select=chosen, changed_since=changed_since)
+        if fix:
+            fixed = fix_files(report.findings)
+            if fixed:
+                typer.echo(
+                    f"fixed {sum(fixed.values())} finding(s) in {len(fixed)} file(s)", err=True
+                )
+                report = check_course(
+                    loaded, paths or None, select=chosen, changed_since=changed_since
+                )
+    except CourseError as error:
+        typer.echo(f"configuration error:\n{error}", err=True)
+        raise typer.Exit(2) from error
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    if fmt is Format.text and sys.stdout.isatty():
+        from rich.console import Console
+
+        print_rich(report, Console())
+    else:
+        typer.echo(format_report(report, fmt.value))
+    raise typer.Exit(1 if report.has_errors else 0)
+
+
+@notes_app.command("rules")
+def rules_cmd(
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+) -> None:
+    """List the rule catalogue: ID, alias, default severity, fixable, summary."""
+    import json
+
+    from dlcourse.notes.rules import RULES
+
+    if fmt is Format.json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "alias": r.alias,
+                        "severity": r.severity,
+                        "fixable": r.fixable,
+                        "tags": list(r.tags),
+                        "summary": r.summary,
+                        "help_uri": r.help_uri,
+                        "params": {name: p.default for name, p in r.params.items()},
+                    }
+                    for r in RULES.values()
+                ],
+                indent=2,
+            )
+        )
+        return
+    for rule in RULES.values():
+        mark = "fix" if rule.fixable else "   "
+        typer.echo(f"{rule.id:<8} {rule.alias:<26} {rule.severity:<8} {mark}  {rule.summary}")
+
+
+@notes_app.command("timestamps")
+def timestamps_cmd(
+    note: Path = typer.Argument(..., help="The note to time-stamp."),
+    transcript: Path = typer.Option(
+        None, "--transcript", help="Transcript (.sbv/.srt/.vtt); default: the one beside the note."
+    ),
+    course: Path = typer.Option(None, "--course", help="Course folder (default: the example)."),
+    write: bool = typer.Option(False, "--write", help="Insert the proposed links into the note."),
+) -> None:
+    """Propose a start time for each subsection by aligning its text with the transcript."""
+    from dlcourse.notes.propose import ProposalError, propose_for_note, write_proposals
+
+    loaded = _load(course)
+    if not note.is_file():
+        typer.echo(f"no such note: {note}", err=True)
+        raise typer.Exit(2)
+    try:
+        result = propose_for_note(note, loaded, transcript)
+    except ProposalError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    for item in result.proposals:
+        current = "" if item.current is None else f"  (now {item.current}s)"
+        typer.echo(
+            f"{note}:{item.line}  t={item.seconds}s  confidence {item.confidence:.2f}  "
+            f"{item.title}{current}"
+        )
+    if write:
+        changed = write_proposals(note, result)
+        typer.echo(f"wrote {changed} time stamp(s) into {note}", err=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this part's commands to the root application."""
+    """Attach ``dlcourse notes`` to the root application."""
+    app.add_typer(notes_app, name="notes")

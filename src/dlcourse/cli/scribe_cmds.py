@@ -1,9 +1,377 @@
-"""CLI commands for this part (filled in by the part's owner)."""
+"""CLI for scribe duty: ``dlcourse scribe assign|calendar|status`` and ``dlcourse notes new``.
+
+Thin wrappers: they parse arguments, call :mod:`dlcourse.notes.roster` and print. Bad input
+prints every problem (file, row, what to do) and exits 2 without writing anything.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from dlcourse.course import Course, CourseError, load_course
+from dlcourse.course.calendar import CourseCalendar, build_calendar
+
+console = Console()
+
+scribe_app = typer.Typer(
+    name="scribe",
+    help="Scribe duty: assign students to note-taking groups, due dates, status and credit.",
+    no_args_is_help=True,
+)
+
+COURSE_OPTION = typer.Option(
+    None, "--course", "-c", help="Course folder (holding course.toml). Default: the example."
+)
+ROSTER_OPTION = typer.Option(
+    None, "--roster", "-r", help="roster.csv to read. Default: <course>/scribe/roster.csv."
+)
+NOTES_GROUP_MISSING = (
+    "'dlcourse notes new' is unavailable: dlcourse.cli.notes_cmds has no 'notes_app' yet "
+    "(the notes part registers it). Use the library: dlcourse.notes.roster.note_skeleton."
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this part's commands to the root application."""
+    """Add the ``scribe`` group and attach ``new`` to the notes part's ``notes`` group."""
+    app.add_typer(scribe_app, name="scribe")
+    try:
+        from dlcourse.cli.notes_cmds import notes_app  # type: ignore[attr-defined]
+    except ImportError:
+        # Only `notes new` is affected: until the notes group exists, the same command is
+        # reachable as `dlcourse scribe new`, which says where it will live.
+        scribe_app.command("new", hidden=True, help=NOTES_GROUP_MISSING)(notes_new)
+        return
+    notes_app.command("new")(notes_new)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _course(path: Path | None) -> tuple[Course, CourseCalendar]:
+    try:
+        course = load_course(path)
+    except CourseError as error:
+        for issue in error.issues:
+            typer.echo(f"error: {issue}", err=True)
+        raise typer.Exit(2) from error
+    return course, build_calendar(course)
+
+
+def _fail(issues: list) -> None:
+    for issue in issues:
+        typer.echo(f"error: {issue}", err=True)
+    raise typer.Exit(2)
+
+
+def _scribe_dir(course: Course) -> Path:
+    return course.root / "scribe"
+
+
+def _roster(course: Course, calendar: CourseCalendar, path: Path | None):
+    from dlcourse.notes.roster import RosterError, read_roster, scribe_slots
+
+    try:
+        return read_roster(
+            path or _scribe_dir(course) / "roster.csv",
+            scribe_slots(calendar),
+            course.scribe.writers_per_group,
+        )
+    except RosterError as error:
+        _fail(error.issues)
+        raise  # unreachable: _fail exits
+
+
+def _moment(text: str, course: Course, what: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        _fail([f"{what}: cannot read time {text!r}; write 2020-02-03T20:15 (course time zone)"])
+        raise typer.Exit(2) from error
+    return value.replace(tzinfo=course.tz) if value.tzinfo is None else value
+
+
+# -- scribe assign ---------------------------------------------------------------------------
+@scribe_app.command("assign")
+def assign_cmd(
+    signups: Path = typer.Argument(..., help="Sign-up sheet exported as CSV."),
+    course_dir: Path | None = COURSE_OPTION,
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Folder for roster.csv/.md/.html. Default: <course>/scribe."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Tie-break seed (same sheet + seed = same roster)."),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Assign the valid rows of a sheet that has bad rows."
+    ),
+    overflow: str = typer.Option(
+        "extra-writers", "--overflow", help="Too many students: 'extra-writers' or 'reserve'."
+    ),
+    max_extra_writers: int = typer.Option(
+        1, "--max-extra-writers", min=0, help="Extra writers per slot in a large class."
+    ),
+    max_duties: int = typer.Option(
+        1, "--max-duties", min=1, help="Duties per student in a small class (2: second duty)."
+    ),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Ignore the existing roster (no locking): assign everyone anew."
+    ),
+    explain_students: list[str] = typer.Option(
+        [], "--explain", help="Explain the placement of a student (NetID, e-mail or name)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report only; write nothing."),
+) -> None:
+    """Assign every scribe slot its writers and editor from a sign-up sheet; write the roster."""
+    from pydantic import ValidationError
+
+    from dlcourse.notes.roster import (
+        AssignOptions,
+        RosterError,
+        assign,
+        explain,
+        read_signups,
+        roster_csv,
+        roster_html,
+        roster_markdown,
+        scribe_slots,
+    )
+    from dlcourse.notes.roster.io import write_all_atomic
+    from dlcourse.notes.roster.render import report_text
+
+    course, calendar = _course(course_dir)
+    try:
+        options = AssignOptions(
+            seed=seed,
+            overflow=overflow,
+            max_extra_writers=max_extra_writers,
+            max_duties=max_duties,
+        )
+    except ValidationError as error:
+        _fail([f"--overflow: {e['msg']}" for e in error.errors(include_url=False)])
+        raise
+    try:
+        sheet = read_signups(signups, course, calendar)
+    except RosterError as error:
+        _fail(error.issues)
+        raise
+    for warning in sheet.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if sheet.errors:
+        for issue in sheet.errors:
+            typer.echo(f"error: {issue}", err=True)
+        if not skip_bad_rows:
+            typer.echo(
+                f"{len(sheet.errors)} problem(s) in {signups}: nothing assigned, nothing written. "
+                "Fix the rows, or pass --skip-bad-rows to assign the valid rows only.",
+                err=True,
+            )
+            raise typer.Exit(2)
+        typer.echo(f"skipping rows {', '.join(map(str, sheet.skipped_rows)) or '(header)'}")
+    folder = out or _scribe_dir(course)
+    slots = scribe_slots(calendar)
+    locked = None
+    if not fresh and (folder / "roster.csv").is_file():
+        locked = _roster(course, calendar, folder / "roster.csv")
+        typer.echo(f"keeping the {len(locked.placements)} placements of {folder / 'roster.csv'}")
+    result = assign(slots, sheet, course.scribe, options, locked)
+    for line in report_text(result.report):
+        typer.echo(line)
+    for student in explain_students:
+        typer.echo("")
+        for line in explain(result, student):
+            typer.echo(line)
+    if dry_run:
+        return
+    title = f"{course.course.short_title or course.course.code} scribe roster"
+    files = {
+        folder / "roster.csv": roster_csv(result.roster),
+        folder / "roster.md": roster_markdown(result.roster, result.report),
+        folder / "roster.html": roster_html(result.roster, result.report, title),
+    }
+    for path in write_all_atomic(files):
+        typer.echo(f"wrote {path}")
+
+
+# -- scribe calendar -------------------------------------------------------------------------
+@scribe_app.command("calendar")
+def calendar_cmd(
+    course_dir: Path | None = COURSE_OPTION,
+    roster_path: Path | None = ROSTER_OPTION,
+    students: list[str] = typer.Option(
+        [], "--student", "-s", help="Only this student's due dates (NetID or e-mail); repeatable."
+    ),
+    per_student: bool = typer.Option(
+        False, "--per-student", help="One .ics per student in a folder, instead of one for all."
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="File (class/one student) or folder (--per-student). Default: <course>/scribe/.",
+    ),
+) -> None:
+    """Write scribe due dates as iCalendar (.ics): one for the class, or per student."""
+    from dlcourse.notes.roster import class_calendar, student_calendar
+    from dlcourse.notes.roster.io import write_all_atomic
+
+    course, calendar = _course(course_dir)
+    roster = _roster(course, calendar, roster_path)
+    stamp = dt.datetime.now(dt.UTC)
+    known = roster.students()
+    lookup = {}
+    for student_id, student in known.items():
+        for key in (student_id, student.email, student.netid):
+            if key:
+                lookup[key.lower()] = student_id
+    wanted = []
+    for text in students:
+        if text.lower() not in lookup:
+            _fail([f"--student {text!r}: not in the roster"])
+        wanted.append(lookup[text.lower()])
+    folder = _scribe_dir(course)
+    files: dict[Path, str] = {}
+    if per_student or len(wanted) > 1:
+        target = out or folder / "calendars"
+        for student_id in wanted or sorted({p.student.id for p in roster.placements}):
+            ics = student_calendar(roster, student_id, stamp).to_ical().decode()
+            files[target / f"{student_id.replace('@', '_at_')}.ics"] = ics
+    elif wanted:
+        target = out or folder / f"{wanted[0].replace('@', '_at_')}.ics"
+        files[target] = student_calendar(roster, wanted[0], stamp).to_ical().decode()
+    else:
+        files[out or folder / "scribe.ics"] = class_calendar(roster, stamp).to_ical().decode()
+    for path in write_all_atomic(files):
+        typer.echo(f"wrote {path}")
+
+
+# -- scribe status ---------------------------------------------------------------------------
+@scribe_app.command("status")
+def status_cmd(
+    course_dir: Path | None = COURSE_OPTION,
+    roster_path: Path | None = ROSTER_OPTION,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Judge as of this time (ISO; course zone). Default: now."
+    ),
+    submitted: list[str] = typer.Option(
+        [], "--submitted-at", help="SLOT=TIME: a submission time (e.g. the PR's) for a slot."
+    ),
+    submissions: Path | None = typer.Option(
+        None, "--submissions", help="CSV with columns slot,submitted_at (PR times)."
+    ),
+    output: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write csv/json here."),
+) -> None:
+    """For every slot: file present, check errors, authors, on time; each student's credit."""
+    from dlcourse.notes.roster import scribe_status, status_csv
+    from dlcourse.notes.roster.io import write_atomic
+
+    if output not in ("table", "csv", "json"):
+        _fail([f"--format {output!r}: use table, csv or json"])
+    course, calendar = _course(course_dir)
+    roster = _roster(course, calendar, roster_path)
+    overrides: dict[str, dt.datetime] = {}
+    if submissions is not None:
+        overrides |= _read_submissions(submissions, course)
+    for item in submitted:
+        slot, _, moment = item.partition("=")
+        if not moment:
+            _fail([f"--submitted-at {item!r}: write SLOT=TIME, e.g. 01-2=2020-02-02T21:00"])
+        overrides[slot.strip()] = _moment(moment, course, f"--submitted-at {slot}")
+    unknown = set(overrides) - {s.key for s in roster.slots} - {m.slot for m in calendar.meetings}
+    if unknown:
+        _fail([f"--submitted-at: no slot {key!r} in the calendar" for key in sorted(unknown)])
+    moment = _moment(as_of, course, "--as-of") if as_of else None
+    report = scribe_status(course, roster, moment, overrides=overrides)
+    if output == "json":
+        text = report.to_json()
+    elif output == "csv":
+        text = status_csv(report)
+    else:
+        _print_status(report)
+        return
+    if out is not None:
+        write_atomic(out, text)
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text, nl=False)
+
+
+def _read_submissions(path: Path, course: Course) -> dict[str, dt.datetime]:
+    try:
+        rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+    except OSError as error:
+        _fail([f"{path}: cannot read ({error.strerror})"])
+        raise
+    found = {}
+    problems = []
+    for row, record in enumerate(rows, start=2):
+        slot, moment = (record.get("slot") or "").strip(), (record.get("submitted_at") or "")
+        try:
+            value = dt.datetime.fromisoformat(moment.strip())
+        except ValueError:
+            problems.append(f"{path}: row {row}: cannot read submitted_at {moment!r} — ISO time")
+            continue
+        found[slot] = value.replace(tzinfo=course.tz) if value.tzinfo is None else value
+    if problems:
+        _fail(problems)
+    return found
+
+
+def _print_status(report) -> None:
+    table = Table(title=f"Scribe status as of {report.as_of:%a %d %b %Y %H:%M %Z}")
+    for header in ("Slot", "Due", "File", "Errors", "Authors", "Submitted", "State"):
+        table.add_column(header)
+    for slot in report.slots:
+        authors = (
+            "ok"
+            if not slot.missing_authors and not slot.unexpected_authors
+            else (f"-{len(slot.missing_authors)} +{len(slot.unexpected_authors)}")
+        )
+        errors_text = str(slot.errors) if slot.checked else "n/a"
+        submitted = f"{slot.submitted_at:%d %b %H:%M}" if slot.submitted_at else "—"
+        table.add_row(
+            slot.slot,
+            f"{slot.due:%d %b %H:%M}",
+            "yes" if slot.present else "no",
+            errors_text if slot.present else "—",
+            authors if slot.present else "—",
+            submitted,
+            slot.state,
+        )
+    console.print(table)
+    counted = [s for s in report.students if s.points is not None]
+    console.print(f"{len(counted)} students with credit; JSON for the gradebook: --format json")
+
+
+# -- notes new -------------------------------------------------------------------------------
+def notes_new(
+    week: int = typer.Argument(..., help="Week number."),
+    part: int = typer.Argument(..., help="Meeting of the week (K of NN-K.md)."),
+    course_dir: Path | None = COURSE_OPTION,
+    roster_path: Path | None = ROSTER_OPTION,
+    language: str | None = typer.Option(None, "--lang", help="Language folder. Default: source."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing note."),
+    pr_out: Path | None = typer.Option(
+        None, "--pr-out", help="Where to write the PR description. Default: <course>/scribe/pr/."
+    ),
+) -> None:
+    """Write the note skeleton of a meeting for its scribe group, and its PR description."""
+    from dlcourse.notes.roster import note_skeleton
+    from dlcourse.notes.roster.io import write_all_atomic
+
+    course, calendar = _course(course_dir)
+    meeting = calendar.meeting(week, part)
+    if meeting is None:
+        known = ", ".join(m.slot for m in calendar.meetings)
+        _fail([f"no meeting {week:02d}-{part} in the course calendar; meetings: {known}"])
+    roster = _roster(course, calendar, roster_path)
+    skeleton = note_skeleton(course, meeting, roster, language)
+    for warning in skeleton.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if skeleton.path.exists() and not force:
+        _fail([f"{skeleton.path} exists: pass --force to overwrite it"])
+    pr_path = (pr_out or _scribe_dir(course) / "pr") / f"{meeting.slot}.md"
+    for path in write_all_atomic({skeleton.path: skeleton.text, pr_path: skeleton.pr_text}):
+        typer.echo(f"wrote {path}")

@@ -1,9 +1,97 @@
-"""CLI commands for this part (filled in by the part's owner)."""
+"""``dlcourse build``, ``dlcourse serve`` and ``dlcourse import jekyll``: thin wrappers around
+:mod:`dlcourse.site`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+COURSE_HELP = "Course folder (or its course.toml); default: the embedded spring 2020 example."
 
 
 def register(app: typer.Typer) -> None:
     """Attach this part's commands to the root application."""
+    app.command("build")(build)
+    app.command("serve")(serve)
+    importer = typer.Typer(help="Import a course from another tool.", no_args_is_help=True)
+    importer.command("jekyll")(import_jekyll)
+    app.add_typer(importer, name="import")
+
+
+def _load(course_dir: Path | None):  # -> Course
+    from rich.console import Console
+
+    from dlcourse.course import CourseError, load_course
+
+    try:
+        return load_course(course_dir)
+    except CourseError as error:
+        Console(stderr=True).print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+
+
+def build(
+    course_dir: Path | None = typer.Argument(None, help=COURSE_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", help="Worker processes (default: cores)."
+    ),
+    no_search: bool = typer.Option(False, "--no-search", help="Skip the search index."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only warnings and errors."),
+) -> None:
+    """Build the course website (static HTML, maths rendered, offline search)."""
+    from rich.console import Console
+
+    from dlcourse.site.app import run_build
+
+    course = _load(course_dir)
+    console = Console(stderr=True)
+    report = run_build(
+        course,
+        out=out,
+        strict=strict,
+        jobs=jobs,
+        search=not no_search,
+        console=console,
+        quiet=quiet,
+    )
+    if report is None:
+        raise typer.Exit(1)
+
+
+def serve(
+    course_dir: Path | None = typer.Argument(None, help=COURSE_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder."),
+    port: int = typer.Option(8000, "--port", "-p", help="Port on localhost."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    no_search: bool = typer.Option(False, "--no-search", help="Skip the search index."),
+) -> None:
+    """Build, serve on localhost, and rebuild with live reload when a file changes."""
+    from dlcourse.site.server import serve_course
+
+    course = _load(course_dir)
+    serve_course(course, out=out, host=host, port=port, search=not no_search)
+
+
+def import_jekyll(
+    docs_dir: Path = typer.Argument(..., help="The Jekyll site folder (the 2020 repo's docs/)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing course.toml."),
+) -> None:
+    """Write a course.toml beside a Jekyll-era notes folder, leaving the notes untouched."""
+    from rich.console import Console
+
+    from dlcourse.site.jekyll import ImportError_
+    from dlcourse.site.jekyll import import_jekyll as run_import
+
+    console = Console()
+    try:
+        result = run_import(docs_dir, force=force)
+    except ImportError_ as error:
+        Console(stderr=True).print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    console.print(f"[green]wrote[/green] {result.path}")
+    for line in result.guesses:
+        console.print(f"  [yellow]guessed[/yellow] {line}")
+    console.print(f"Edit what was guessed, then: [bold]dlcourse build {result.path.parent}[/bold]")

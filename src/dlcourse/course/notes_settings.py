@@ -69,7 +69,9 @@ class NotesSettings(Strict):
         if len(set(codes)) != len(codes):
             raise ValueError(f"languages list a code twice: {codes}")
         if self.source_language not in codes:
-            raise ValueError(f"source_language {self.source_language!r} is not in languages {codes}")
+            raise ValueError(
+                f"source_language {self.source_language!r} is not in languages {codes}"
+            )
         return self
 
     def language(self, code: str) -> Language | None:

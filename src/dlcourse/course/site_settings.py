@@ -10,6 +10,16 @@ from dlcourse.course.notes_settings import Strict
 class SiteSettings(Strict):
     base_url: str = Field("/", description="URL path the site is served under, e.g. '/dlsp20/'.")
     output_dir: str = Field("_site", description="Build output folder, relative to the course.")
+    embed_videos: bool = Field(
+        True, description="Offer a 'play here' button per video section (loads YouTube on click)."
+    )
+    search: bool = Field(True, description="Build the offline search index (needs Pagefind).")
+    titles: dict[str, str] = Field(
+        default_factory=dict, description="Site title per language code (default: course title)."
+    )
+    liquid_baseurl: bool = Field(
+        True, description="Read '{{site.baseurl}}' in notes as the site root (Jekyll-era notes)."
+    )
 
     @field_validator("base_url")
     @classmethod

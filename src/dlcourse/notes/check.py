@@ -1,0 +1,353 @@
+"""The checker as a library: ``check_course(course, paths=None) -> Report``.
+
+One parse per file; note rules run where the file is parsed (in a worker process when there are
+many files), course rules run once over slim copies of every parsed note. The CLI only formats
+the report and sets the exit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlcourse.notes.config import RuleSetting, resolve_rules
+from dlcourse.notes.context import Context
+from dlcourse.notes.discover import iter_markdown_files
+from dlcourse.notes.document import NoteDocument, locate_in_docs, parse_note
+from dlcourse.notes.findings import Finding, Hit
+
+_PRAGMA = re.compile(r"<!--\s*dlcourse-disable-(next-line|file)\s+([A-Za-z0-9_,\s-]+?)\s*-->")
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def has_errors(self) -> bool:
+        return self.errors > 0
+
+    def for_file(self, path: str) -> list[Finding]:
+        return [f for f in self.findings if f.path == path]
+
+    def by_rule(self, rule: str) -> list[Finding]:
+        return [f for f in self.findings if f.rule == rule or f.alias == rule]
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working folder when inside it, else absolute."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(Path(path).absolute()) if relative.startswith("..") else relative
+
+
+def _pragmas(doc: NoteDocument) -> tuple[dict[int, set[str]], set[str]]:
+    by_line: dict[int, set[str]] = {}
+    whole: set[str] = set()
+    if "dlcourse-disable" not in doc.text:
+        return by_line, whole
+    lines = doc.lines
+    for number, line in enumerate(lines, start=1):
+        for match in _PRAGMA.finditer(line):
+            ids = {part for part in re.split(r"[,\s]+", match.group(2)) if part}
+            if match.group(1) == "file":
+                whole |= ids
+                continue
+            target = number + 1
+            while target <= len(lines) and not lines[target - 1].strip():
+                target += 1
+            by_line.setdefault(target, set()).update(ids)
+    return by_line, whole
+
+
+def _suppressed(finding: Finding, pragmas: tuple[dict[int, set[str]], set[str]]) -> bool:
+    by_line, whole = pragmas
+    names = {finding.rule, finding.alias, "all"}
+    return bool(names & whole) or bool(names & by_line.get(finding.line, set()))
+
+
+def _finding(setting: RuleSetting, hit: Hit, path: str) -> Finding:
+    rule = setting.rule
+    return Finding(
+        path,
+        max(1, hit.line),
+        max(1, hit.column),
+        rule.id,
+        rule.alias,
+        setting.severity,
+        hit.message,
+        hit.hint,
+        bool(hit.fix),
+        hit.fix,
+    )
+
+
+def _run_rule(setting: RuleSetting, target: Any, ctx: Context) -> Iterable[Hit]:
+    try:
+        yield from setting.rule.fn(target, ctx, setting.params)
+    except Exception as error:  # a rule bug must not hide the other findings
+        yield Hit(
+            1,
+            f"internal error in rule {setting.rule.id}: {type(error).__name__}: {error}",
+            1,
+            "please report this",
+        )
+
+
+def check_document(
+    doc: NoteDocument, ctx: Context, settings: dict[str, RuleSetting], display: str
+) -> list[Finding]:
+    """Note rules on one parsed note (pragmas applied)."""
+    pragmas = _pragmas(doc)
+    findings = []
+    for setting in settings.values():
+        if not setting.enabled or setting.rule.scope != "note":
+            continue
+        for hit in _run_rule(setting, doc, ctx):
+            finding = _finding(setting, hit, display)
+            if not _suppressed(finding, pragmas):
+                findings.append(finding)
+    return findings
+
+
+def slim(doc: NoteDocument) -> NoteDocument:
+    """The note without tokens and text: what course rules need, cheap to send between processes."""
+    return dataclasses.replace(doc, tokens=[], text="", lines=[])
+
+
+def _check_file(path: Path, ctx: Context, settings: dict[str, RuleSetting]):
+    display = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        finding = Finding(
+            display,
+            1,
+            1,
+            "ENC001",
+            "encoding-utf8",
+            "error",
+            f"cannot read the file: {error.strerror or error}",
+        )
+        return [finding], None, ({}, set())
+    doc = parse_note(data, path=path, docs_dir=ctx.docs_dir, course=ctx.course)
+    findings = check_document(doc, ctx, settings, display)
+    return findings, slim(doc), _pragmas(doc)
+
+
+# --- worker processes -------------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(
+    course: Any, docs_dir: Path, contents: Path | None, select: list[str] | None
+) -> None:
+    _WORKER["ctx"] = Context(course, docs_dir, contents)
+    _WORKER["settings"] = resolve_rules(course, select)
+
+
+def _check_batch(paths: list[Path]):
+    return [_check_file(path, _WORKER["ctx"], _WORKER["settings"]) for path in paths]
+
+
+# --- orchestration ----------------------------------------------------------------------------
+
+
+def infer_docs_dir(course: Any, paths: Sequence[Path] | None) -> Path:
+    """The course's docs folder, or — when every path lies elsewhere — the folder the layout
+    ``<docs>/<lang>/weekNN/`` points to."""
+    course_docs = Path(course.docs_dir).resolve()
+    if not paths:
+        return Path(course.docs_dir)
+    for path in paths:
+        resolved = Path(path).resolve()
+        if resolved == course_docs or course_docs in resolved.parents:
+            return Path(course.docs_dir)
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            if any(path.glob("*/week[0-9][0-9]")):
+                return path
+            if path.parent.name and any(path.parent.glob("*/week[0-9][0-9]")):
+                return path.parent
+            continue
+        root, _ = locate_in_docs(path, None)
+        if root is not None:
+            return root
+    return Path(course.docs_dir)
+
+
+def expand_paths(paths: Sequence[Path] | None, docs_dir: Path) -> list[Path]:
+    if not paths:
+        return list(iter_markdown_files(docs_dir))
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(iter_markdown_files(path))
+        else:
+            files.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(file)
+    return unique
+
+
+def changed_files(ref: str, docs_dir: Path) -> set[Path]:
+    """Markdown files changed since git ``ref`` (committed, staged or not)."""
+    result = subprocess.run(
+        ["git", "-C", str(docs_dir), "diff", "--name-only", "--relative", ref, "--", "."],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ValueError(f"git cannot compare with {ref!r}: {result.stderr.strip()}")
+    return {(docs_dir / line).resolve() for line in result.stdout.splitlines() if line.strip()}
+
+
+def git_times(docs_dir: Path) -> dict[str, int] | None:
+    """Last commit time of every file under ``docs_dir`` (paths relative to it)."""
+    try:
+        result = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(docs_dir),
+                "log",
+                "--format=@%ct",
+                "--name-only",
+                "--relative",
+                "--",
+                ".",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if result.returncode != 0:
+        return None
+    times: dict[str, int] = {}
+    current = 0
+    for line in result.stdout.splitlines():
+        if line.startswith("@"):
+            current = int(line[1:])
+        elif line.strip():
+            times.setdefault(line.strip(), current)
+    return times or None
+
+
+def _load_sources(ctx: Context, docs: list[NoteDocument], settings) -> None:
+    """Index the source-language notes that translations point to (parsing missing ones)."""
+    source = ctx.source_language
+    index = {doc.lang_ref: doc for doc in docs if doc.language == source and doc.lang_ref}
+    wanted = {doc.lang_ref for doc in docs if doc.language not in (None, source) and doc.lang_ref}
+    missing = wanted - set(index)
+    if missing and (ctx.docs_dir / source).is_dir():
+        for path in iter_markdown_files(ctx.docs_dir / source):
+            try:
+                doc = parse_note(
+                    path.read_bytes(), path=path, docs_dir=ctx.docs_dir, course=ctx.course
+                )
+            except OSError:
+                continue
+            if doc.lang_ref in missing and doc.lang_ref not in index:
+                index[doc.lang_ref] = slim(doc)
+    ctx.source_docs = index
+
+
+def check_course(
+    course: Any,
+    paths: Sequence[Path | str] | None = None,
+    *,
+    docs_dir: Path | None = None,
+    contents_file: Path | None = None,
+    select: list[str] | None = None,
+    changed_since: str | None = None,
+    jobs: int | None = None,
+) -> Report:
+    """Check notes of ``course``: all Markdown under its docs folder, or ``paths`` (files or
+    folders). Raises :class:`dlcourse.course.CourseError` for a bad ``[notes.rules]``."""
+    settings = resolve_rules(course, select)
+    path_list = [Path(p) for p in paths] if paths else None
+    docs = Path(docs_dir) if docs_dir else infer_docs_dir(course, path_list)
+    if contents_file is None and course.notes.contents_file and docs == Path(course.docs_dir):
+        contents_file = Path(course.root) / course.notes.contents_file
+    files = expand_paths(path_list, docs)
+    if changed_since:
+        changed = changed_files(changed_since, docs)
+        files = [f for f in files if f.resolve() in changed]
+    ctx = Context(course, docs, contents_file)
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if workers > 1 and len(files) >= PARALLEL_THRESHOLD:
+        size = max(8, len(files) // (workers * 4))
+        batches = [files[i : i + size] for i in range(0, len(files), size)]
+        with ProcessPoolExecutor(
+            workers, initializer=_init_worker, initargs=(course, docs, contents_file, select)
+        ) as pool:
+            results = [item for batch in pool.map(_check_batch, batches) for item in batch]
+    else:
+        results = [_check_file(path, ctx, settings) for path in files]
+    report = Report(files=[display_path(path) for path in files])
+    slim_docs: list[NoteDocument] = []
+    pragmas_of: dict[str, tuple] = {}
+    for findings, doc, pragmas in results:
+        report.findings.extend(findings)
+        if doc is not None:
+            slim_docs.append(doc)
+            if doc.rel_path:
+                pragmas_of[doc.rel_path] = pragmas
+    course_rules = [s for s in settings.values() if s.enabled and s.rule.scope == "course"]
+    if course_rules:
+        _load_sources(ctx, slim_docs, settings)
+        if settings["TR005"].enabled and any(
+            d.language not in (None, ctx.source_language) for d in slim_docs
+        ):
+            ctx.git_times = git_times(docs)
+        for setting in course_rules:
+            for hit in _run_rule(setting, slim_docs, ctx):
+                rel = hit.path
+                display = display_path(docs / rel) if rel else display_path(docs)
+                finding = _finding(setting, hit, display)
+                if rel in pragmas_of and _suppressed(finding, pragmas_of[rel]):
+                    continue
+                report.findings.append(finding)
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+def check_text(
+    text: str | bytes, course: Any, *, path: Path | None = None, select: list[str] | None = None
+) -> list[Finding]:
+    """Note rules on in-memory text (course rules need files and are skipped)."""
+    settings = resolve_rules(course, select)
+    docs = Path(course.docs_dir)
+    doc = parse_note(text, path=path, docs_dir=docs, course=course)
+    ctx = Context(course, docs)
+    return check_document(doc, ctx, settings, str(path or "<text>"))

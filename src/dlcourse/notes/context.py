@@ -1,0 +1,76 @@
+"""What rules may know beyond one note: the course, its docs folder, transcripts, file hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlcourse.notes.meetings import meeting_for
+from dlcourse.notes.transcript import transcript_duration, transcript_for
+
+
+@dataclass
+class Context:
+    course: Any  # dlcourse.course.Course
+    docs_dir: Path
+    contents_file: Path | None = None
+    git_times: dict[str, int] | None = None  # rel_path → last commit time (None: no git)
+    source_docs: dict[str, Any] = field(default_factory=dict)  # lang-ref → source-language note
+    _durations: dict[Path, float | None] = field(default_factory=dict, repr=False)
+    _hashes: dict[Path, str | None] = field(default_factory=dict, repr=False)
+    _listings: dict[Path, set[str] | None] = field(default_factory=dict, repr=False)
+
+    @property
+    def settings(self) -> Any:
+        return self.course.notes
+
+    @property
+    def source_language(self) -> str:
+        return self.course.notes.source_language
+
+    def meeting(self, week: int | None, part: int | None) -> Any:
+        if week is None or part is None:
+            return None
+        return meeting_for(self.course, week, part)
+
+    def video_length(self, doc: Any) -> tuple[float, str] | None:
+        """(seconds, transcript file name) of a note's video, from the transcript beside the
+        note or beside its English source (translations share the English transcripts)."""
+        if doc.path is None or doc.week is None:
+            return None
+        candidates = [Path(doc.path)]
+        if doc.rel_path and doc.language and doc.language != self.source_language:
+            relative = Path(doc.rel_path).relative_to(doc.language)
+            candidates.append(self.docs_dir / self.source_language / relative)
+        for note_path in candidates:
+            found = transcript_for(note_path, doc.week, doc.kind)
+            if found is not None:
+                if found not in self._durations:
+                    self._durations[found] = transcript_duration(found)
+                duration = self._durations[found]
+                return (duration, found.name) if duration else None
+        return None
+
+    def file_hash(self, path: Path) -> str | None:
+        if path not in self._hashes:
+            try:
+                self._hashes[path] = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            except OSError:
+                self._hashes[path] = None
+        return self._hashes[path]
+
+    def listing(self, folder: Path) -> set[str] | None:
+        """Exact file names in a folder (to catch case mismatches on any file system)."""
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = set(os.listdir(folder))
+            except OSError:
+                self._listings[folder] = None
+        return self._listings[folder]
+
+    def exists_exactly(self, path: Path) -> bool:
+        names = self.listing(path.parent)
+        return names is not None and path.name in names and path.is_file()

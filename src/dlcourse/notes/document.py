@@ -1,0 +1,584 @@
+"""The document model of one note: parsed once, used by the checker and the site.
+
+``parse_note(path_or_text, ...) -> NoteDocument``. Every element keeps its 1-based source line
+(the line in the file as written, front matter included). See ``docs/notes-model.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from markdown_it.token import Token
+
+from dlcourse.notes.markdown import normalize_liquid, shared_markdown, strip_baseurl
+from dlcourse.notes.maths import unescape_kramdown
+
+NoteKind = Literal["lecture", "practicum", "summary", "other"]
+
+_NOTE_NAME = re.compile(r"^(\d{2})(?:-(\d+))?$")
+_WEEK_DIR = re.compile(r"^week(\d{2})$")
+_YOUTUBE = re.compile(
+    r"(?:https?://)?(?:www\.|m\.)?(?:youtube\.com/watch\s*[?؟]\s*(?:[^\s)）#]*?&(?:amp;)?)?v="
+    r"|youtu\.be/)([A-Za-z0-9_\-]*)([^\s)）\]]*)"
+)
+_TIME_PARAM = re.compile(r"(?:^|[?&؟;])(?:amp;)?t=([0-9hms]+)")
+_HMS = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
+_IMG_TAG = re.compile(r"<img\b([^>]*)>?", re.IGNORECASE)
+_ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_CJK = re.compile(
+    "[\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+)
+_WORD = re.compile(r"[^\W_](?:[\w\u200c'’.\-]*[^\W_])?")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_FM_KEY = re.compile(r"^([^\s:#][^:]*?)\s*:\s?(.*)$")
+
+#: Characters of CJK text per English word (NOTES-FACTS: zh ~1.65, ja ~2.4).
+CJK_CHARS_PER_WORD = {"zh": 1.65, "ja": 2.4}
+
+
+@dataclass(frozen=True)
+class DecodeProblem:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class VideoStamp:
+    """A heading's link to the lecture video at a start time."""
+
+    url: str  # as written (after Liquid normalisation)
+    video_id: str | None
+    seconds: int | None
+    line: int
+    column: int
+    is_link: bool  # markdown-it made a link of it (False: full-width brackets, '] (', bare URL)
+    problems: tuple[str, ...] = ()  # human-readable defects of the link as written
+
+
+@dataclass
+class Heading:
+    level: int
+    title: str  # plain text (link text kept, URL dropped; maths as its TeX)
+    line: int
+    stamp: VideoStamp | None
+    token_index: int
+    words: int = 0  # words from this heading to the next heading of any level
+
+
+@dataclass
+class Subsection:
+    """A writer's slice: from a heading with a video time stamp to the next such heading."""
+
+    heading: Heading
+    end_line: int  # last line (inclusive)
+    words: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.heading.title
+
+    @property
+    def level(self) -> int:
+        return self.heading.level
+
+    @property
+    def line(self) -> int:
+        return self.heading.line
+
+    @property
+    def video_id(self) -> str | None:
+        return self.heading.stamp.video_id if self.heading.stamp else None
+
+    @property
+    def start(self) -> int | None:
+        return self.heading.stamp.seconds if self.heading.stamp else None
+
+
+@dataclass
+class Section:
+    """A top-level heading of the body (the shallowest level used) and what follows it."""
+
+    heading: Heading
+    end_line: int
+    headings: list[Heading] = field(default_factory=list)  # nested headings
+    words: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.heading.title
+
+    @property
+    def line(self) -> int:
+        return self.heading.line
+
+    @property
+    def level(self) -> int:
+        return self.heading.level
+
+
+@dataclass(frozen=True)
+class Formula:
+    source: str  # the TeX as written between the delimiters
+    tex: str  # what the maths engine receives (kramdown's ``\_`` undone in single-dollar maths)
+    display: bool
+    delimiter: Literal["$", "$$", "$$block"]
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Figure:
+    src: str  # as written (Liquid normalised)
+    path: Path | None  # resolved local file (None: external URL or unresolvable)
+    alt: str | None  # None: no alt attribute at all
+    line: int
+    column: int
+    html: bool  # raw <img> (True) or Markdown ![]() (False)
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    path: Path | None  # resolved local target (fragment/query dropped); None when external
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class HtmlFragment:
+    html: str
+    line: int
+    end_line: int
+    inline: bool
+
+
+@dataclass
+class NoteDocument:
+    path: Path | None
+    text: str  # decoded, BOM removed, CRLF → LF, Liquid normalised; what was parsed
+    lines: list[str]
+    docs_dir: Path | None = None
+    rel_path: str | None = None  # posix path relative to docs_dir, e.g. 'en/week01/01-1.md'
+    has_bom: bool = False
+    crlf: bool = False
+    decode_error: DecodeProblem | None = None
+    front_matter: dict[str, str] = field(default_factory=dict)
+    front_matter_lines: dict[str, int] = field(default_factory=dict)
+    front_matter_end: int = 0  # line of the closing '---' (0: none)
+    front_matter_problem: str | None = None
+    tokens: list[Token] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    subsections: list[Subsection] = field(default_factory=list)
+    maths: list[Formula] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    html_blocks: list[HtmlFragment] = field(default_factory=list)
+    language: str | None = None
+    week: int | None = None
+    part: int | None = None
+    kind: NoteKind = "other"
+    words: int = 0
+
+    @property
+    def lang_ref(self) -> str | None:
+        value = self.front_matter.get("lang-ref")
+        return value or None
+
+    @property
+    def title(self) -> str | None:
+        return self.front_matter.get("title") or None
+
+    @property
+    def slot(self) -> str | None:
+        """``NN-K`` for a lecture or practicum part, ``NN`` for a week summary."""
+        if self.week is None:
+            return None
+        return f"{self.week:02d}" if self.part is None else f"{self.week:02d}-{self.part}"
+
+    def column_of(self, line: int, needle: str, default: int = 1) -> int:
+        """1-based column of ``needle`` on ``line`` (``default`` when absent)."""
+        if 1 <= line <= len(self.lines) and needle:
+            index = self.lines[line - 1].find(needle)
+            if index >= 0:
+                return index + 1
+        return default
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def decode_note(data: bytes) -> tuple[str, bool, DecodeProblem | None]:
+    """UTF-8 text (BOM dropped), whether there was a BOM, and where decoding first failed."""
+    has_bom = data.startswith(b"\xef\xbb\xbf")
+    if has_bom:
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), has_bom, None
+    except UnicodeDecodeError as error:
+        head = data[: error.start]
+        line = head.count(b"\n") + 1
+        column = len(head) - (head.rfind(b"\n") + 1) + 1
+        problem = DecodeProblem(
+            line,
+            column,
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
+        )
+        return data.decode("utf-8", errors="replace"), has_bom, problem
+
+
+def count_words(text: str, language: str | None = None) -> float:
+    """Words in prose: space-separated words; CJK characters divided by the language's
+    characters-per-word ratio; Persian ZWNJ never splits a word."""
+    if not text:
+        return 0.0
+    cjk = 0
+    if not text.isascii() and _CJK.search(text):
+        cjk = len(_CJK.findall(text))
+        if cjk:
+            text = _CJK.sub(" ", text)
+    words = float(len(_WORD.findall(text)))
+    if cjk:
+        words += cjk / CJK_CHARS_PER_WORD.get(language or "", 1.65)
+    return words
+
+
+def formula_words(formula: Formula) -> int:
+    """A formula counts as words, as the course page says: one per inline formula, one per
+    non-empty line of a display formula."""
+    if not formula.display:
+        return 1
+    return max(1, sum(1 for line in formula.source.splitlines() if line.strip()))
+
+
+def parse_video_time(value: str) -> int | None:
+    """``217``, ``217s``, ``3m37s``, ``1h2m3s`` → seconds."""
+    match = _HMS.match(value)
+    if not match or not any(match.groups()):
+        return None
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def parse_video_url(url: str) -> tuple[str | None, int | None] | None:
+    """``(video id, start seconds)`` for a YouTube URL, ``None`` when it is not one."""
+    match = _YOUTUBE.search(url)
+    if not match:
+        return None
+    time = _TIME_PARAM.search(match.group(2))
+    return (match.group(1) or None), (parse_video_time(time.group(1)) if time else None)
+
+
+def _stamp(url: str, line: int, column: int, is_link: bool, raw_line: str) -> VideoStamp | None:
+    match = _YOUTUBE.search(url)
+    if not match:
+        return None
+    video_id = match.group(1) or None
+    rest = match.group(2)
+    time = _TIME_PARAM.search(rest)
+    seconds = parse_video_time(time.group(1)) if time else None
+    problems: list[str] = []
+    if "؟" in match.group(0):
+        problems.append("Arabic question mark '؟' in place of '?'")
+    if "&amp;" in match.group(0):
+        problems.append("'&amp;' in place of '&'")
+    if video_id is None or len(video_id) != 11:
+        problems.append(f"video id {video_id!r} is not 11 characters")
+    if time is None:
+        problems.append("no start time ('&t=SECONDS')")
+    elif seconds is None:
+        problems.append(f"start time {time.group(1)!r} is not seconds or 1h2m3s")
+    if not is_link:
+        if "（" in raw_line or "）" in raw_line:
+            problems.append("full-width parentheses '（…）' around the URL")
+        elif re.search(r"\]\s+\(", raw_line):
+            problems.append("a space between ']' and '('")
+        else:
+            problems.append("bare URL, not a Markdown link")
+    return VideoStamp(match.group(0), video_id, seconds, line, column, is_link, tuple(problems))
+
+
+def _blank_comments(html: str) -> str:
+    """HTML comments replaced by spaces (lines kept): commented-out images are not shown."""
+    if "<!--" not in html:
+        return html
+    return re.sub(
+        r"<!--.*?(?:-->|$)", lambda m: re.sub(r"[^\n]", " ", m.group(0)), html, flags=re.DOTALL
+    )
+
+
+def _img_attrs(tag: str) -> dict[str, str]:
+    return {
+        m.group(1).lower(): next(g for g in (m.group(3), m.group(4), m.group(5)) if g is not None)
+        for m in _ATTR.finditer(tag)
+    }
+
+
+def _resolve(src: str, note_dir: Path | None, docs_dir: Path | None) -> Path | None:
+    src = strip_baseurl(unquote(src)).strip()
+    if not src or src.startswith("#") or _SCHEME.match(src) or src.startswith("//"):
+        return None
+    src = src.split("#", 1)[0].split("?", 1)[0]
+    if not src:
+        return None
+    if src.startswith("/"):
+        return (docs_dir / src.lstrip("/")) if docs_dir else None
+    return (note_dir / src) if note_dir else None
+
+
+def _inline_text(children: list[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline") or child.type.startswith("math_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def _fill_front_matter(doc: NoteDocument, content: str, first_line: int) -> None:
+    for offset, raw in enumerate(content.splitlines()):
+        match = _FM_KEY.match(raw)
+        if not match or raw.startswith((" ", "\t", "-")):
+            continue
+        key, value = match.group(1).strip(), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        doc.front_matter.setdefault(key, value)
+        doc.front_matter_lines.setdefault(key, first_line + 1 + offset)
+
+
+def locate_in_docs(path: Path, docs_dir: Path | None) -> tuple[Path | None, str | None]:
+    """The docs folder and the note's posix path inside it (inferred from the layout
+    ``<docs>/<lang>/weekNN/file.md`` when ``docs_dir`` is not given)."""
+    if docs_dir is not None:
+        try:
+            return docs_dir, path.resolve().relative_to(docs_dir.resolve()).as_posix()
+        except ValueError:
+            pass
+    parts = path.parts
+    if len(parts) >= 3 and _WEEK_DIR.match(parts[-2]):
+        root = path.parent.parent.parent
+        return root, "/".join(parts[-3:])
+    return None, None
+
+
+def parse_note(
+    source: Path | str | bytes,
+    *,
+    path: Path | None = None,
+    docs_dir: Path | None = None,
+    course: Any = None,
+    language: str | None = None,
+) -> NoteDocument:
+    """Parse one note. ``source`` is a path (read from disk), text or bytes; ``path`` names the
+    file when text is given. ``course`` (a :class:`dlcourse.course.Course`) supplies the docs
+    folder and which parts are lectures or practicums; without it, parts 1–2 are lectures."""
+    if isinstance(source, Path):
+        path = source
+        source = source.read_bytes()
+    if course is not None and docs_dir is None:
+        docs_dir = course.docs_dir
+    decode_error = None
+    has_bom = False
+    if isinstance(source, bytes):
+        text, has_bom, decode_error = decode_note(source)
+    else:
+        text = source
+        if text.startswith("\ufeff"):
+            text, has_bom = text[1:], True
+    crlf = "\r\n" in text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = normalize_liquid(text)
+    doc = NoteDocument(path=path, text=text, lines=text.split("\n"), has_bom=has_bom, crlf=crlf)
+    doc.decode_error = decode_error
+    if path is not None:
+        doc.docs_dir, doc.rel_path = locate_in_docs(path, docs_dir)
+    _place(doc, course, language)
+    tokens = shared_markdown().parse(text)
+    doc.tokens = tokens
+    _walk(doc, tokens)
+    return doc
+
+
+def _place(doc: NoteDocument, course: Any, language: str | None) -> None:
+    """Language, week, part and kind from the path ``<lang>/weekNN/NN-K.md``."""
+    parts = doc.rel_path.split("/") if doc.rel_path else []
+    if doc.path is not None and not parts:
+        parts = list(doc.path.parts[-3:])
+    if len(parts) >= 3 and _WEEK_DIR.match(parts[-2]):
+        doc.language = parts[-3]
+    doc.language = language or doc.language
+    name = _NOTE_NAME.match(Path(parts[-1]).stem) if parts else None
+    if name and len(parts) >= 2 and _WEEK_DIR.match(parts[-2]):
+        doc.week = int(name.group(1))
+        if name.group(2) is None:
+            doc.kind = "summary"
+        else:
+            doc.part = int(name.group(2))
+            doc.kind = meeting_kind(course, doc.week, doc.part)
+
+
+def meeting_kind(course: Any, week: int, part: int) -> NoteKind:
+    if course is not None:
+        from dlcourse.notes.meetings import meeting_for
+
+        meeting = meeting_for(course, week, part)
+        if meeting is not None:
+            return "practicum" if meeting.kind == "lab" else "lecture"
+    return "lecture" if part in (1, 2) else "practicum"
+
+
+def _walk(doc: NoteDocument, tokens: list[Token]) -> None:
+    note_dir = doc.path.parent if doc.path is not None else None
+    docs_dir = doc.docs_dir
+    language = doc.language
+    word_marks: list[tuple[int, float]] = []  # (line, words) of body text
+    for index, token in enumerate(tokens):
+        kind = token.type
+        line = token.map[0] + 1 if token.map else 0
+        if kind == "front_matter":
+            _fill_front_matter(doc, token.content, line)
+            doc.front_matter_end = token.map[1] if token.map else 0
+        elif kind == "heading_open":
+            inline = tokens[index + 1]
+            children = inline.children or []
+            title = _inline_text(children)
+            stamp = None
+            raw_line = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
+            for child in children:
+                if child.type == "link_open":
+                    href = str(child.attrs.get("href", ""))
+                    stamp = _stamp(href, line, doc.column_of(line, "(", 1) + 1, True, raw_line)
+                    if stamp:
+                        break
+            if stamp is None and ("youtu" in raw_line):
+                stamp = _stamp(raw_line, line, doc.column_of(line, "http", 1), False, raw_line)
+                if stamp is not None:
+                    url_at = title.find("http")
+                    title = title[:url_at].rstrip(" （(]-:").lstrip("[") if url_at >= 0 else title
+                    title = title.replace("[", "").replace("]", "").strip()
+            doc.headings.append(Heading(int(token.tag[1]), title, line, stamp, index))
+        elif kind == "inline":
+            in_heading = tokens[index - 1].type == "heading_open"
+            _walk_inline(doc, token, line, note_dir, docs_dir, word_marks, in_heading, language)
+        elif kind == "math_block":
+            end = token.map[1] if token.map else line
+            formula = Formula(token.content, token.content, True, "$$block", line, end)
+            doc.maths.append(formula)
+            word_marks.append((line, formula_words(formula)))
+        elif kind == "html_block":
+            end = token.map[1] if token.map else line
+            doc.html_blocks.append(HtmlFragment(token.content, line, end, False))
+            if "<img" in token.content or "<IMG" in token.content:
+                _html_images(doc, token.content, line, note_dir, docs_dir)
+    _structure(doc, word_marks)
+
+
+def _walk_inline(
+    doc: NoteDocument,
+    token: Token,
+    line: int,
+    note_dir: Path | None,
+    docs_dir: Path | None,
+    word_marks: list[tuple[int, float]],
+    in_heading: bool,
+    language: str | None,
+) -> None:
+    current = line
+    link_stack: list[tuple[str, int, list[str]]] = []
+    words = 0.0
+    for child in token.children or []:
+        ctype = child.type
+        if ctype == "text":
+            if not in_heading:
+                words += count_words(child.content, language)
+            if link_stack:
+                link_stack[-1][2].append(child.content)
+        elif ctype in ("softbreak", "hardbreak"):
+            current += 1
+        elif ctype == "code_inline":
+            if not in_heading:
+                words += count_words(child.content, language)
+        elif ctype in ("math_inline", "math_inline_double"):
+            content = child.content
+            double = ctype == "math_inline_double"
+            tex = content if double else unescape_kramdown(content)
+            display = double and content.startswith("\n")
+            end = current + content.count("\n")
+            formula = Formula(content, tex, display, "$$" if double else "$", current, end)
+            doc.maths.append(formula)
+            if not in_heading:
+                words += formula_words(formula)
+            current = end
+        elif ctype == "image":
+            src = unquote(str(child.attrs.get("src", "")))
+            alt = "".join(c.content for c in child.children or [] if c.type == "text")
+            column = doc.column_of(current, "![", 1)
+            resolved = _resolve(src, note_dir, docs_dir)
+            doc.figures.append(Figure(src, resolved, alt, current, column, False))
+        elif ctype == "link_open":
+            link_stack.append((unquote(str(child.attrs.get("href", ""))), current, []))
+        elif ctype == "link_close" and link_stack:
+            href, at, texts = link_stack.pop()
+            column = doc.column_of(at, "](" + href[:20], 1)
+            column = column + 2 if column > 1 else doc.column_of(at, href[:20], 1)
+            doc.links.append(
+                Link(href, "".join(texts), _resolve(href, note_dir, docs_dir), at, column)
+            )
+        elif ctype == "html_inline":
+            content = child.content
+            doc.html_blocks.append(
+                HtmlFragment(content, current, current + content.count("\n"), True)
+            )
+            if content[:4].lower() == "<img":
+                _html_images(doc, content, current, note_dir, docs_dir)
+            current += content.count("\n")
+    if words:
+        word_marks.append((line, words))
+
+
+def _html_images(
+    doc: NoteDocument, html: str, line: int, note_dir: Path | None, docs_dir: Path | None
+) -> None:
+    for match in _IMG_TAG.finditer(_blank_comments(html)):
+        at = line + html.count("\n", 0, match.start())
+        attrs = _img_attrs(match.group(1))
+        src = attrs.get("src", "")
+        column = doc.column_of(at, "<img", 1) if match.group(0)[:4] == "<img" else 1
+        doc.figures.append(
+            Figure(src, _resolve(src, note_dir, docs_dir), attrs.get("alt"), at, column, True)
+        )
+
+
+def _structure(doc: NoteDocument, word_marks: list[tuple[int, float]]) -> None:
+    last_line = len(doc.lines)
+    headings = doc.headings
+    marks = sorted(word_marks)
+    doc.words = round(sum(words for _, words in marks))
+
+    def words_between(start: int, end: int) -> int:
+        return round(sum(words for line, words in marks if start <= line <= end))
+
+    for position, heading in enumerate(headings):
+        end = headings[position + 1].line - 1 if position + 1 < len(headings) else last_line
+        heading.words = words_between(heading.line, end)
+    stamped = [heading for heading in headings if heading.stamp is not None]
+    for position, heading in enumerate(stamped):
+        end = stamped[position + 1].line - 1 if position + 1 < len(stamped) else last_line
+        doc.subsections.append(Subsection(heading, end, words_between(heading.line, end)))
+    if headings:
+        top = min(heading.level for heading in headings)
+        tops = [heading for heading in headings if heading.level == top]
+        for position, heading in enumerate(tops):
+            end = tops[position + 1].line - 1 if position + 1 < len(tops) else last_line
+            nested = [h for h in headings if heading.line < h.line <= end]
+            doc.sections.append(Section(heading, end, nested, words_between(heading.line, end)))

@@ -1,0 +1,253 @@
+"""Maths as the site renders it: course macros expanded, then ``latex2mathml``.
+
+The checker and the site share these functions so that "the checker says it renders" and "the
+site renders it" are the same statement.
+
+* :func:`unescape_kramdown` undoes the ``\\_`` that authors typed in single-dollar maths for
+  kramdown.
+* :func:`expand_macros` expands course macros (``\\vect{x}`` → ``\\boldsymbol{x}``) and page-local
+  ``\\gdef`` definitions.
+* :func:`render_check` returns ``None`` when the formula renders, else a short error message.
+  latex2mathml is lenient (an unknown ``\\cmd`` becomes the text ``\\cmd``), so the check also
+  looks for unknown commands left in the output and for unbalanced braces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+from latex2mathml.converter import convert
+
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_GDEF = re.compile(r"\\[gx]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
+_UNKNOWN_IN_OUTPUT = re.compile(r"<m[io][^>]*>\\([A-Za-z]+)</m[io]>")
+_SPLIT_COMMAND = re.compile(r"\\\s+([a-z]{4,})\s*\{")
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+
+
+def unescape_kramdown(tex: str) -> str:
+    """``\\_`` → ``_`` (kramdown-era escape inside ``$…$``); leaves ``\\\\_`` alone."""
+    if "\\_" not in tex:
+        return tex
+    return re.sub(r"(?<!\\)\\_", "_", tex)
+
+
+def _read_argument(tex: str, pos: int) -> tuple[str, int] | None:
+    """One macro argument at ``pos``: a balanced ``{…}`` group or a single token."""
+    while pos < len(tex) and tex[pos] == " ":
+        pos += 1
+    if pos >= len(tex):
+        return None
+    if tex[pos] == "{":
+        depth = 0
+        for index in range(pos, len(tex)):
+            char = tex[index]
+            if char == "\\":
+                continue
+            if char == "{" and (index == 0 or tex[index - 1] != "\\"):
+                depth += 1
+            elif char == "}" and tex[index - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    return tex[pos + 1 : index], index + 1
+        return None
+    if tex[pos] == "\\":
+        match = _COMMAND.match(tex, pos)
+        if match:
+            return match.group(0), match.end()
+        return tex[pos : pos + 2], pos + 2
+    return tex[pos], pos + 1
+
+
+def local_macros(tex: str) -> dict[str, str]:
+    """Macros a note defines itself with ``\\gdef\\name#1{body}`` (as week 10 did)."""
+    found: dict[str, str] = {}
+    for match in _GDEF.finditer(tex):
+        body = _read_argument(tex, match.end() - 1)
+        if body is not None:
+            found[match.group(1)] = body[0]
+    return found
+
+
+_ARITY_CACHE: dict[int, tuple[Mapping[str, str], dict[str, int]]] = {}
+
+
+def _arities(macros: Mapping[str, str]) -> dict[str, int]:
+    cached = _ARITY_CACHE.get(id(macros))
+    if cached is not None and cached[0] is macros:
+        return cached[1]
+    counts = {
+        name: max((int(n) for n in re.findall(r"#(\d)", body)), default=0)
+        for name, body in macros.items()
+    }
+    if len(_ARITY_CACHE) > 64:
+        _ARITY_CACHE.clear()
+    _ARITY_CACHE[id(macros)] = (macros, counts)
+    return counts
+
+
+def expand_macros(
+    tex: str,
+    macros: Mapping[str, str],
+    max_depth: int = 8,
+    arity: Mapping[str, int] | None = None,
+) -> str:
+    """Expand ``\\name`` for every macro in ``macros`` (bodies use ``#1`` … for arguments;
+    ``arity`` overrides the number of arguments a body's ``#n`` imply)."""
+    if not macros or "\\" not in tex:
+        return tex
+    counts = _arities(macros)
+    if arity:
+        counts = {**counts, **arity}
+    for _ in range(max_depth):
+        changed = False
+        out: list[str] = []
+        pos = 0
+        for match in _COMMAND.finditer(tex):
+            name = match.group(1)
+            if name not in macros or match.start() < pos:
+                continue
+            if match.start() > 0 and tex[match.start() - 1] == "\\":
+                continue  # an escaped backslash, e.g. a line break followed by a letter
+            args: list[str] = []
+            end = match.end()
+            for _n in range(counts[name]):
+                argument = _read_argument(tex, end)
+                if argument is None:
+                    break
+                args.append(argument[0])
+                end = argument[1]
+            if len(args) < counts[name]:
+                continue
+            body = macros[name]
+            for index, value in enumerate(args, start=1):
+                body = body.replace(f"#{index}", value)
+            out.append(tex[pos : match.start()])
+            # keep a following letter from gluing onto a body ending in a command
+            out.append(body + (" " if counts[name] == 0 and body[-1:].isalpha() else ""))
+            pos = end
+            changed = True
+        if not changed:
+            return tex
+        out.append(tex[pos:])
+        tex = "".join(out)
+    return tex
+
+
+#: Standard LaTeX that latex2mathml lacks, rewritten into what it knows: name → (arity, body).
+#: The site gets the same rewriting through :func:`prepare_tex`.
+ENGINE_COMPAT: dict[str, tuple[int, str]] = {
+    "arg": (0, r"\operatorname{arg}"),
+    "nonumber": (0, ""),
+    "notag": (0, ""),
+    "relax": (0, ""),
+    "nolimits": (0, ""),
+    "displaylimits": (0, ""),
+    "label": (1, ""),
+    "vspace": (1, ""),
+    "ensuremath": (1, "#1"),
+}
+_COMPAT_BODIES = {name: body for name, (_, body) in ENGINE_COMPAT.items()}
+_COMPAT_ARITY = {name: count for name, (count, _) in ENGINE_COMPAT.items()}
+_DEFINITION = re.compile(
+    r"\\(?:[gx]?def|newcommand|renewcommand)\s*\{?\\[A-Za-z]+\}?\s*(?:\[\d\])?(?:#\d\s*)*"
+)
+
+
+def strip_definitions(tex: str) -> str:
+    """Remove ``\\gdef\\name#1{…}`` / ``\\newcommand`` definitions (they render nothing)."""
+    if "def" not in tex and "command" not in tex:
+        return tex
+    out = []
+    pos = 0
+    for match in _DEFINITION.finditer(tex):
+        if match.start() < pos:
+            continue
+        body = _read_argument(tex, match.end())
+        out.append(tex[pos : match.start()])
+        pos = body[1] if body else match.end()
+    out.append(tex[pos:])
+    return "".join(out)
+
+
+def prepare_tex(tex: str, macros: Mapping[str, str]) -> str:
+    """What the site hands to latex2mathml: definitions removed, course and page macros
+    expanded, and the few standard commands latex2mathml lacks rewritten."""
+    tex = strip_definitions(tex)
+    tex = expand_macros(tex, macros)
+    if "\\" in tex:
+        tex = expand_macros(tex, _COMPAT_BODIES, arity=_COMPAT_ARITY)
+    return tex
+
+
+@lru_cache(maxsize=65536)
+def _check_cached(tex: str, macros: tuple[tuple[str, str], ...]) -> str | None:
+    return render_check(prepare_tex(tex, dict(macros)))
+
+
+def check_formula(tex: str, macros: Mapping[str, str]) -> str | None:
+    """``render_check(prepare_tex(tex, macros))``, cached by formula and macro set."""
+    if "\\" not in tex:
+        return render_check(tex)
+    return _check_cached(tex, tuple(sorted(macros.items())) if macros else ())
+
+
+def brace_error(tex: str) -> str | None:
+    """Unbalanced ``{``/``}`` (escaped braces ignored)."""
+    depth = 0
+    escaped = False
+    for char in tex:
+        if escaped:
+            escaped = False
+            continue
+        if char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return "a '}' closes nothing"
+    if depth > 0:
+        return f"{depth} '{{' never closed"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def render(tex: str, display: bool = False) -> str:
+    """MathML for an already expanded formula (raises what latex2mathml raises)."""
+    return convert(tex, display="block" if display else "inline")
+
+
+@lru_cache(maxsize=65536)
+def render_check(tex: str) -> str | None:
+    """``None`` when ``tex`` (macros already expanded) renders cleanly, else why it does not."""
+    problem = brace_error(tex)
+    if problem:
+        return problem
+    if _BIDI.search(tex):
+        return "invisible direction-control characters inside the formula"
+    split = _SPLIT_COMMAND.search(tex)
+    if split:
+        return f"'\\ {split.group(1)}': a space separates the backslash from the command"
+    try:
+        output = render(tex)
+    except Exception as error:  # latex2mathml raises many kinds on bad input
+        name = type(error).__name__
+        detail = str(error).strip()
+        return f"the maths engine fails: {name}{': ' + detail if detail else ''}"
+    unknown = _UNKNOWN_IN_OUTPUT.findall(output)
+    if unknown:
+        names = ", ".join(sorted({"\\" + name for name in unknown}))
+        return f"unknown command {names}"
+    return None
+
+
+def unknown_commands(tex: str) -> list[str]:
+    """Commands (already expanded) the maths engine does not know."""
+    problem = render_check(tex)
+    if problem and problem.startswith("unknown command"):
+        return [name.strip() for name in problem.removeprefix("unknown command ").split(",")]
+    return []

@@ -1,0 +1,156 @@
+"""Report formats: text, JSON, SARIF 2.1.0, GitHub workflow annotations. Separate from rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from itertools import groupby
+
+from dlcourse import __version__
+from dlcourse.notes.check import Report
+from dlcourse.notes.findings import Finding
+from dlcourse.notes.rules import RULES
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def text_lines(report: Report) -> Iterable[str]:
+    """``file:line:col  severity  RULE-ID  message  (hint)`` lines, then a summary."""
+    for finding in report.findings:
+        hint = f"  ({finding.hint})" if finding.hint else ""
+        yield (
+            f"{finding.path}:{finding.line}:{finding.column}  {finding.severity}  "
+            f"{finding.rule}  {finding.message}{hint}"
+        )
+    yield summary(report)
+
+
+def summary(report: Report) -> str:
+    fixable = sum(1 for f in report.findings if f.fixable)
+    extra = f", {fixable} fixable with --fix" if fixable else ""
+    return (
+        f"{len(report.files)} file(s) checked: {report.errors} error(s), "
+        f"{report.warnings} warning(s){extra}"
+    )
+
+
+def print_rich(report: Report, console) -> None:
+    """Grouped by file and coloured (for a terminal)."""
+    from rich.markup import escape
+
+    for path, group in groupby(report.findings, key=lambda f: f.path):
+        console.print(f"[bold]{escape(path)}[/bold]")
+        for finding in group:
+            colour = _COLOUR[finding.severity]
+            hint = f"  [dim]({escape(finding.hint)})[/dim]" if finding.hint else ""
+            console.print(
+                f"  {escape(path)}:{finding.line}:{finding.column}  "
+                f"[{colour}]{finding.severity}[/{colour}]  [bold]{finding.rule}[/bold]  "
+                f"{escape(finding.message)}{hint}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    colour = "red" if report.has_errors else "green"
+    console.print(f"[{colour}]{escape(summary(report))}[/{colour}]")
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(
+        {
+            "files": report.files,
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "findings": [finding.to_dict() for finding in report.findings],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def to_sarif(report: Report) -> str:
+    """SARIF 2.1.0 with the whole rule catalogue as ``tool.driver.rules``."""
+    rules = list(RULES.values())
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    results = []
+    for finding in report.findings:
+        message = finding.message + (f" ({finding.hint})" if finding.hint else "")
+        results.append(
+            {
+                "ruleId": finding.rule,
+                "ruleIndex": index[finding.rule],
+                "level": _SARIF_LEVEL[finding.severity],
+                "message": {"text": message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": finding.path.replace("\\", "/")},
+                            "region": {"startLine": finding.line, "startColumn": finding.column},
+                        }
+                    }
+                ],
+            }
+        )
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "dlcourse-notes",
+                        "version": __version__,
+                        "informationUri": "https://github.com/Atcold/dlcourse",
+                        "rules": [
+                            {
+                                "id": rule.id,
+                                "name": rule.alias,
+                                "shortDescription": {"text": rule.summary},
+                                "fullDescription": {"text": rule.description or rule.summary},
+                                "helpUri": rule.help_uri,
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+                                "properties": {"tags": list(rule.tags), "fixable": rule.fixable},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_lines(report: Report) -> Iterable[str]:
+    """``::error file=…,line=…,col=…,title=…::message`` workflow commands."""
+    command = {"error": "error", "warning": "warning", "info": "notice"}
+    for finding in report.findings:
+        title = _escape_property(f"{finding.rule} {finding.alias}")
+        message = finding.message + (f" ({finding.hint})" if finding.hint else "")
+        yield (
+            f"::{command[finding.severity]} file={_escape_property(finding.path)},"
+            f"line={finding.line},col={finding.column},title={title}::{_escape_data(message)}"
+        )
+
+
+def format_report(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "sarif":
+        return to_sarif(report)
+    if fmt == "github":
+        return "\n".join([*github_lines(report), summary(report)])
+    return "\n".join(text_lines(report))
+
+
+def finding_line(finding: Finding) -> str:
+    return next(iter(text_lines(Report([finding], []))))

@@ -1,0 +1,132 @@
+"""Note skeletons: the file a group fills in, and the pull-request description for its editor.
+
+``note_skeleton`` writes ``docs/<lang>/weekNN/NN-K.md`` with the front matter filled from the
+course and the roster, and one subsection per writer whose heading links the video at the
+writer's start time (``&t=<seconds>s``) — the convention the notes checker reads. Placeholders
+are ``TODO`` lines the group replaces; the checker flags a note that still has too few words.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlcourse.course import Course
+from dlcourse.course.calendar import Meeting
+from dlcourse.notes.roster.render import format_due
+from dlcourse.notes.roster.roster import Duty, Roster
+
+#: An 11-character stand-in when course.toml has no video id for the meeting yet.
+MISSING_VIDEO = "VIDEO_ID_00"
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    path: Path
+    text: str
+    pr_text: str
+    warnings: tuple[str, ...] = ()
+
+
+def note_path(course: Course, meeting: Meeting, language: str | None = None) -> Path:
+    language = language or course.notes.source_language
+    return course.docs_dir / language / f"week{meeting.week:02d}" / f"{meeting.slot}.md"
+
+
+def note_date(meeting: Meeting) -> str:
+    """``27 Jan 2020``: the date style of the notes' front matter."""
+    return f"{meeting.date.day} {meeting.date:%b %Y}"
+
+
+def _yaml(value: str) -> str:
+    """A YAML scalar: plain when safe, else double-quoted (JSON strings are valid YAML)."""
+    risky = value != value.strip() or any(c in value for c in ":#{}[]&*!|>'\"%@`") or not value
+    return json.dumps(value, ensure_ascii=False) if risky else value
+
+
+def _group_duties(roster: Roster, meeting: Meeting) -> list[Duty]:
+    return [duty for duty in roster.duties() if duty.scribe_slot.meeting.slot == meeting.slot]
+
+
+def note_skeleton(
+    course: Course, meeting: Meeting, roster: Roster, language: str | None = None
+) -> Skeleton:
+    """The skeleton of ``meeting``'s note from the roster (all of the meeting's groups)."""
+    duties = _group_duties(roster, meeting)
+    warnings = []
+    if not duties:
+        warnings.append(f"nobody is assigned to {meeting.slot} in the roster")
+    video = meeting.video_id
+    if video is None:
+        video = MISSING_VIDEO
+        warnings.append(
+            f"course.toml has no video id for week {meeting.week} {meeting.pattern.id}: headings "
+            f"link {MISSING_VIDEO}; add it under [[weeks]] videos and run again with --force"
+        )
+    writers = [d for d in duties if d.role == "writer"]
+    editors = [d for d in duties if d.role == "editor"]
+    authors = ", ".join(d.student.name for d in writers + editors)
+    lines = [
+        "---",
+        f"lang-ref: {meeting.lang_ref}",
+        f"title: {_yaml('TODO title of the section (editor)')}",
+        f"lecturer: {_yaml(meeting.lecturer or 'TODO lecturer')}",
+        f"authors: {_yaml(authors) if authors else ''}",
+        f"date: {note_date(meeting)}",
+        "---",
+        "",
+    ]
+    words = course.scribe.words_per_subsection
+    for duty in writers:
+        piece = duty.time_slice
+        assert piece is not None
+        url = f"https://www.youtube.com/watch?v={video}&t={piece.video_start * 60}s"
+        lines += [
+            "",
+            f"## [TODO subsection title ({duty.student.name})]({url})",
+            "",
+            f"<!-- Writer: {duty.student.name}. Video {piece} (minutes {piece.start}–"
+            f"{piece.end} of this hour). About {words} words, formulas included. -->",
+            "",
+            f"TODO about {words} words by {duty.student.name}.",
+            "",
+        ]
+    return Skeleton(
+        note_path(course, meeting, language),
+        "\n".join(lines).rstrip("\n") + "\n",
+        pr_template(course, meeting, duties),
+        tuple(warnings),
+    )
+
+
+def pr_template(course: Course, meeting: Meeting, duties: list[Duty]) -> str:
+    """The pull request's description: the editor's summary placeholder, the group, the check."""
+    words = course.scribe.words_per_summary
+    language = course.notes.source_language
+    path = f"docs/{language}/week{meeting.week:02d}/{meeting.slot}.md"
+    lines = [
+        f"# Week {meeting.week}, {meeting.title} ({meeting.lang_ref}), {note_date(meeting)}",
+        "",
+        f"<!-- Editor: replace the line below with a summary of about {words} words. -->",
+        f"TODO summary of the section in about {words} words.",
+        "",
+        "## Group",
+        "",
+    ]
+    for duty in duties:
+        piece = f", video {duty.time_slice}" if duty.time_slice else ""
+        lines.append(f"- {duty.role.capitalize()}: {duty.student.name}{piece}")
+    due = format_due(duties[0].due) if duties else format_due(meeting.scribe_due)
+    lines += [
+        "",
+        f"Due {due}.",
+        "",
+        "## Checklist",
+        "",
+        f"- [ ] `dlcourse notes check {path}` reports no errors",
+        "- [ ] every subsection heading links the video at its start time, with no gaps",
+        "- [ ] `authors` lists the whole group; `title` is the section's title",
+        "",
+    ]
+    return "\n".join(lines)

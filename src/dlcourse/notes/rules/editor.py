@@ -1,0 +1,107 @@
+"""ED: what an editor checks — titles present and unique, no duplicate figures, cross references."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from dlcourse.notes.findings import Hit
+from dlcourse.notes.rules.base import rule
+
+
+def _norm(title: str) -> str:
+    return re.sub(r"\s+", " ", title).strip().casefold()
+
+
+@rule("ED001", "heading-title", "error", ("editor", "headings"))
+def heading_title(doc, ctx, params) -> Iterator[Hit]:
+    """Every heading has a title (a time-stamp link alone is not a title)."""
+    for heading in doc.headings:
+        if not heading.title.strip():
+            yield Hit(
+                heading.line,
+                f"h{heading.level} heading has no title",
+                1,
+                "write the subsection's title as the link text: ## [Title](video-url)",
+            )
+
+
+@rule("ED002", "heading-duplicate", "warning", ("editor", "headings"))
+def heading_duplicate(doc, ctx, params) -> Iterator[Hit]:
+    """No two headings of a note carry the same title."""
+    first: dict[str, int] = {}
+    for heading in doc.headings:
+        key = _norm(heading.title)
+        if not key:
+            continue
+        if key in first:
+            yield Hit(
+                heading.line,
+                f"heading {heading.title!r} repeats line {first[key]}",
+                1,
+                "give each (sub)section its own title",
+            )
+        else:
+            first[key] = heading.line
+
+
+@rule("ED003", "figure-duplicate", "warning", ("editor", "figures"), scope="course")
+def figure_duplicate(docs, ctx, params) -> Iterator[Hit]:
+    """A figure is not shown twice: same file or same bytes, within a note or across its week.
+    Editors remove figure duplicates between neighbouring subsections."""
+    by_week: dict[tuple, dict[str, tuple]] = defaultdict(dict)
+    for doc in docs:
+        week_key = (doc.language, doc.week)
+        for figure in doc.figures:
+            if figure.path is None or not figure.path.is_file():
+                continue
+            digest = ctx.file_hash(figure.path)
+            if digest is None:
+                continue
+            seen = by_week[week_key]
+            if digest in seen:
+                other_doc, other = seen[digest]
+                same = "the same file" if other.path == figure.path else "a byte-identical image"
+                where = "" if other_doc is doc else f" in {other_doc.rel_path}"
+                yield Hit(
+                    figure.line,
+                    f"figure {figure.src!r} shows {same} as line {other.line}{where}",
+                    figure.column,
+                    "show a figure once and refer back to it",
+                    path=doc.rel_path,
+                )
+            else:
+                seen[digest] = (doc, figure)
+
+
+def page_exists(ctx, path) -> bool:
+    """A link to a page: the .md file, or a pretty permalink folder of one."""
+    if path.is_file():
+        return True
+    text = str(path).rstrip("/")
+    candidates = [text + ".md", text + "/index.md"]
+    if text.endswith(".html"):
+        candidates.append(text[:-5] + ".md")
+    return any(os.path.isfile(candidate) for candidate in candidates)
+
+
+def _is_page_link(link, ctx) -> bool:
+    path = link.path
+    return path is not None and path.suffix in (".md", ".html", "")
+
+
+@rule("ED004", "cross-reference", "error", ("editor", "links"))
+def cross_reference(doc, ctx, params) -> Iterator[Hit]:
+    """Links to other pages of the notes (previous/next section, other weeks) resolve.
+    Relative links ('01-2.md'), site links ('{{site.baseurl}}/en/week01/01-2') and
+    '{% link … %}' must name an existing note."""
+    for link in doc.links:
+        if _is_page_link(link, ctx) and not page_exists(ctx, link.path):
+            yield Hit(
+                link.line,
+                f"cross reference {link.href!r} points to no page",
+                link.column,
+                "link the note's file, e.g. '01-2.md' or '{{site.baseurl}}/en/week01/01-2'",
+            )

@@ -1,0 +1,84 @@
+"""ENC: the bytes of a note — UTF-8, no BOM, no invisible characters around Markdown syntax."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dlcourse.notes.findings import Edit, Hit
+from dlcourse.notes.rules.base import rule
+
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+_FULLWIDTH_SYNTAX = re.compile(
+    r"\]（|（https?:|［[^］]*］\(|＄|^\s*＃|\]\s*\(\s*https?://[^)\s]*）"
+)
+_NBSP_SYNTAX = re.compile("^#{1,6}\u00a0|\\]\u00a0\\(|\u00a0\\$|\\$\u00a0")
+_NAMES = {
+    "\u200b": "zero-width space",
+    "\u200e": "left-to-right mark",
+    "\u200f": "right-to-left mark",
+    "\ufeff": "zero-width no-break space",
+    "\u00ad": "soft hyphen",
+}
+
+
+@rule("ENC001", "encoding-utf8", "error", ("encoding",))
+def encoding_utf8(doc, ctx, params) -> Iterator[Hit]:
+    """The file is valid UTF-8.
+    Notes are read as UTF-8; an undecodable file shows replacement characters on the site."""
+    if doc.decode_error is not None:
+        problem = doc.decode_error
+        yield Hit(
+            problem.line, f"file is {problem.message}", problem.column, "re-save the file as UTF-8"
+        )
+
+
+@rule("ENC002", "byte-order-mark", "warning", ("encoding", "front-matter"), fixable=True)
+def byte_order_mark(doc, ctx, params) -> Iterator[Hit]:
+    """The file does not start with a byte-order mark.
+    Jekyll does not see front matter behind a BOM and copies the page raw."""
+    if doc.has_bom:
+        yield Hit(
+            1,
+            "file starts with a UTF-8 byte-order mark",
+            1,
+            "remove the BOM (--fix does it)",
+            fix=(Edit(0, "\ufeff", ""),),
+        )
+
+
+@rule("ENC003", "invisible-characters", "warning", ("encoding",))
+def invisible_characters(doc, ctx, params) -> Iterator[Hit]:
+    """No invisible or full-width characters that break Markdown syntax.
+    Zero-width spaces, direction marks and soft hyphens hide inside paths and formulas;
+    full-width brackets or dollar signs next to Markdown syntax (common in zh/ja) stop links,
+    headings and maths from being recognised; a no-break space after '#' makes no heading."""
+    for number, line in enumerate(doc.lines, start=1):
+        if line.isascii():
+            continue
+        match = _INVISIBLE.search(line)
+        if match:
+            char = match.group(0)
+            name = _NAMES.get(char, f"direction control U+{ord(char):04X}")
+            yield Hit(
+                number,
+                f"invisible character ({name})",
+                match.start() + 1,
+                "delete it; it is invisible in most editors",
+            )
+        match = _FULLWIDTH_SYNTAX.search(line)
+        if match:
+            yield Hit(
+                number,
+                f"full-width punctuation in Markdown syntax: {match.group(0)!r}",
+                match.start() + 1,
+                "use ASCII ( ) [ ] $ # around links, maths and headings",
+            )
+        match = _NBSP_SYNTAX.search(line)
+        if match:
+            yield Hit(
+                number,
+                "no-break space inside Markdown syntax",
+                match.start() + 1,
+                "use an ordinary space",
+            )

@@ -1,0 +1,175 @@
+"""FM: front matter — required keys, lang-ref, authors."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from dlcourse.notes.findings import Hit
+from dlcourse.notes.rules.base import Param, rule
+
+KNOWN_KEYS = (
+    "layout",
+    "lang-ref",
+    "title",
+    "lecturer",
+    "authors",
+    "date",
+    "lang",
+    "translator",
+    "translation-date",
+    "permalink",
+)
+
+
+def _is_translation(doc, ctx) -> bool:
+    return doc.language is not None and doc.language != ctx.source_language
+
+
+def authors_of(value: str) -> list[str]:
+    parts = re.split(r",|;|\band\b|&|、|，|،", value)
+    return [part.strip() for part in parts if part.strip()]
+
+
+@rule(
+    "FM001",
+    "front-matter-required",
+    "error",
+    ("front-matter",),
+    params={
+        "note_keys": Param(
+            ["lang-ref", "title", "lecturer", "authors", "date"],
+            "keys of a lecture or practicum note",
+        ),
+        "summary_keys": Param(["lang-ref", "title"], "keys of a week summary NN.md"),
+        "translation_keys": Param(["lang", "translator"], "extra keys of a translation"),
+    },
+)
+def front_matter_required(doc, ctx, params) -> Iterator[Hit]:
+    """The front matter exists and has the keys its kind of page needs.
+    Lecture and practicum notes need lang-ref, title, lecturer, authors and date; week summaries
+    lang-ref and title; translations also lang and translator."""
+    if doc.kind == "other":
+        return
+    if doc.front_matter_end == 0:
+        head = doc.lines[:12]
+        if any(line.startswith("lang-ref:") for line in head):
+            yield Hit(1, "front matter has no opening '---'", 1, "start the file with a line '---'")
+        else:
+            yield Hit(1, "no front matter", 1, "start the file with '---', the keys, and '---'")
+        return
+    keys = list(params["summary_keys"] if doc.kind == "summary" else params["note_keys"])
+    if _is_translation(doc, ctx):
+        keys += params["translation_keys"]
+    missing = [key for key in keys if not doc.front_matter.get(key)]
+    empty = [key for key in missing if key in doc.front_matter]
+    if missing:
+        others = [key for key in doc.front_matter if key not in keys]
+        near = {key: difflib.get_close_matches(key, others, 1, 0.7) for key in missing}
+        hints = [f"'{found[0]}' → '{key}'" for key, found in near.items() if found]
+        what = f"front matter lacks {', '.join(missing)}"
+        if empty:
+            what += f" ({', '.join(empty)} empty)"
+        yield Hit(1, what, 1, ("rename " + ", ".join(hints)) if hints else "add the missing keys")
+
+
+@rule(
+    "FM002",
+    "front-matter-unknown-key",
+    "warning",
+    ("front-matter",),
+    params={
+        "known_keys": Param(list(KNOWN_KEYS), "keys a note may use"),
+    },
+)
+def front_matter_unknown_key(doc, ctx, params) -> Iterator[Hit]:
+    """Front-matter keys are known ones (catches 'tranlation-date', 'Translator').
+    Also checks that 'lang' names the language folder the note is in."""
+    known = params["known_keys"]
+    for key, line in doc.front_matter_lines.items():
+        if key not in known:
+            guess = difflib.get_close_matches(key.lower().replace(" ", "-"), known, 1, 0.7)
+            yield Hit(
+                line,
+                f"unknown front-matter key {key!r}",
+                1,
+                f"did you mean '{guess[0]}'?" if guess else "remove it or check the spelling",
+            )
+    lang = doc.front_matter.get("lang")
+    if lang and doc.language and lang != doc.language:
+        yield Hit(
+            doc.front_matter_lines["lang"],
+            f"lang {lang!r} but the note is in the {doc.language!r} folder",
+            1,
+            f"set 'lang: {doc.language}'",
+        )
+
+
+@rule("FM003", "lang-ref-path", "error", ("front-matter", "translation"))
+def lang_ref_path(doc, ctx, params) -> Iterator[Hit]:
+    """lang-ref matches the file's place: 'ch.NN-K' for weekNN/NN-K.md, 'ch.NN' for NN.md.
+    The site pairs a page with its translations through lang-ref."""
+    if doc.slot is None or doc.front_matter_end == 0:
+        return
+    expected = f"ch.{doc.slot}"
+    value = doc.lang_ref
+    line = doc.front_matter_lines.get("lang-ref", 1)
+    if value and value != expected:
+        yield Hit(
+            line,
+            f"lang-ref {value!r} does not match the file name (expected {expected!r})",
+            1,
+            f"set 'lang-ref: {expected}'",
+        )
+
+
+@rule("FM004", "lang-ref-unique", "error", ("front-matter", "translation"), scope="course")
+def lang_ref_unique(docs, ctx, params) -> Iterator[Hit]:
+    """No two pages of one language share a lang-ref."""
+    seen: dict[tuple[str | None, str], list] = defaultdict(list)
+    for doc in docs:
+        if doc.lang_ref:
+            seen[(doc.language, doc.lang_ref)].append(doc)
+    for (_, ref), group in seen.items():
+        for doc in group[1:]:
+            yield Hit(
+                doc.front_matter_lines.get("lang-ref", 1),
+                f"lang-ref {ref!r} is also used by {group[0].rel_path}",
+                1,
+                "each page of a language needs its own lang-ref",
+                path=doc.rel_path,
+            )
+
+
+@rule(
+    "FM005",
+    "authors-count",
+    "warning",
+    ("front-matter", "scribe"),
+    params={
+        "min_authors": Param(1, "fewest authors of a note"),
+        "max_authors": Param(
+            None,
+            "most authors of a note (default: the scribe group size, "
+            "writers_per_group + editors_per_group)",
+        ),
+    },
+)
+def authors_count(doc, ctx, params) -> Iterator[Hit]:
+    """The number of authors fits the scribe policy (one group: writers and an editor)."""
+    if doc.kind not in ("lecture", "practicum") or "authors" not in doc.front_matter:
+        return
+    names = authors_of(doc.front_matter["authors"])
+    most = params["max_authors"] or ctx.course.scribe.group_size
+    line = doc.front_matter_lines["authors"]
+    if len(names) > most:
+        yield Hit(
+            line,
+            f"{len(names)} authors, more than the {most} of one scribe group",
+            1,
+            "list only this part's writers and editor",
+        )
+    elif len(names) < params["min_authors"]:
+        yield Hit(line, "no authors listed", 1, "list the writers and the editor, comma-separated")

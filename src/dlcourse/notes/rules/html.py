@@ -1,0 +1,183 @@
+"""HTML: raw HTML in notes is limited to harmless layout tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+from dlcourse.notes.findings import Hit
+from dlcourse.notes.rules.base import Param, rule
+
+_TAG = re.compile(r"<\s*([A-Za-z][A-Za-z0-9-]*)([^>]*)>?")
+_HANDLER = re.compile(r"""(?:^|\s)(on[a-z]+)\s*=""", re.IGNORECASE)
+_JS_URL = re.compile(
+    r"""(?:href|src|action|formaction)\s*=\s*["']?\s*(?:javascript|vbscript|data:text/html)""",
+    re.IGNORECASE,
+)
+_SRC = re.compile(r"""src\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+DANGEROUS = (
+    "script",
+    "style",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "meta",
+    "link",
+    "base",
+    "frame",
+    "frameset",
+)
+ALLOWED_TAGS = (
+    "img",
+    "center",
+    "br",
+    "b",
+    "a",
+    "td",
+    "tr",
+    "th",
+    "table",
+    "thead",
+    "tbody",
+    "sup",
+    "sub",
+    "figure",
+    "figcaption",
+    "div",
+    "span",
+    "code",
+    "pre",
+    "i",
+    "u",
+    "em",
+    "strong",
+    "p",
+    "hr",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "iframe",
+    "video",
+    "source",
+    "small",
+    "details",
+    "summary",
+    "kbd",
+    "caption",
+    "colgroup",
+    "col",
+    "s",
+    "del",
+    "ins",
+    "mark",
+    "abbr",
+    "dl",
+    "dt",
+    "dd",
+    "font",
+)
+
+
+def _fragments(doc):
+    """Raw HTML with comments blanked (a commented-out tag is harmless)."""
+    from dlcourse.notes.document import HtmlFragment, _blank_comments
+
+    for fragment in doc.html_blocks:
+        if "<!--" in fragment.html:
+            fragment = HtmlFragment(
+                _blank_comments(fragment.html), fragment.line, fragment.end_line, fragment.inline
+            )
+        yield fragment
+
+
+@rule(
+    "HTML001",
+    "html-unsafe",
+    "error",
+    ("html", "safety"),
+    params={
+        "iframe_hosts": Param(
+            ["www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"],
+            "hosts an <iframe> may embed",
+        ),
+    },
+)
+def html_unsafe(doc, ctx, params) -> Iterator[Hit]:
+    """Raw HTML runs no code.
+    No <script>, <style>, <object> and the like, no on*= event handlers, no javascript: URLs,
+    no <iframe> from hosts outside the allow-list."""
+    for fragment in _fragments(doc):
+        html = fragment.html
+        if "<" not in html:
+            continue
+        for match in _TAG.finditer(html):
+            name = match.group(1).lower()
+            line = fragment.line + html.count("\n", 0, match.start())
+            column = doc.column_of(line, match.group(0)[:12])
+            if name in DANGEROUS:
+                yield Hit(
+                    line,
+                    f"<{name}> is not allowed in notes",
+                    column,
+                    "notes are content only; remove the tag",
+                )
+            handler = _HANDLER.search(match.group(2))
+            if handler:
+                yield Hit(
+                    line,
+                    f"event handler {handler.group(1)}= on <{name}>",
+                    column,
+                    "remove the attribute",
+                )
+            if _JS_URL.search(match.group(2)):
+                yield Hit(line, f"script URL in <{name}>", column, "link to a real page")
+            if name == "iframe":
+                src = _SRC.search(match.group(2))
+                host = urlparse(src.group(1)).hostname if src else None
+                if host not in params["iframe_hosts"]:
+                    yield Hit(
+                        line,
+                        f"<iframe> from {host or 'an unknown host'}",
+                        column,
+                        "embed only from: " + ", ".join(params["iframe_hosts"]),
+                    )
+    for link in doc.links:
+        if link.href.strip().lower().startswith(("javascript:", "vbscript:", "data:text/html")):
+            yield Hit(
+                link.line, f"script URL {link.href[:40]!r}", link.column, "link to a real page"
+            )
+
+
+@rule(
+    "HTML002",
+    "html-unknown-tag",
+    "warning",
+    ("html",),
+    params={
+        "allowed_tags": Param(list(ALLOWED_TAGS), "HTML tags notes may use"),
+    },
+)
+def html_unknown_tag(doc, ctx, params) -> Iterator[Hit]:
+    """Raw HTML uses known tags (a translated '<centro>' renders as nothing)."""
+    allowed = set(params["allowed_tags"]) | set(DANGEROUS)
+    for fragment in _fragments(doc):
+        for match in _TAG.finditer(fragment.html):
+            name = match.group(1).lower()
+            if name not in allowed:
+                line = fragment.line + fragment.html.count("\n", 0, match.start())
+                yield Hit(
+                    line,
+                    f"unknown HTML tag <{name}>",
+                    doc.column_of(line, "<" + name),
+                    "use a standard tag such as <center>, <b>, <img>",
+                )

@@ -1,0 +1,169 @@
+"""MATH: maths that the site's engine renders, written the way the style guide asks."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from dlcourse.notes.findings import Edit, Hit
+from dlcourse.notes.maths import check_formula, local_macros
+from dlcourse.notes.rules.base import rule
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _display_dollar_lines(doc) -> list[int]:
+    """Lines holding a '$$' outside code blocks (a blank-line-free count per file)."""
+    lines = []
+    fence = False
+    for number, line in enumerate(doc.lines, start=1):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+            continue
+        if not fence and "$$" in line:
+            lines.extend([number] * line.count("$$"))
+    return lines
+
+
+@rule("MATH001", "maths-delimiters", "error", ("maths",))
+def maths_delimiters(doc, ctx, params) -> Iterator[Hit]:
+    """Maths delimiters are balanced and display maths has no blank line inside.
+    An odd number of '$' in a paragraph or of '$$' in a file leaves maths unrendered (and
+    everything after it shifted); kramdown ends '$$' maths at a blank line."""
+    for token in doc.tokens:
+        if token.type != "inline" or not token.map or "$" not in token.content:
+            continue
+        stray = sum(
+            len(_DOLLAR.findall(child.content))
+            for child in token.children or []
+            if child.type == "text"
+        )
+        if stray % 2 == 1:
+            line = token.map[0] + 1
+            yield Hit(
+                line,
+                "unbalanced '$' in this paragraph",
+                doc.column_of(line, "$"),
+                "close every $…$; write a literal dollar as \\$",
+            )
+    dollars = _display_dollar_lines(doc)
+    if len(dollars) % 2 == 1:
+        yield Hit(
+            dollars[-1],
+            f"odd number of '$$' in the file ({len(dollars)})",
+            doc.column_of(dollars[-1], "$$"),
+            "every $$ block needs its closing $$",
+        )
+    for formula in doc.maths:
+        if formula.display and "\n\n" in formula.source.strip("\n") + "\n":
+            yield Hit(
+                formula.line,
+                "blank line inside display maths",
+                1,
+                "remove blank lines between $$ and $$",
+            )
+
+
+@rule("MATH002", "maths-blank-lines", "warning", ("maths", "style"), fixable=True)
+def maths_blank_lines(doc, ctx, params) -> Iterator[Hit]:
+    """Display maths ($$ on its own lines) has a blank line before and after (2020 style guide).
+    Without them kramdown keeps the formula inside the paragraph as inline maths."""
+    lines = doc.lines
+    for formula in doc.maths:
+        if not formula.display:
+            continue
+        start, end = formula.line, formula.end_line  # first and last line, 1-based
+        if formula.delimiter == "$$":  # '$$' inside a paragraph, content on its own lines
+            end = start + formula.source.count("\n")
+        start_ok = start == 1 or not lines[start - 2].strip()
+        end_ok = end >= len(lines) or not lines[end].strip()
+        if start_ok and end_ok:
+            continue
+        fixes = []
+        if not start_ok and lines[start - 1].lstrip().startswith("$$"):
+            fixes.append(Edit(start, "", "\n"))
+        if not end_ok and lines[end - 1].rstrip().endswith("$$"):
+            fixes.append(Edit(end + 1, "", "\n"))
+        yield Hit(
+            formula.line,
+            "display maths without a blank line "
+            + (
+                "before and after"
+                if not (start_ok or end_ok)
+                else "before"
+                if not start_ok
+                else "after"
+            ),
+            1,
+            "put $$ on its own lines with blank lines around the block",
+            fix=tuple(fixes),
+        )
+
+
+def _macros(doc, ctx) -> dict[str, str]:
+    macros = ctx.settings.macros
+    if "def" in doc.text:
+        macros = dict(macros)
+        for formula in doc.maths:
+            if "def" in formula.source:
+                macros.update(local_macros(formula.source))
+    return macros
+
+
+@rule("MATH003", "maths-unknown-command", "error", ("maths",))
+def maths_unknown_command(doc, ctx, params) -> Iterator[Hit]:
+    """Every command in a formula is one the maths engine knows or a course macro.
+    Course macros (\\vect, \\matr, \\E, \\R, \\pd, …) are declared in course.toml [notes.macros];
+    machine translation damage such as '\\partiel' or '\\moyen' is caught here."""
+    macros = _macros(doc, ctx)
+    names = [f"\\{name}" for name in macros]
+    for formula in doc.maths:
+        problem = check_formula(formula.tex, macros)
+        if problem and problem.startswith("unknown command"):
+            unknown = problem.removeprefix("unknown command ").split(", ")
+            guess = difflib.get_close_matches(unknown[0], names + _COMMON, 1, 0.75)
+            yield Hit(
+                formula.line,
+                f"{problem} in ${formula.source.strip()[:60]}$",
+                1,
+                f"did you mean {guess[0]}?"
+                if guess
+                else "declare it in course.toml [notes.macros] or use a standard command",
+            )
+
+
+_COMMON = [
+    "\\partial",
+    "\\frac",
+    "\\sum",
+    "\\mathbb",
+    "\\boldsymbol",
+    "\\mathrm",
+    "\\limits",
+    "\\text",
+    "\\left",
+    "\\right",
+    "\\operatorname",
+    "\\mathcal",
+    "\\cdot",
+    "\\times",
+]
+
+
+@rule("MATH004", "maths-render", "error", ("maths",))
+def maths_render(doc, ctx, params) -> Iterator[Hit]:
+    """Every formula renders with the site's maths engine (latex2mathml, macros expanded).
+    Unbalanced braces, a backslash split from its command ('\\ boldsymbol'), direction-control
+    characters and parse failures are reported."""
+    macros = _macros(doc, ctx)
+    for formula in doc.maths:
+        problem = check_formula(formula.tex, macros)
+        if problem and not problem.startswith("unknown command"):
+            yield Hit(
+                formula.line,
+                f"formula does not render: {problem}",
+                1,
+                f"fix ${formula.source.strip()[:60]}$",
+            )

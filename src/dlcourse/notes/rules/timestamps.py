@@ -1,0 +1,259 @@
+"""TS: the writers' time stamps — every subsection starts at a time of its part's video."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from dlcourse.notes.findings import Hit
+from dlcourse.notes.rules.base import Param, rule
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _timed(doc) -> bool:
+    return doc.kind in ("lecture", "practicum")
+
+
+@rule("TS001", "timestamp-missing", "error", ("timestamps", "writer"))
+def timestamp_missing(doc, ctx, params) -> Iterator[Hit]:
+    """A lecture or practicum note marks where each writer's subsection starts in the video.
+    A subsection heading links the video at its start: ## [Title](https://www.youtube.com/watch?v=ID&t=SECONDSs).
+    'dlcourse notes timestamps NOTE --write' proposes the links from the transcript."""
+    if not _timed(doc):
+        return
+    if not doc.subsections:
+        line = doc.headings[0].line if doc.headings else max(1, doc.front_matter_end + 1)
+        yield Hit(
+            line,
+            "no heading carries a video time stamp",
+            1,
+            "run 'dlcourse notes timestamps' to propose them from the transcript",
+        )
+        return
+    for sub in doc.subsections:
+        if sub.start is None:
+            yield Hit(
+                sub.line,
+                f"subsection {sub.title!r} links the video without a start time",
+                sub.heading.stamp.column,
+                "add '&t=SECONDSs' to the link",
+            )
+
+
+@rule("TS002", "timestamp-malformed", "error", ("timestamps", "writer", "translation"))
+def timestamp_malformed(doc, ctx, params) -> Iterator[Hit]:
+    """A time-stamp link is a well-formed Markdown link to a YouTube video.
+    Catches full-width brackets, '] (', 'watch؟v=', '&amp;t=', bare URLs and bad video ids."""
+    for heading in doc.headings:
+        stamp = heading.stamp
+        if stamp is None:
+            continue
+        problems = [p for p in stamp.problems if not p.startswith("no start time")]
+        if problems:
+            yield Hit(
+                heading.line,
+                "malformed time-stamp link: " + "; ".join(problems),
+                stamp.column,
+                "write ## [Title](https://www.youtube.com/watch?v=ID&t=123s)",
+            )
+
+
+@rule("TS003", "timestamp-order", "error", ("timestamps", "writer"))
+def timestamp_order(doc, ctx, params) -> Iterator[Hit]:
+    """Start times strictly increase through a note."""
+    previous = None
+    for sub in doc.subsections:
+        if sub.start is None:
+            continue
+        if previous is not None and sub.start <= previous.start:
+            word = "repeats" if sub.start == previous.start else "goes back before"
+            yield Hit(
+                sub.line,
+                f"start {clock(sub.start)} {word} the previous subsection's "
+                f"{clock(previous.start)} (line {previous.line})",
+                sub.heading.stamp.column,
+                "each subsection starts after the previous one",
+            )
+        previous = sub
+
+
+@rule("TS004", "timestamp-video", "error", ("timestamps", "writer"))
+def timestamp_video(doc, ctx, params) -> Iterator[Hit]:
+    """All stamps of a part link one video: the part's video in course.toml."""
+    if not _timed(doc):
+        return
+    meeting = ctx.meeting(doc.week, doc.part)
+    expected = getattr(meeting, "video_id", None)
+    first = None
+    for sub in doc.subsections:
+        video = sub.video_id
+        if video is None:
+            continue
+        if expected and video != expected:
+            yield Hit(
+                sub.line,
+                f"links video {video!r}, but week {doc.week} part {doc.part}'s "
+                f"video is {expected!r}",
+                sub.heading.stamp.column,
+                "copy the video id from the course page",
+            )
+        elif first is not None and video != first and not expected:
+            yield Hit(
+                sub.line,
+                f"links video {video!r}, the note's first stamp links {first!r}",
+                sub.heading.stamp.column,
+                "one part, one video",
+            )
+        first = first or video
+
+
+def _last_of_video(doc, ctx) -> bool:
+    """No later meeting of the week continues this part's video."""
+    from dlcourse.notes.meetings import week_meetings
+
+    meeting = ctx.meeting(doc.week, doc.part)
+    if meeting is None:
+        return not (doc.kind == "lecture" and doc.part == 1)
+    later = [m for m in week_meetings(ctx.course, doc.week) if m.part > doc.part]
+    return not any(m.pattern.video_continues == meeting.pattern.id for m in later)
+
+
+def video_parts(docs, ctx) -> dict[tuple, list]:
+    """Timed notes grouped by (language, week, video), in part order."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for doc in docs:
+        if not _timed(doc) or doc.week is None:
+            continue
+        videos = [sub.video_id for sub in doc.subsections if sub.video_id]
+        meeting = ctx.meeting(doc.week, doc.part)
+        video = getattr(meeting, "video_id", None) or (videos[0] if videos else None)
+        groups[(doc.language, doc.week, video or f"part{doc.part}")].append(doc)
+    for group in groups.values():
+        group.sort(key=lambda d: d.part or 0)
+    return groups
+
+
+def slices(group, ctx):
+    """(doc, subsection, seconds to the next start or None) for one video's notes in order."""
+    stamped = [(doc, sub) for doc in group for sub in doc.subsections if sub.start is not None]
+    length = ctx.video_length(group[-1]) if group and _last_of_video(group[-1], ctx) else None
+    for index, (doc, sub) in enumerate(stamped):
+        if index + 1 < len(stamped):
+            yield doc, sub, stamped[index + 1][1].start - sub.start, False
+        elif length is not None and length[0] > sub.start:
+            yield doc, sub, length[0] - sub.start, True
+
+
+@rule(
+    "TS005",
+    "timestamp-slice",
+    "warning",
+    ("timestamps", "writer"),
+    scope="course",
+    params={
+        "max_minutes": Param(None, "longest slice (default 2.5 × scribe.minutes_per_writer)"),
+        "min_minutes": Param(3, "shortest slice"),
+    },
+)
+def timestamp_slice(docs, ctx, params) -> Iterator[Hit]:
+    """A writer's slice of video (to the next start, or to the video's end) stays near ~15 min.
+    A slice far too long means a writer's slice is missing: a temporal gap in the notes."""
+    longest = 60 * (params["max_minutes"] or 2.5 * ctx.course.scribe.minutes_per_writer)
+    shortest = 60 * params["min_minutes"]
+    for group in video_parts(docs, ctx).values():
+        for doc, sub, length, to_end in slices(group, ctx):
+            if length > longest:
+                until = "the end of the video" if to_end else "the next start"
+                yield Hit(
+                    sub.line,
+                    f"subsection {sub.title!r} covers {clock(length)} of video "
+                    f"(to {until}), more than {clock(longest)}",
+                    sub.heading.stamp.column,
+                    "a writer's slice is missing, or this one needs splitting",
+                    path=doc.rel_path,
+                )
+            elif 0 < length < shortest:
+                yield Hit(
+                    sub.line,
+                    f"subsection {sub.title!r} covers only {clock(length)} of video",
+                    sub.heading.stamp.column,
+                    "merge it with a neighbour or check the time",
+                    path=doc.rel_path,
+                )
+
+
+def _continues(doc, ctx) -> bool:
+    """Whether the part's video continues an earlier part's (lecture part B)."""
+    meeting = ctx.meeting(doc.week, doc.part)
+    if meeting is not None:
+        return meeting.pattern.video_continues is not None
+    return doc.kind == "lecture" and doc.part == 2
+
+
+@rule(
+    "TS006",
+    "timestamp-continuity",
+    "warning",
+    ("timestamps", "writer"),
+    scope="course",
+    params={
+        "max_start_offset": Param(
+            600, "seconds from the start of the video to the first subsection of a part"
+        )
+    },
+)
+def timestamp_continuity(docs, ctx, params) -> Iterator[Hit]:
+    """Parts start at their beginning and continue each other.
+    A part's first subsection starts near the start of its video; consecutive parts of one video
+    (NN-1 → NN-2) continue without overlap."""
+    for group in video_parts(docs, ctx).values():
+        previous_last = None
+        for doc in group:
+            timed = [sub for sub in doc.subsections if sub.start is not None]
+            if not timed:
+                continue
+            first = timed[0]
+            if not _continues(doc, ctx) and first.start > params["max_start_offset"]:
+                yield Hit(
+                    first.line,
+                    f"the part starts at {clock(first.start)}, late into its video",
+                    first.heading.stamp.column,
+                    "the first subsection covers the part from its beginning",
+                    path=doc.rel_path,
+                )
+            if previous_last is not None and first.start <= previous_last[1].start:
+                yield Hit(
+                    first.line,
+                    f"part {doc.part} starts at {clock(first.start)}, not after "
+                    f"{previous_last[0].rel_path}'s last start {clock(previous_last[1].start)}",
+                    first.heading.stamp.column,
+                    "parts of one video continue, not overlap",
+                    path=doc.rel_path,
+                )
+            previous_last = (doc, timed[-1])
+
+
+@rule("TS007", "timestamp-in-video", "error", ("timestamps", "writer"))
+def timestamp_in_video(doc, ctx, params) -> Iterator[Hit]:
+    """With a transcript beside the note (.sbv/.srt/.vtt), every start falls inside the video."""
+    if not _timed(doc) or not doc.subsections:
+        return
+    length = ctx.video_length(doc)
+    if length is None:
+        return
+    duration, name = length
+    for sub in doc.subsections:
+        if sub.start is not None and sub.start >= duration:
+            yield Hit(
+                sub.line,
+                f"start {clock(sub.start)} is after the end of the video "
+                f"({clock(duration)}, {name})",
+                sub.heading.stamp.column,
+                "check the time: seconds, or 1h2m3s",
+            )

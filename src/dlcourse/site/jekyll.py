@@ -1,0 +1,298 @@
+"""``dlcourse import jekyll DOCS_DIR``: a ``course.toml`` for a Jekyll-era course repository.
+
+Reads ``_config.yml`` (site title, base URL, per-language titles and the hand-kept contents),
+the ``\\gdef`` macros of ``_layouts/*.html`` and the notes' front matter (dates, lecturers, video
+ids), and writes a ``course.toml`` in DOCS_DIR that validates with the course model. Notes are
+never touched: the site reads them the way Jekyll + kramdown did (``{{site.baseurl}}``, ``\\_``
+inside ``$…$``, raw HTML blocks). Everything the repository cannot tell (course code, time zone,
+grading) is guessed and reported, for the user to edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dlcourse.site.i18n import KNOWN_LANGUAGES
+from dlcourse.site.maths import read_group
+from dlcourse.site.sources import front_matter, read_text
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*?)\s*(?:#.*)?$")
+_NESTED_TITLE = re.compile(r"^\s+title:\s*(.*?)\s*$")
+_PATH = re.compile(r"^\s*-\s*path:\s*(\S+)\s*$")
+_GDEF = re.compile(r"\\[gx]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_WEEK_DIR = re.compile(r"^week(\d{2})$")
+_NOTE = re.compile(r"^(\d{2})-(\d)\.md$")
+_VIDEO = re.compile(r"[?&؟]v=([A-Za-z0-9_-]{11})")
+
+
+class ImportError_(Exception):
+    """The folder cannot be imported (no _config.yml, course.toml already there, …)."""
+
+
+@dataclass
+class JekyllConfig:
+    title: str = ""
+    baseurl: str = ""
+    default_lang: str = "en"
+    titles: dict[str, str] = field(default_factory=dict)  # language → site title
+    contents: dict[str, list[str]] = field(default_factory=dict)  # language → paths in order
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    text: str
+    guesses: list[str]
+
+
+def _scalar(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def read_config(path: Path) -> JekyllConfig:
+    """The parts of a Jekyll ``_config.yml`` an import needs (no YAML library required)."""
+    config = JekyllConfig()
+    section: str | None = None
+    for line in read_text(path).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        top = _TOP_KEY.match(line)
+        if top:
+            key, value = top.group(1), _scalar(top.group(2))
+            section = key
+            if key == "title":
+                config.title = value
+            elif key == "baseurl":
+                config.baseurl = value
+            elif key == "default_lang":
+                config.default_lang = value
+            continue
+        title = _NESTED_TITLE.match(line)
+        if title and section and _LANG.match(section):
+            config.titles[section] = _scalar(title.group(1))
+            continue
+        found = _PATH.match(line)
+        if found:
+            entry = _scalar(found.group(1))
+            language = entry.split("/", 1)[0]
+            config.contents.setdefault(language, []).append(entry)
+    if config.title:
+        config.titles.setdefault(config.default_lang, config.title)
+    return config
+
+
+def layout_macros(docs_dir: Path) -> dict[str, str]:
+    """``\\gdef`` definitions in ``_layouts/*.html`` (``\\gdef \\sam #1 {…}`` spacing allowed)."""
+    macros: dict[str, str] = {}
+    for layout in sorted((docs_dir / "_layouts").glob("*.html")):
+        text = read_text(layout)
+        for match in _GDEF.finditer(text):
+            group = read_group(text, match.end() - 1)
+            if group is not None:
+                macros[match.group(1)] = group[0].strip()
+    return macros
+
+
+def _toml_string(value: str) -> str:
+    if "'" not in value and "\n" not in value:
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    for shape in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%b %d, %Y", "%d %b, %Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), shape).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _term(day: dt.date) -> str:
+    season = "Spring" if day.month <= 5 else "Summer" if day.month <= 8 else "Fall"
+    return f"{season} {day.year}"
+
+
+def import_jekyll(docs_dir: Path, force: bool = False) -> ImportResult:
+    docs_dir = Path(docs_dir)
+    config_path = docs_dir / "_config.yml"
+    if not config_path.is_file():
+        raise ImportError_(f"{config_path} not found: pass the Jekyll site folder (e.g. docs/)")
+    target = docs_dir / "course.toml"
+    if target.exists() and not force:
+        raise ImportError_(f"{target} exists; pass --force to overwrite it")
+    config = read_config(config_path)
+    text, guesses = course_toml(docs_dir, config)
+    from dlcourse.course import parse_course
+
+    parse_course(text, target)  # never write a file the course model rejects
+    target.write_text(text, encoding="utf-8")
+    return ImportResult(target, text, guesses)
+
+
+def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
+    guesses: list[str] = []
+    languages = sorted(
+        entry.name
+        for entry in docs_dir.iterdir()
+        if entry.is_dir() and _LANG.match(entry.name) and any(entry.rglob("*.md"))
+    )
+    source = config.default_lang if config.default_lang in languages else (languages or ["en"])[0]
+    languages.sort(key=lambda code: (code != source, code))
+
+    # notes of the source language: dates, lecturers, videos per week and part
+    dates: list[dt.date] = []
+    lecturers: dict[int, Counter[str]] = {}
+    weeks: dict[int, dict[int, dict[str, str]]] = {}
+    for week_dir in sorted((docs_dir / source).glob("week*")):
+        week_match = _WEEK_DIR.match(week_dir.name)
+        if not week_match:
+            continue
+        number = int(week_match.group(1))
+        weeks.setdefault(number, {})
+        for note in sorted(week_dir.glob("*.md")):
+            note_match = _NOTE.match(note.name)
+            if not note_match or int(note_match.group(1)) != number:
+                continue
+            part = int(note_match.group(2))
+            text = read_text(note)
+            front = front_matter(text)
+            video = _VIDEO.search(text.replace("&amp;", "&"))
+            weeks[number][part] = {
+                "title": front.get("title", ""),
+                "lecturer": front.get("lecturer", ""),
+                "video": video.group(1) if video else "",
+            }
+            day = _parse_date(front.get("date"))
+            if day:
+                dates.append(day)
+            if front.get("lecturer"):
+                lecturers.setdefault(part, Counter())[front["lecturer"]] += 1
+    parts = sorted({part for week in weeks.values() for part in week}) or [1]
+    start = min(dates) if dates else dt.date.today()
+    start -= dt.timedelta(days=start.weekday())
+    last_week = max(weeks) if weeks else 1
+    end = max([*dates, start + dt.timedelta(days=7 * last_week - 1)])
+    guesses.append(f"term {start} – {end} from the notes' dates (set the real term)")
+    guesses.append("timezone 'UTC' (set the course's zone, e.g. 'America/New_York')")
+
+    home = docs_dir / "index.md"
+    description = "Imported from a Jekyll course site; describe the course here."
+    if home.is_file():
+        body = read_text(home).split("\n---", 2)[-1] if read_text(home).startswith("---") else ""
+        paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+        prose = [p for p in paragraphs if p[0].isalpha() and "|" not in p and "<" not in p]
+        if prose:
+            description = " ".join(prose[0].split())
+    guesses.append("course code 'COURSE', grading: one 100% component (edit both)")
+
+    macros = layout_macros(docs_dir)
+    lines = [
+        "# Written by 'dlcourse import jekyll'. Values marked 'guessed' need a human look.",
+        "schema = 1",
+        "",
+        "[course]",
+        "code = 'COURSE'  # guessed",
+        f"title = {_toml_string(config.title or docs_dir.resolve().name)}",
+        f"term = {_toml_string(_term(start))}  # guessed from the notes' dates",
+        f"description = {_toml_string(description)}",
+    ]
+    if home.is_file():
+        lines.append("home_page = 'index.md'")
+    people = Counter(name for counter in lecturers.values() for name in counter.elements())
+    for name, _count in people.most_common():
+        lines += ["", "[[people]]", f"name = {_toml_string(name)}", "role = 'instructor'"]
+    weekday = ["monday", "monday", "tuesday", "wednesday", "thursday"]
+    lines += [
+        "",
+        "[schedule]",
+        "timezone = 'UTC'  # guessed",
+        f"term_start = {start.isoformat()}  # guessed",
+        f"term_end = {end.isoformat()}  # guessed",
+    ]
+    meeting_ids = {}
+    for part in parts:
+        meeting_id = f"part-{part}"
+        meeting_ids[part] = meeting_id
+        common = lecturers.get(part, Counter()).most_common(1)
+        lines += [
+            "",
+            "[[schedule.meetings]]",
+            f"id = '{meeting_id}'",
+            f"kind = '{'lab' if part >= 3 else 'lecture'}'",
+            f"title = 'Part {part}'",
+            f"weekday = '{weekday[min(part, len(weekday)) - 1] if part > 1 else 'monday'}'",
+        ]
+        if common:
+            lines.append(f"lecturer = {_toml_string(common[0][0])}")
+    guesses.append(
+        f"meetings: {len(parts)} per week, parts 1–2 lectures on Monday, "
+        "later parts practicums on Tuesday (set the days and times)"
+    )
+    for number in sorted(weeks):
+        held = weeks[number]
+        lines += ["", "[[weeks]]", f"number = {number}"]
+        topics = [held[p]["title"] for p in sorted(held) if held[p]["title"]]
+        lines.append("topics = [" + ", ".join(_toml_string(t) for t in topics) + "]")
+        videos = {meeting_ids[p]: held[p]["video"] for p in sorted(held) if held[p]["video"]}
+        if videos:
+            lines.append(
+                "videos = { " + ", ".join(f"{k} = '{v}'" for k, v in videos.items()) + " }"
+            )
+        skip = [meeting_ids[p] for p in parts if p not in held]
+        if skip:
+            lines.append("skip = [" + ", ".join(f"'{s}'" for s in skip) + "]")
+    lines += [
+        "",
+        "[grading]",
+        "default_track = 'default'",
+        "",
+        "[[grading.tracks]]",
+        "id = 'default'",
+        "name = 'Default'",
+        "components = [{ id = 'course', label = 'Course work (edit me)', weight = 100 }]",
+        "",
+        "[notes]",
+        "docs_dir = '.'",
+        f"source_language = '{source}'",
+        "contents_file = '_config.yml'",
+        "languages = [",
+    ]
+    for code in languages:
+        name, direction = KNOWN_LANGUAGES.get(code, (code, "ltr"))
+        extra = ", direction = 'rtl'" if direction == "rtl" else ""
+        lines.append(f"  {{ code = '{code}', name = {_toml_string(name)}{extra} }},")
+    lines.append("]")
+    if macros:
+        lines += ["", "[notes.macros]"]
+        lines += [f"{name} = {_toml_string(body)}" for name, body in macros.items()]
+        guesses.append(f"{len(macros)} maths macros from _layouts: {', '.join(macros)}")
+    lines += [
+        "",
+        "[site]",
+        "base_url = '/'"
+        + (f"  # the Jekyll site was served under {config.baseurl!r}" if config.baseurl else ""),
+        "liquid_baseurl = true",
+    ]
+    if config.titles:
+        lines.append(
+            "titles = { "
+            + ", ".join(
+                f"{code} = {_toml_string(title)}"
+                for code, title in config.titles.items()
+                if _LANG.match(code)
+            )
+            + " }"
+        )
+    return "\n".join(lines) + "\n", guesses

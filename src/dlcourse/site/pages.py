@@ -1,0 +1,418 @@
+"""Every page of the site, as (output path, function producing its bytes).
+
+Pages are produced lazily so the builder can time and compare them one by one. Note bodies come
+already rendered (and sanitised) from :mod:`dlcourse.site.render` via ``body_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from jinja2 import Environment
+
+from dlcourse.course import Course
+from dlcourse.site.i18n import Translator
+from dlcourse.site.sources import SiteLanguage, SiteSources, SourceFile
+
+Producer = Callable[[], str | bytes]
+_NOTE_REF = re.compile(r"^ch\.(\d+)(?:-(\d+))?$")
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    title: str
+
+
+class SiteModel:
+    def __init__(
+        self,
+        course: Course,
+        sources: SiteSources,
+        body_of: Callable[[str], dict[str, Any]],
+        meta_of: Callable[[str], dict[str, Any]],
+        environment: Environment,
+        options: Any,
+    ) -> None:
+        self.course = course
+        self.sources = sources
+        self.body_of = body_of  # rendered body (loaded from the cache only when a page needs it)
+        self.meta_of = meta_of  # front matter and stamps (kept in the build manifest)
+        self.env = environment
+        self.options = options
+        self.base = course.site.base_url
+        self.source_lang = course.notes.source_language
+        self.asset_version = "1"
+
+    # -- lookups ----------------------------------------------------------------------------
+    @cached_property
+    def languages(self) -> list[SiteLanguage]:
+        if self.sources.languages:
+            return self.sources.languages
+        from dlcourse.site.sources import language_of
+
+        return [language_of(self.source_lang, self.course)]
+
+    def language(self, code: str) -> SiteLanguage:
+        return next((lang for lang in self.languages if lang.code == code), self.languages[0])
+
+    def url(self, source: SourceFile) -> str:
+        return self.base + source.url_path
+
+    def ref(self, source: SourceFile) -> str:
+        """The cross-language identity of a page: ``lang-ref`` or, failing that, its path."""
+        front = self.meta_of(source.docs_rel)["front"]
+        return front.get("lang-ref") or source.slug
+
+    def title(self, source: SourceFile) -> str:
+        front = self.meta_of(source.docs_rel)["front"]
+        if front.get("title"):
+            return str(front["title"])
+        t = Translator(source.lang)
+        if source.kind == "week" and source.week:
+            return t("week", n=source.week)
+        return source.slug.rsplit("/", 1)[-1]
+
+    @cached_property
+    def by_ref(self) -> dict[str, dict[str, SourceFile]]:
+        table: dict[str, dict[str, SourceFile]] = {}
+        for source in self.sources.files:
+            table.setdefault(self.ref(source), {})[source.lang] = source
+        return table
+
+    def is_stale(self, source: SourceFile) -> bool:
+        """A translation is stale when its video stamps no longer match the source language's
+        (the writers' sections changed after it was translated)."""
+        if source.lang == self.source_lang:
+            return False
+        original = self.by_ref[self.ref(source)].get(self.source_lang)
+        if original is None:
+            return False
+        mine = self.meta_of(source.docs_rel)["stamps"]
+        theirs = self.meta_of(original.docs_rel)["stamps"]
+        return bool(mine) and [s[1] for s in mine] != [s[1] for s in theirs]
+
+    def switcher(
+        self, source: SourceFile | None, path_for: Callable[[str], str | None]
+    ) -> list[dict[str, Any]]:
+        items = []
+        for lang in self.languages:
+            url = path_for(lang.code)
+            stale = False
+            if source is not None and url is not None and lang.code != self.source_lang:
+                stale = self.is_stale(self.by_ref[self.ref(source)][lang.code])
+            items.append(
+                {
+                    "code": lang.code,
+                    "name": lang.name,
+                    "direction": lang.direction,
+                    "url": url,
+                    "current": source is not None and lang.code == source.lang,
+                    "stale": stale,
+                }
+            )
+        return items
+
+    def ordered(self, code: str) -> list[SourceFile]:
+        return [f for f in self.sources.by_language(code) if f.kind != "page"] + [
+            f for f in self.sources.by_language(code) if f.kind == "page"
+        ]
+
+    # -- rendering helpers ------------------------------------------------------------------
+    def render(self, template: str, lang: SiteLanguage, **context: Any) -> str:
+        defaults: dict[str, Any] = {
+            "course": self.course,
+            "base": self.base,
+            "lang": lang,
+            "t": Translator(lang.code),
+            "title": None,
+            "toc": None,
+            "switcher": None,
+            "alternates": [],
+            "asset_version": self.asset_version,
+            "live_reload": self.options.live_reload,
+            "page_kind": template.removesuffix(".html"),
+            "search_enabled": False,
+        }
+        defaults.update(context)
+        return self.env.get_template(template).render(**defaults)
+
+    def site_switcher(self, suffix: str) -> list[dict[str, Any]]:
+        return self.switcher(None, lambda code: f"{self.base}{code}/{suffix}")
+
+    # -- pages ------------------------------------------------------------------------------
+    def outputs(self) -> list[tuple[str, str | None, Producer]]:
+        """(path, note it renders or None, producer). A note page depends on its own body and
+        on the navigation (every note's metadata); every other page on the navigation only."""
+        out: list[tuple[str, Producer]] = [
+            ("index.html", self.home),
+            ("schedule/index.html", self.schedule),
+            ("course.ics", self.ics),
+            ("labs/index.html", self.labs),
+            ("404.html", self.not_found),
+            ("sitemap.xml", self.sitemap),
+            ("robots.txt", lambda: f"Sitemap: {self.base}sitemap.xml\n"),
+            (".nojekyll", lambda: ""),
+        ]
+        for lang in self.languages:
+            out.append((f"{lang.code}/index.html", lambda lang=lang: self.contents(lang)))
+            out.append((f"{lang.code}/search/index.html", lambda lang=lang: self.search(lang)))
+            files = self.ordered(lang.code)
+            for index, source in enumerate(files):
+                previous = files[index - 1] if index > 0 else None
+                following = files[index + 1] if index + 1 < len(files) else None
+                out.append(
+                    (
+                        f"{source.url_path}index.html",
+                        lambda s=source, p=previous, n=following: self.note(s, p, n),
+                    )
+                )
+        notes = {f"{f.url_path}index.html": f.docs_rel for f in self.sources.files}
+        return [(rel, notes.get(rel), producer) for rel, producer in out]
+
+    def note(
+        self, source: SourceFile, previous: SourceFile | None, following: SourceFile | None
+    ) -> str:
+        body = self.body_of(source.docs_rel)
+        lang = self.language(source.lang)
+        group = self.by_ref[self.ref(source)]
+        toc = [
+            {"anchor": a, "title": t, "level": level}
+            for a, t, level, _video, _start in body["toc"]
+            if level >= 2
+        ]
+        switcher = self.switcher(
+            source, lambda code: self.url(group[code]) if code in group else None
+        )
+        alternates = [
+            {"code": code, "url": self.url(other)} for code, other in sorted(group.items())
+        ]
+        week_url = None
+        if source.kind == "note" and source.week is not None:
+            summary = next(
+                (
+                    f
+                    for f in self.sources.by_language(source.lang)
+                    if f.kind == "week" and f.week == source.week
+                ),
+                None,
+            )
+            week_url = self.url(summary) if summary else None
+        return self.render(
+            "note.html",
+            lang,
+            week_url=week_url,
+            title=self.title(source),
+            body=body["html"],
+            meta=body["front"],
+            page=source,
+            toc=toc if len(toc) > 1 else None,
+            switcher=switcher,
+            alternates=alternates,
+            prev=Link(self.url(previous), self.title(previous)) if previous else None,
+            next=Link(self.url(following), self.title(following)) if following else None,
+        )
+
+    def contents(self, lang: SiteLanguage) -> str:
+        t = Translator(lang.code)
+        groups: list[dict[str, Any]] = []
+        weeks: dict[int, dict[str, Any]] = {}
+        pages: list[dict[str, Any]] = []
+        for source in self.sources.by_language(lang.code):
+            entry = {"url": self.url(source), "title": self.title(source), "note": ""}
+            if source.lang != self.source_lang and self.is_stale(source):
+                entry["note"] = t("translation_stale")
+            if source.kind == "page":
+                pages.append(entry)
+                continue
+            week = weeks.setdefault(
+                source.week or 0, {"title": t("week", n=source.week), "url": None, "items": []}
+            )
+            if source.kind == "week":
+                week["url"] = entry["url"]
+            else:
+                week["items"].append(entry)
+        missing = self._missing(lang.code)
+        for number in sorted(weeks):
+            groups.append(weeks[number])
+        if pages:
+            groups.insert(0, {"title": t("contents"), "url": None, "items": pages})
+        if missing:
+            groups.append(
+                {
+                    "title": t("translation_missing"),
+                    "url": None,
+                    "items": [
+                        {"url": self.url(s), "title": self.title(s), "note": s.lang}
+                        for s in missing
+                    ],
+                }
+            )
+        return self.render(
+            "contents.html",
+            lang,
+            title=f"{t('notes')} · {lang.name}",
+            groups=groups,
+            switcher=self.site_switcher(""),
+        )
+
+    def _missing(self, code: str) -> list[SourceFile]:
+        if code == self.source_lang:
+            return []
+        return [
+            group[self.source_lang]
+            for group in self.by_ref.values()
+            if self.source_lang in group
+            and code not in group
+            and group[self.source_lang].kind != "page"
+        ]
+
+    def search(self, lang: SiteLanguage) -> str:
+        from dlcourse.site import search as search_module
+
+        enabled = self.options.search and search_module.available()
+        others = ",".join(lg.code for lg in self.languages if lg.code != lang.code)
+        return self.render(
+            "search.html",
+            lang,
+            title=Translator(lang.code)("search"),
+            switcher=self.site_switcher("search/"),
+            search_enabled=enabled,
+            search_languages=others,
+        )
+
+    @cached_property
+    def calendar(self) -> Any:
+        from dlcourse.course.calendar import build_calendar
+
+        return build_calendar(self.course)
+
+    def home(self) -> str:
+        lang = self.language(self.source_lang)
+        body = ""
+        path = self.course.home_page_path
+        if path is not None and path.exists():
+            body = self.home_body()
+        roles = {
+            "instructor": "Instructor",
+            "ta": "Teaching assistant",
+            "guest": "Guest",
+            "grader": "Grader",
+        }
+        people = self.course.people
+        return self.render(
+            "home.html",
+            lang,
+            title=None,
+            body=body,
+            languages=self.languages,
+            staff=[p for p in people if p.role in ("instructor", "ta")],
+            graders=[p for p in people if p.role == "grader"],
+            guests=[p for p in people if p.role == "guest"],
+            roles=roles,
+            deadlines=self.calendar.deadlines,
+        )
+
+    def home_body(self) -> str:
+        from dlcourse.notes.document import parse_note
+        from dlcourse.site.maths import MathCache
+        from dlcourse.site.render import RenderContext, render_tokens
+
+        path = self.course.home_page_path
+        assert path is not None
+        document = parse_note(path)
+        context = RenderContext(
+            base_url=self.base,
+            macros=self.course.notes.macros,
+            resolve_link=lambda href: None,
+            maths=MathCache(),
+            embed_videos=False,
+        )
+        return render_tokens(document.tokens, document.text, context).html
+
+    def schedule(self) -> str:
+        lang = self.language(self.source_lang)
+        calendar = self.calendar
+        weeks = []
+        notes = {
+            (f.week, f.part): f
+            for f in self.sources.by_language(self.source_lang)
+            if f.kind == "note"
+        }
+        summaries = {
+            f.week: f for f in self.sources.by_language(self.source_lang) if f.kind == "week"
+        }
+        for number in calendar.week_numbers():
+            meetings = []
+            for meeting in calendar.in_week(number):
+                note = notes.get((meeting.week, meeting.part))
+                meetings.append(
+                    {
+                        "date": meeting.date,
+                        "start": meeting.start,
+                        "end": meeting.end,
+                        "title": meeting.title,
+                        "lecturer": meeting.lecturer,
+                        "video": meeting.video_url(),
+                        "scribe_due": meeting.scribe_due,
+                        "note_url": self.url(note) if note else None,
+                        "note_title": self.title(note) if note else None,
+                    }
+                )
+            first = calendar.in_week(number)[0]
+            summary = summaries.get(number)
+            weeks.append(
+                {
+                    "number": number,
+                    "topics": list(first.topics),
+                    "meetings": meetings,
+                    "summary_url": self.url(summary) if summary else None,
+                }
+            )
+        return self.render(
+            "schedule.html",
+            lang,
+            title=Translator(lang.code)("schedule"),
+            weeks=weeks,
+            deadlines=calendar.deadlines,
+            days_off=self.course.schedule.days_off,
+        )
+
+    def ics(self) -> bytes:
+        from dlcourse.site.ics import calendar_ics
+
+        return calendar_ics(self.course, self.calendar, self.base)
+
+    def labs(self) -> str:
+        lang = self.language(self.source_lang)
+        try:
+            from dlcourse.labs.catalogue import LABS
+
+            labs = list(LABS)
+        except Exception:  # the labs part is optional for the site
+            labs = []
+        return self.render("labs.html", lang, title=Translator(lang.code)("labs"), labs=labs)
+
+    def not_found(self) -> str:
+        lang = self.language(self.source_lang)
+        return self.render("404.html", lang, title=Translator(lang.code)("not_found"))
+
+    def sitemap(self) -> str:
+        urls = [self.base, f"{self.base}schedule/", f"{self.base}labs/"]
+        for lang in self.languages:
+            urls.append(f"{self.base}{lang.code}/")
+            urls.extend(self.url(f) for f in self.ordered(lang.code))
+        today = dt.date.today().isoformat()
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        ]
+        lines += [f"<url><loc>{html.escape(u)}</loc><lastmod>{today}</lastmod></url>" for u in urls]
+        lines.append("</urlset>")
+        return "\n".join(lines) + "\n"

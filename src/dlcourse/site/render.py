@@ -1,0 +1,332 @@
+"""Notes tokens → safe HTML for one page, with maths, video time links, figures and a TOC.
+
+The tokens come from the notes parser (:mod:`dlcourse.notes.markdown`), the same parse the
+checker lints. Rendering works in three steps so that safety never depends on the renderer:
+
+1. markdown-it's HTML renderer with a few rules of ours (headings, maths, images, links);
+   every formula becomes a placeholder (a private-use character pair around its number);
+2. the whole fragment goes through the nh3 allow-list (:func:`dlcourse.site.sanitize.clean_html`);
+3. placeholders are replaced by the rendered (and separately sanitised) MathML.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+
+from dlcourse.notes import maths as notes_maths
+from dlcourse.notes.markdown import shared_markdown
+from dlcourse.site.maths import MathCache, extract_definitions, macros_key
+from dlcourse.site.sanitize import clean_html
+
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+_PRIVATE_USE = re.compile("[\ue000\ue001]")
+_VIDEO = re.compile(r"(?:youtube\.com/watch[^\s)]*?[?&؟]v=|youtu\.be/)([A-Za-z0-9_-]{11})")
+_START = re.compile(r"[?&#;]t=(?:(\d+)h)?(?:(\d+)m)?(\d+)s?")
+_BASEURL = ("{{site.baseurl}}", "%7B%7Bsite.baseurl%7D%7D")
+_HTML_MATHS = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$([^$\n]+?)\$", re.S)
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A writer's subsection: a heading that links the video at a start second."""
+
+    anchor: str
+    title: str
+    level: int
+    video: str | None = None
+    start: int | None = None
+
+
+@dataclass
+class RenderedBody:
+    html: str
+    toc: list[Section] = field(default_factory=list)
+    warnings: list[tuple[int | None, str]] = field(default_factory=list)
+    formulas: int = 0
+
+
+@dataclass
+class RenderContext:
+    """What a note's rendering needs to know about the site around it."""
+
+    base_url: str
+    macros: Mapping[str, str]
+    resolve_link: Callable[[str], str | None]  # relative/Liquid path → page URL (None: unchanged)
+    maths: MathCache
+    embed_videos: bool = True
+    play_label: str = "Play here"
+    watch_label: str = "Watch from {t}"
+
+
+def timestamp(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def video_start(url: str) -> tuple[str, int | None] | None:
+    """``(video id, start seconds)`` of a YouTube link, tolerant of the notes' defects."""
+    url = url.replace("&amp;", "&").replace("؟", "?")
+    match = _VIDEO.search(url)
+    if not match:
+        return None
+    start = _START.search(url[match.end() :])
+    if start is None:
+        return match.group(1), None
+    hours, minutes, seconds = (int(g) if g else 0 for g in start.groups())
+    return match.group(1), hours * 3600 + minutes * 60 + seconds
+
+
+def slugify(text: str, taken: set[str]) -> str:
+    slug = re.sub(r"[^\w\- ]", "", text.lower(), flags=re.UNICODE).strip()
+    slug = re.sub(r"[\s]+", "-", slug) or "section"
+    candidate, number = slug, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{slug}-{number}"
+    taken.add(candidate)
+    return candidate
+
+
+class _Renderer:
+    def __init__(self, context: RenderContext, local_macros: Mapping[str, str]) -> None:
+        self.context = context
+        self.macros = {**context.macros, **local_macros}
+        self.macros_key = macros_key(self.macros)
+        self.formulas: list[str] = []
+        self.warnings: list[tuple[int | None, str]] = []
+        self.line: int | None = None
+        self.renderer = RendererHTML()
+        for name in (
+            "math_inline",
+            "math_inline_double",
+            "math_block",
+            "math_block_label",
+            "math_block_eqno",
+            "heading_open",
+            "heading_close",
+            "image",
+            "link_open",
+            "html_block",
+            "html_inline",
+        ):
+            method = getattr(self, "_" + name, None)
+            if method is not None:
+                self.renderer.rules[name] = method
+
+    # -- maths --------------------------------------------------------------------------
+    def formula(self, tex: str, display: bool, line: int | None) -> str:
+        tex = _PRIVATE_USE.sub("", tex)
+        body, _definitions = extract_definitions(tex)
+        if not body.strip():
+            return ""
+        result = self.context.maths.render(body, display, self.macros, self.macros_key)
+        if not result.ok:
+            self.warnings.append((line, f"maths: {result.message}: {_short(tex)}"))
+        wrapper = "div" if display else "span"
+        css = "math-display" if display else "math"
+        markup = f'<{wrapper} class="{css}" dir="ltr">{result.html}</{wrapper}>'
+        self.formulas.append(markup)
+        return f"\ue000{len(self.formulas) - 1}\ue001"
+
+    def _math_inline(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        return self.formula(notes_maths.unescape_kramdown(tokens[idx].content), False, self.line)
+
+    def _math_inline_double(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        return self.formula(tokens[idx].content, True, self.line)
+
+    def _math_block(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        line = token.map[0] + 1 if token.map else None
+        return self.formula(token.content, True, line) + "\n"
+
+    _math_block_label = _math_block
+    _math_block_eqno = _math_block
+
+    # -- headings -----------------------------------------------------------------------
+    def _heading_open(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        return f'<{token.tag} id="{html.escape(token.attrGet("id") or "")}">'
+
+    def _heading_close(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        section: Section | None = token.meta.get("section")
+        extra = ""
+        if section is not None and section.video is not None:
+            seconds = section.start or 0
+            url = f"https://www.youtube.com/watch?v={section.video}&t={seconds}s"
+            label = self.context.watch_label.format(t=timestamp(seconds))
+            extra = (
+                f' <a class="video-time" href="{html.escape(url)}" title="{html.escape(label)}">'
+                f"▶ {timestamp(seconds)}</a>"
+            )
+            if self.context.embed_videos:
+                extra += (
+                    f' <button type="button" class="video-embed" data-video="{section.video}"'
+                    f' data-start="{seconds}" hidden>{html.escape(self.context.play_label)}'
+                    "</button>"
+                )
+        return f"{extra}</{token.tag}>\n"
+
+    # -- links, images, raw HTML --------------------------------------------------------
+    def url(self, url: str) -> str:
+        for marker in _BASEURL:
+            if url.startswith(marker):
+                path = url[len(marker) :].lstrip("/")
+                resolved = self.context.resolve_link(path)
+                return resolved if resolved is not None else self.context.base_url + path
+        resolved = self.context.resolve_link(url)
+        return resolved if resolved is not None else url
+
+    def _link_open(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        token.attrSet("href", self.url(str(token.attrGet("href") or "")))
+        return self.renderer.renderToken(tokens, idx, options, env)
+
+    def _image(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        src = self.url(str(token.attrGet("src") or ""))
+        alt = self.renderer.renderInlineAsText(token.children or [], options, env)
+        title = token.attrGet("title")
+        image = f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy">'
+        if title:
+            return f"<figure>{image}<figcaption>{html.escape(str(title))}</figcaption></figure>"
+        return image
+
+    def raw_html(self, content: str, line: int | None) -> str:
+        for marker in _BASEURL:
+            content = content.replace(marker, self.context.base_url.rstrip("/"))
+        if "$" not in content:
+            return content
+        # KaTeX's auto-render typeset $…$ anywhere in the page, raw HTML included
+        parts = _TAG_OR_TEXT.split(content)
+        for index in range(0, len(parts), 2):
+            parts[index] = _HTML_MATHS.sub(
+                lambda m: self.formula(
+                    m.group(1) if m.group(1) is not None else m.group(2),
+                    m.group(1) is not None,
+                    line,
+                ),
+                parts[index],
+            )
+        return "".join(parts)
+
+    def _html_block(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        return self.raw_html(token.content, token.map[0] + 1 if token.map else None)
+
+    def _html_inline(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        return self.raw_html(tokens[idx].content, self.line)
+
+    # -- driver -------------------------------------------------------------------------
+    def render(self, tokens: list[Token]) -> str:
+        options = shared_markdown().options
+        env: dict[str, Any] = {}
+        out = []
+        for index, token in enumerate(tokens):
+            if token.map:
+                self.line = token.map[0] + 1
+            if token.type == "front_matter":
+                continue
+            if token.type == "inline":
+                out.append(self.renderer.renderInline(token.children or [], options, env))
+            elif token.type in self.renderer.rules:
+                out.append(self.renderer.rules[token.type](tokens, index, options, env))
+            else:
+                out.append(self.renderer.renderToken(tokens, index, options, env))
+        return "".join(out)
+
+
+def _short(tex: str, limit: int = 60) -> str:
+    flat = " ".join(tex.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _prepare_headings(
+    tokens: list[Token], stamps: Mapping[int, tuple[str | None, int | None]] | None = None
+) -> list[Section]:
+    """Give headings ids, take the video link out of their text, and list them for the TOC.
+
+    ``stamps`` (heading token index → video id, seconds) comes from the notes parser, which
+    reads stamps the way the checker does; without it the link is read here."""
+    taken: set[str] = set()
+    sections = []
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or index + 1 >= len(tokens):
+            continue
+        inline = tokens[index + 1]
+        children = inline.children or []
+        video = None
+        if stamps and index in stamps and stamps[index][0]:
+            video = stamps[index]
+        kept = []
+        for child in children:
+            if child.type == "link_open" and not any(c.meta.get("drop") for c in kept):
+                found = video_start(str(child.attrGet("href") or ""))
+                if found is not None:
+                    video = video or found
+                    child.meta["drop"] = True
+            kept.append(child)
+        if video is not None:
+            depth = 0
+            filtered = []
+            for child in kept:
+                if child.type == "link_open" and child.meta.get("drop"):
+                    depth = 1
+                    continue
+                if child.type == "link_close" and depth == 1:
+                    depth = 0
+                    continue
+                filtered.append(child)
+            inline.children = filtered
+        text = "".join(
+            c.content for c in (inline.children or []) if c.type in {"text", "code_inline"}
+        ).strip()
+        anchor = slugify(text, taken)
+        token.attrSet("id", anchor)
+        section = Section(
+            anchor=anchor,
+            title=text,
+            level=int(token.tag[1]),
+            video=video[0] if video else None,
+            start=video[1] if video else None,
+        )
+        tokens[index + 2].meta["section"] = section
+        sections.append(section)
+    return sections
+
+
+def render_tokens(
+    tokens: list[Token],
+    source: str,
+    context: RenderContext,
+    stamps: Mapping[int, tuple[str | None, int | None]] | None = None,
+) -> RenderedBody:
+    """Safe HTML for a note body (``source`` is the text the tokens came from, for macros)."""
+    local = notes_maths.local_macros(source) if "def" in source else {}
+    sections = _prepare_headings(tokens, stamps)
+    renderer = _Renderer(context, local)
+    raw = renderer.render(tokens)
+    safe = clean_html(raw)
+    formulas = renderer.formulas
+    final = _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], safe)
+    return RenderedBody(final, sections, renderer.warnings, len(formulas))
+
+
+def relative_target(source_rel: str, href: str) -> str | None:
+    """A relative link written in ``source_rel`` (posix, under docs) → target path under docs."""
+    if not href or href.startswith(("#", "/", "mailto:")) or "://" in href:
+        return None
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    if not path:
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source_rel), path))

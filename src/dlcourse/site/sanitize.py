@@ -1,0 +1,233 @@
+"""Allow-list sanitising of everything students wrote, and of the MathML made from it.
+
+Student HTML (raw blocks, inline tags, attributes) goes through nh3 (ammonia) with the tags the
+2020 notes use; no ``<script>``, no event handlers, no ``javascript:`` URLs survive. Links to
+other hosts get ``rel="noopener"``. MathML produced by latex2mathml is checked separately with a
+strict tokeniser: it copies ``\\text{…}`` verbatim, so anything that is not one of its own tags
+is escaped as text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import unquote
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "var",
+    "input",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "dir", "lang", "align"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "input": {"type", "checked", "disabled"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+_EXTERNAL_ANCHOR = re.compile(r'<a href="((?:https?:)?//[^"]*)"')
+
+
+def clean_html(fragment: str) -> str:
+    """Sanitise a rendered body fragment; external links get ``rel="noopener"``."""
+    cleaned = nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+    if "%" in cleaned or "&#" in cleaned:
+        cleaned = _URL_ATTRIBUTE.sub(_defuse, cleaned)
+    return _EXTERNAL_ANCHOR.sub(r'<a rel="noopener" href="\1"', cleaned)
+
+
+_URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+_SQUEEZE = re.compile(r"[\s\x00-\x1f]|&#x?0*(?:9|a|d|10|13);?", re.I)
+_DANGEROUS = ("javascript:", "vbscript:", "data:")
+
+
+def _defuse(match: re.Match[str]) -> str:
+    """Belt and braces: a URL that decodes to a script scheme becomes ``#``."""
+    value = _SQUEEZE.sub("", unquote(html.unescape(match.group(2)))).lower()
+    if value.startswith(_DANGEROUS):
+        return f"{match.group(1)}#{match.group(3)}"
+    return match.group(0)
+
+
+MATHML_TAGS = {
+    "math",
+    "mrow",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "mspace",
+    "msub",
+    "msup",
+    "msubsup",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mover",
+    "munder",
+    "munderover",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "menclose",
+    "merror",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+    "semantics",
+    "annotation",
+    "mlabeledtr",
+    "maligngroup",
+    "malignmark",
+}
+MATHML_ATTRIBUTES = {
+    "xmlns",
+    "display",
+    "mathvariant",
+    "stretchy",
+    "fence",
+    "form",
+    "separator",
+    "accent",
+    "accentunder",
+    "width",
+    "height",
+    "depth",
+    "lspace",
+    "rspace",
+    "voffset",
+    "columnalign",
+    "rowspacing",
+    "columnspacing",
+    "displaystyle",
+    "scriptlevel",
+    "mathcolor",
+    "mathbackground",
+    "linebreak",
+    "movablelimits",
+    "largeop",
+    "symmetric",
+    "minsize",
+    "maxsize",
+    "linethickness",
+    "rowalign",
+    "columnlines",
+    "rowlines",
+    "frame",
+    "framespacing",
+    "equalrows",
+    "equalcolumns",
+    "notation",
+    "columnspan",
+    "rowspan",
+    "class",
+    "open",
+    "close",
+    "separators",
+    "bevelled",
+}
+_MATHML_TOKEN = re.compile(r'<(/?)([a-z]+)((?:\s+[a-zA-Z:-]+="[^"<>]*")*)\s*(/?)>')
+_ATTRIBUTE = re.compile(r'([a-zA-Z:-]+)="([^"<>]*)"')
+_ENTITY = re.compile(r"&(#x?[0-9A-Fa-f]+|[A-Za-z]+);")
+_SAFE_COLOUR = re.compile(r"^#?[0-9A-Za-z]{1,20}$")
+
+
+def _escape_text(text: str) -> str:
+    parts = []
+    position = 0
+    for match in _ENTITY.finditer(text):
+        parts.append(html.escape(text[position : match.start()], quote=False))
+        parts.append(match.group(0))
+        position = match.end()
+    parts.append(html.escape(text[position:], quote=False))
+    return "".join(parts)
+
+
+def clean_mathml(markup: str) -> str:
+    """Keep latex2mathml's own tags and attributes; escape everything else as text."""
+    out = []
+    position = 0
+    for match in _MATHML_TOKEN.finditer(markup):
+        out.append(_escape_text(markup[position : match.start()]))
+        closing, name, attributes, self_closing = match.groups()
+        if name not in MATHML_TAGS:
+            out.append(html.escape(match.group(0)))
+        else:
+            kept = []
+            for attr_name, value in _ATTRIBUTE.findall(attributes):
+                if attr_name not in MATHML_ATTRIBUTES:
+                    continue
+                if attr_name in {"mathcolor", "mathbackground"} and not _SAFE_COLOUR.match(value):
+                    continue
+                kept.append(f' {attr_name}="{value}"')
+            out.append(f"<{closing}{name}{''.join(kept)}{' /' if self_closing else ''}>")
+        position = match.end()
+    out.append(_escape_text(markup[position:]))
+    return "".join(out)

@@ -1,0 +1,116 @@
+"""Write docs/rules/ID.md for every rule from its metadata and its fixtures.
+
+Run ``python -m tests.notes.make_rule_docs`` from the repository root after changing a rule;
+``test_notes_docs.py`` fails while a page is out of date.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from dlcourse.notes.rules import RULES, Rule
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+DOCS = ROOT / "docs" / "rules"
+
+
+def _main_file(rule_id: str, side: str) -> tuple[str, list[str]]:
+    files = sorted(p for p in (FIXTURES / rule_id / side).rglob("*") if p.is_file())
+    other = "good" if side == "bad" else "bad"
+    # prefer the file that differs between bad and good
+    for path in files:
+        rel = path.relative_to(FIXTURES / rule_id / side)
+        twin = FIXTURES / rule_id / other / rel
+        if not twin.is_file() or twin.read_bytes() != path.read_bytes():
+            return rel.as_posix(), path.read_bytes().decode("utf-8", "replace").splitlines()
+    path = files[0]
+    rel = path.relative_to(FIXTURES / rule_id / side).as_posix()
+    return rel, path.read_bytes().decode("utf-8", "replace").splitlines()
+
+
+def _excerpt(lines: list[str], other: list[str], context: int = 2, most: int = 14) -> str:
+    matcher = difflib.SequenceMatcher(a=lines, b=other, autojunk=False)
+    changed = [(i1, i2) for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"]
+    start, end = (changed[0][0], changed[-1][1]) if changed else (0, min(len(lines), 8))
+    start, end = max(0, start - context), min(len(lines), max(end, start + 1) + context)
+    shown = [line if len(line) < 100 else line[:96] + " …" for line in lines[start:end][:most]]
+    prefix = [] if start == 0 else ["…"]
+    suffix = [] if end >= len(lines) else ["…"]
+    return "\n".join(prefix + shown + suffix)
+
+
+def page(rule: Rule) -> str:
+    bad_name, bad = _main_file(rule.id, "bad")
+    good_name, good = _main_file(rule.id, "good")
+    params = "\n".join(
+        f"| `{name}` | `{param.default!r}` | {param.description} |"
+        for name, param in rule.params.items()
+    )
+    lines = [
+        f"# {rule.id} `{rule.alias}`",
+        "",
+        f"**{rule.summary}**",
+        "",
+        rule.description,
+        "",
+        f"- Default severity: `{rule.severity}`",
+        f"- Tags: {', '.join(f'`{tag}`' for tag in rule.tags)}",
+        f"- Fixable with `--fix`: {'yes' if rule.fixable else 'no'}",
+        f"- Scope: {'one note' if rule.scope == 'note' else 'the whole course (several files)'}",
+        "",
+        "## Parameters",
+        "",
+        ("| name | default | meaning |\n|---|---|---|\n" + params) if params else "None.",
+        "",
+        "Configure in `course.toml`:",
+        "",
+        "```toml",
+        f"[notes.rules.{rule.id}]   # or [notes.rules.{rule.alias}]",
+        'severity = "error"      # or "warning", "info"; enabled = false turns it off',
+        *[
+            f"{name} = {_toml(param.default)}"
+            for name, param in rule.params.items()
+            if param.default is not None
+        ],
+        "```",
+        "",
+        f"Silence one finding: `<!-- dlcourse-disable-next-line {rule.id} -->` on the line before.",
+        "",
+        f"## Bad (`{bad_name}`)",
+        "",
+        "```markdown",
+        _excerpt(bad, good),
+        "```",
+        "",
+        f"## Good (`{good_name}`)",
+        "",
+        "```markdown",
+        _excerpt(good, bad),
+        "```",
+        "",
+        f"Fixtures: `tests/notes/fixtures/rules/{rule.id}/`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+def main() -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    for rule in RULES.values():
+        (DOCS / f"{rule.id}.md").write_text(page(rule), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

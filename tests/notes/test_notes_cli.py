@@ -1,0 +1,164 @@
+"""`dlcourse notes …` end to end: exit codes, formats, configuration, pragmas, --fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from dlcourse.cli.notes_cmds import notes_app, register
+from dlcourse.course import load_course
+from dlcourse.notes.check import check_course
+
+from .conftest import RULE_FIXTURES, overlay
+
+runner = CliRunner()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """root"""
+
+    register(app)
+    return app
+
+
+def run(*args: str):
+    return runner.invoke(_app(), ["notes", *args])
+
+
+def test_notes_app_is_importable_for_other_commands():
+    assert isinstance(notes_app, typer.Typer)
+
+
+def test_example_course_checks_clean(example_course):
+    report = check_course(example_course)
+    assert report.findings == []
+    assert len(report.files) >= 9
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output
+
+
+def test_errors_exit_1_with_text_lines(course_copy: Path):
+    overlay(course_copy, RULE_FIXTURES / "MATH004" / "bad")
+    result = run("check", "--course", str(course_copy))
+    assert result.exit_code == 1
+    line = next(li for li in result.output.splitlines() if "MATH004" in li)
+    location, severity, rule, *_ = line.split("  ")
+    assert location.endswith("docs/en/week01/01-1.md:11:1")
+    assert (severity, rule) == ("error", "MATH004")
+
+
+def test_json_sarif_github(course_copy: Path):
+    overlay(course_copy, RULE_FIXTURES / "FIG001" / "bad")
+    data = json.loads(run("check", "--course", str(course_copy), "--format", "json").output)
+    assert data["errors"] >= 1 and data["findings"][0]["rule"] == "FIG001"
+    sarif = json.loads(run("check", "--course", str(course_copy), "-f", "sarif").output)
+    assert sarif["version"] == "2.1.0"
+    driver = sarif["runs"][0]["tool"]["driver"]
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert "FIG001" in ids and all(
+        rule["helpUri"].startswith("https://") for rule in driver["rules"]
+    )
+    result = sarif["runs"][0]["results"][0]
+    assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == "FIG001"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
+    github = run("check", "--course", str(course_copy), "-f", "github").output
+    assert github.startswith("::error file=") and ",line=12," in github
+
+
+def test_configuration_errors_exit_2_naming_the_line(course_copy: Path):
+    toml = course_copy / "course.toml"
+    toml.write_text(toml.read_text() + "\n[notes.rules.NOPE001]\nenabled = false\n")
+    result = run("check", "--course", str(course_copy))
+    assert result.exit_code == 2
+    lines = toml.read_text().splitlines()
+    number = lines.index("[notes.rules.NOPE001]") + 1
+    assert f"course.toml:{number}" in result.output and "NOPE001" in result.output
+
+
+def test_bad_parameter_and_severity(course_copy: Path):
+    toml = course_copy / "course.toml"
+    toml.write_text(toml.read_text() + '\n[notes.rules.LEN001]\nwords = 3\nseverity = "fatal"\n')
+    result = run("check", "--course", str(course_copy))
+    assert result.exit_code == 2
+    assert "no parameter 'words'" in result.output and "bad severity" in result.output
+
+
+def test_rule_configuration_applies(course_copy: Path):
+    overlay(course_copy, RULE_FIXTURES / "LEN001" / "bad")
+    toml = course_copy / "course.toml"
+    text = toml.read_text()
+    toml.write_text(text + '\n[notes.rules.subsection-length]\nseverity = "error"\n')
+    report = check_course(load_course(course_copy))
+    assert {f.severity for f in report.by_rule("LEN001")} == {"error"}
+    toml.write_text(text + "\n[notes.rules.LEN001]\nenabled = false\n")
+    assert not check_course(load_course(course_copy)).by_rule("LEN001")
+
+
+def test_pragma_silences_one_finding(course_copy: Path):
+    overlay(course_copy, RULE_FIXTURES / "MATH003" / "bad")
+    note = course_copy / "docs/en/week01/01-1.md"
+    lines = note.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if "partiel" in line)
+    lines.insert(at, "<!-- dlcourse-disable-next-line MATH003 -->")
+    note.write_text("\n".join(lines) + "\n")
+    assert not check_course(load_course(course_copy)).by_rule("MATH003")
+
+
+def test_fix_repairs_maths_blank_lines_extension_case_and_bom(course_copy: Path):
+    overlay(course_copy, RULE_FIXTURES / "MATH002" / "bad")
+    note = course_copy / "docs/en/week01/01-1.md"
+    text = note.read_text()
+    text = text.replace(
+        "with a small step.",
+        '<img src="{{site.baseurl}}/images/week01/01-1/'
+        'threshold-unit.PNG" alt="unit">\n\nwith a small step.',
+    )
+    note.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    result = run("check", "--course", str(course_copy), "--fix")
+    assert result.exit_code == 0, result.output
+    fixed = note.read_bytes()
+    assert not fixed.startswith(b"\xef\xbb\xbf") and b"\r\n" in fixed
+    assert b"threshold-unit.png" in fixed
+    assert b"is\r\n\r\n$$" in fixed and b"$$\r\n\r\n<img" in fixed
+    assert check_course(load_course(course_copy)).findings == []
+
+
+def test_rules_listing():
+    result = run("rules")
+    assert result.exit_code == 0
+    assert "TS001" in result.output and "maths-blank-lines" in result.output
+    data = json.loads(run("rules", "--format", "json").output)
+    assert {item["id"] for item in data} >= {"FM001", "TOC002", "HTML001"}
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    assert run("check", str(tmp_path / "missing.md")).exit_code == 2
+
+
+def test_timestamps_command_writes_links(course_copy: Path):
+    note = course_copy / "docs/en/week02/02-1.md"
+    text = note.read_text()
+    note.write_text(
+        text.replace(
+            "## [Gradient descent on an average loss](https://www.youtube.com/"
+            "watch?v=d9vdh3b787Y&t=30s)",
+            "## Gradient descent on an average loss",
+        ).replace(
+            "## [Backpropagation through a network of modules]"
+            "(https://www.youtube.com/watch?v=d9vdh3b787Y&t=1530s)",
+            "## Backpropagation through a network of modules",
+        )
+    )
+    result = run("timestamps", str(note), "--course", str(course_copy), "--write")
+    assert result.exit_code == 0, result.output
+    assert "confidence" in result.output
+    written = note.read_text()
+    assert written.count("https://www.youtube.com/watch?v=d9vdh3b787Y&t=") == 2

@@ -1,0 +1,146 @@
+"""The shared document model: what the site builder relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlcourse.notes import count_words, discover_notes, parse_note, parse_video_url
+from dlcourse.notes.markdown import normalize_liquid
+from dlcourse.notes.maths import expand_macros, prepare_tex, render_check, unescape_kramdown
+
+NOTE = """---
+lang-ref: ch.02-1
+title: Test
+lecturer: Yann LeCun
+authors: A, B
+date: 3 Feb 2020
+---
+
+## [Gradient descent](https://www.youtube.com/watch?v=d9vdh3b787Y&t=30s)
+
+We write $x\\_i$ and $$\\vect{w}$$ inline.
+
+$$
+L = \\sum_i \\ell_i
+$$
+
+<center>
+<img src="{{ site.baseurl }}/images/week02/02-1/modules.png"
+     alt="modules" width="60%"/>
+</center>
+
+![chain]({{site.baseurl}}/images/week02/02-1/modules.png)
+
+### [Backprop](https://youtu.be/d9vdh3b787Y?t=1h2m3s)
+
+See [part B]({% link en/week02/02-2.md %}) and [home](https://example.org).
+"""
+
+
+def test_parse_note_model(example_course_dir: Path):
+    docs = example_course_dir / "docs"
+    path = docs / "en/week02/02-1.md"
+    doc = parse_note(NOTE, path=path, docs_dir=docs)
+    assert doc.rel_path == "en/week02/02-1.md"
+    assert (doc.language, doc.week, doc.part, doc.kind, doc.slot) == ("en", 2, 1, "lecture", "02-1")
+    assert doc.lang_ref == "ch.02-1"
+    assert doc.front_matter_lines["authors"] == 5
+    assert doc.front_matter_end == 7
+    assert [(s.title, s.line, s.start, s.video_id) for s in doc.subsections] == [
+        ("Gradient descent", 9, 30, "d9vdh3b787Y"),
+        ("Backprop", 24, 3723, "d9vdh3b787Y"),
+    ]
+    inline, double, block = doc.maths
+    assert (inline.source, inline.tex, inline.display, inline.line) == ("x\\_i", "x_i", False, 11)
+    assert (double.delimiter, double.display) == ("$$", False)
+    assert (block.delimiter, block.display, block.line, block.end_line) == ("$$block", True, 13, 15)
+    html_figure, md_figure = doc.figures
+    assert html_figure.html and html_figure.line == 18 and html_figure.alt == "modules"
+    assert html_figure.path == docs / "images/week02/02-1/modules.png"
+    assert not md_figure.html and md_figure.line == 22 and md_figure.alt == "chain"
+    assert [link.href for link in doc.links][-2:] == [
+        "{{site.baseurl}}/en/week02/02-2.md",
+        "https://example.org",
+    ]
+    assert doc.links[-2].path == docs / "en/week02/02-2.md"
+    assert doc.links[-1].path is None
+    assert any(fragment.line == 17 for fragment in doc.html_blocks)
+    assert doc.subsections[0].words > 5
+
+
+def test_video_urls():
+    assert parse_video_url("https://www.youtube.com/watch?v=0bMe_vCZo30&t=217s") == (
+        "0bMe_vCZo30",
+        217,
+    )
+    assert parse_video_url("https://youtu.be/0bMe_vCZo30?t=2m5s") == ("0bMe_vCZo30", 125)
+    assert parse_video_url("https://www.youtube.com/watch?v=0bMe_vCZo30&list=PLx&index=2&t=61") == (
+        "0bMe_vCZo30",
+        61,
+    )
+    assert parse_video_url("https://example.org") is None
+
+
+def test_malformed_stamps_are_still_found():
+    text = "## [标题]（https://www.youtube.com/watch?v=0bMe_vCZo30&t=217s）\n\n## [T] (https://www.youtube.com/watch؟v=0bMe_vCZo30&amp;t=300s)\n"
+    doc = parse_note(text)
+    first, second = doc.headings
+    assert first.stamp.seconds == 217 and not first.stamp.is_link
+    assert any("full-width" in p for p in first.stamp.problems)
+    assert second.stamp.seconds == 300
+    assert any("؟" in p for p in second.stamp.problems)
+    assert any("&amp;" in p for p in second.stamp.problems)
+
+
+def test_words_cjk_and_formulas():
+    assert count_words("Gradient descent, step by step.") == 5
+    assert round(count_words("梯度下降" * 33, "zh")) == 80  # 132 characters / 1.65
+    assert count_words("می\u200cخواهم بروم") == 2  # ZWNJ joins a Persian word
+
+
+def test_liquid_normalisation_keeps_lines():
+    text = "a {{ site.baseurl }}/x\n{{site. baseurl}}/y {% link en/about.md %}\n"
+    normal = normalize_liquid(text)
+    assert normal.count("\n") == text.count("\n")
+    assert normal == "a {{site.baseurl}}/x\n{{site.baseurl}}/y {{site.baseurl}}/en/about.md\n"
+
+
+def test_bom_crlf_and_bad_bytes():
+    doc = parse_note(b"\xef\xbb\xbf---\r\nlang-ref: ch.01\r\n---\r\n\r\ncaf\xe9\r\n")
+    assert doc.has_bom and doc.crlf
+    assert doc.front_matter == {"lang-ref": "ch.01"}
+    assert doc.decode_error is not None and doc.decode_error.line == 5
+
+
+def test_maths_helpers():
+    macros = {
+        "vect": r"\boldsymbol{#1}",
+        "pd": r"\frac{\partial #1}{\partial #2}",
+        "R": r"\mathbb{R}",
+    }
+    assert expand_macros(r"\pd{L}{\vect{w}} \in \R^n", macros) == (
+        r"\frac{\partial L}{\partial \boldsymbol{w}} \in \mathbb{R}^n"
+    )
+    assert unescape_kramdown(r"x\_i \\_") == r"x_i \\_"
+    assert render_check(prepare_tex(r"\arg\min_x \vect{x}", macros)) is None
+    assert "unknown command" in render_check(r"\partiel x")
+    assert "never closed" in render_check(r"\frac{a}{b")
+
+
+def test_discover_example_notes(example_course):
+    notes = discover_notes(example_course)
+    rel = [n.rel_path for n in notes]
+    assert "en/week01/01-1.md" in rel and "zh/week01/01-1.md" in rel
+    assert rel.index("en/week01/01.md") < rel.index("en/week01/01-1.md")
+    summary = next(n for n in notes if n.rel_path == "en/week02/02.md")
+    assert summary.part is None and summary.week == 2
+
+
+def test_example_notes_model(example_course):
+    for note in discover_notes(example_course):
+        doc = parse_note(note.path, course=example_course)
+        if doc.kind in ("lecture", "practicum"):
+            assert len(doc.subsections) >= 2
+            assert all(150 <= s.words <= 450 for s in doc.subsections), doc.rel_path
+    practicum = parse_note(example_course.docs_dir / "en/week01/01-3.md", course=example_course)
+    assert practicum.kind == "practicum"

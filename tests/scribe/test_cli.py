@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcourse.cli import app
+from dlcourse.notes.roster.sample import generate_signups_csv
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def sheet(course_dir: Path, calendar) -> Path:
+    path = course_dir / "signups.csv"
+    path.write_text(generate_signups_csv(170, calendar, seed=5), encoding="utf-8")
+    return path
+
+
+def test_bad_sheet_writes_nothing(course_dir: Path):
+    bad = course_dir / "bad.csv"
+    bad.write_text("Name,Email,Meetings\nAna,ana@nyu.edu,09-9\nBo,not-an-email@,\nCy,cy@nyu.edu,\n")
+    result = run("scribe", "assign", bad, "--course", course_dir)
+    assert result.exit_code == 2
+    assert "bad.csv: row 2: [meetings] meeting '09-9' does not exist" in result.output
+    assert "row 3" in result.output and "--skip-bad-rows" in result.output
+    assert not (course_dir / "scribe").exists()
+    result = run("scribe", "assign", bad, "--course", course_dir, "--skip-bad-rows")
+    assert result.exit_code == 0, result.output
+    rows = (course_dir / "scribe" / "roster.csv").read_text().splitlines()
+    assert len(rows) == 2 and ",Cy," in rows[1]  # Ana and Bo skipped
+
+
+def test_assign_calendar_status_and_new(course_dir: Path, sheet: Path):
+    result = run(
+        "scribe",
+        "assign",
+        sheet,
+        "--course",
+        course_dir,
+        "--seed",
+        "3",
+        "--explain",
+        "ab1000@nyu.edu",
+    )
+    assert result.exit_code == 0, result.output
+    out = course_dir / "scribe"
+    assert {p.name for p in out.iterdir()} == {"roster.csv", "roster.md", "roster.html"}
+    assert "preferred week" in result.output and "too-large" in result.output
+    roster_text = (out / "roster.csv").read_text()
+    assert "| Week | Meeting | Role | Names |" in (out / "roster.md").read_text()
+    assert "<table>" in (out / "roster.html").read_text()
+
+    # late sign-ups: the existing placements are kept
+    more = sheet.read_text() + "Late Student,late1@nyu.edu,,,,,\n"
+    sheet.write_text(more)
+    result = run("scribe", "assign", sheet, "--course", course_dir, "--seed", "4")
+    assert result.exit_code == 0 and "keeping the 170 placements" in result.output
+
+    def duties(text: str) -> set[tuple[str, ...]]:
+        cells = [row.split(",") for row in text.splitlines()]
+        return {(row[3], row[7], row[9]) for row in cells}  # slot, role, student
+
+    assert duties(roster_text) <= duties((out / "roster.csv").read_text())
+    assert "re-split" in result.output
+
+    assert run("scribe", "calendar", "--course", course_dir).exit_code == 0
+    assert (out / "scribe.ics").read_text().count("BEGIN:VEVENT") == 40
+    result = run("scribe", "calendar", "--course", course_dir, "--per-student")
+    assert result.exit_code == 0 and len(list((out / "calendars").glob("*.ics"))) == 171
+    assert run("scribe", "calendar", "--course", course_dir, "--student", "nobody").exit_code == 2
+
+    try:
+        from dlcourse.cli.notes_cmds import notes_app  # noqa: F401
+
+        new = ("notes", "new")
+    except ImportError:
+        new = ("scribe", "new")
+    result = run(*new, "1", "2", "--course", course_dir)
+    assert result.exit_code == 0, result.output
+    note = course_dir / "docs" / "en" / "week01" / "01-2.md"
+    assert "lang-ref: ch.01-2" in note.read_text()
+    assert (out / "pr" / "01-2.md").is_file()
+    assert run(*new, "1", "2", "--course", course_dir).exit_code == 2  # exists: --force
+    assert run(*new, "4", "2", "--course", course_dir).exit_code == 2  # no such meeting
+
+    result = run(
+        "scribe",
+        "status",
+        "--course",
+        course_dir,
+        "--as-of",
+        "2020-02-10T12:00",
+        "--submitted-at",
+        "01-2=2020-02-02T20:00",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    slot = next(s for s in data["slots"] if s["slot"] == "01-2")
+    assert slot["present"] and slot["submitted_source"] == "override" and slot["on_time"]
+    result = run("scribe", "status", "--course", course_dir, "--as-of", "2020-02-10T12:00")
+    assert result.exit_code == 0 and "01-2" in result.output
+    result = run("scribe", "status", "--course", course_dir, "--submitted-at", "99-1=2020-01-01")
+    assert result.exit_code == 2 and "no slot '99-1'" in result.output

@@ -1,0 +1,140 @@
+"""The built site in real headless Chromium (Debian ``chromium``, driven by Playwright).
+
+Skipped when Chromium or Playwright is absent. Never runs ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("profile")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=FLAGS, headless=True
+        )
+        yield context
+        context.close()
+
+
+def _serve(site: Path) -> tuple[str, object]:
+    from dlcourse.site.server import make_server
+
+    server = make_server(site, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="module")
+def example_url(example_site: Path) -> Iterator[str]:
+    url, server = _serve(example_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture()
+def page(browser) -> Iterator[object]:
+    page = browser.new_page()
+    page.errors, page.outside = [], []
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: (
+            not r.url.startswith(("http://127.0.0.1", "data:", "about:"))
+            and page.outside.append(r.url)
+        ),
+    )
+    yield page
+    page.close()
+
+
+def test_pages_load_clean_and_stay_on_localhost(page, example_url: str) -> None:
+    for path in (
+        "/",
+        "/schedule/",
+        "/labs/",
+        "/en/",
+        "/en/week01/01-1/",
+        "/zh/week01/01-1/",
+        "/en/search/",
+    ):
+        page.goto(example_url + path)
+        page.wait_for_load_state("networkidle")
+    assert page.errors == [] and page.outside == []
+
+
+def test_missing_page_gets_the_404_page(page, example_url: str) -> None:
+    response = page.goto(example_url + "/nope/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+
+
+def test_maths_is_drawn_as_maths(page, example_url: str) -> None:
+    page.goto(example_url + "/en/week02/02-1/")
+    formulas = page.locator("math")
+    assert formulas.count() > 3
+    box = page.locator(".math-display math").first.bounding_box()
+    assert box and box["height"] > 15 and box["width"] > 20
+    # MathML laid out by the engine: a fraction's numerator sits above its denominator
+    positions = page.evaluate("""() => {
+        const f = document.querySelector('mfrac');
+        if (!f) return null;
+        const [a, b] = f.children;
+        return [a.getBoundingClientRect().bottom, b.getBoundingClientRect().top];
+    }""")
+    assert positions is None or positions[0] <= positions[1] + 1
+
+
+def test_language_switch(page, example_url: str) -> None:
+    page.goto(example_url + "/en/week01/01-1/")
+    page.locator(".lang-switch summary").click()
+    page.locator('.lang-switch a[hreflang="zh"]').click()
+    page.wait_for_url("**/zh/week01/01-1/")
+    assert page.locator("html").get_attribute("lang") == "zh"
+
+
+def test_arabic_is_right_to_left_with_maths_left_to_right(page, browser, corpus_site: Path) -> None:
+    url, server = _serve(corpus_site)
+    try:
+        page.goto(url + "/ar/week02/02-1/")
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        direction = page.evaluate("getComputedStyle(document.querySelector('math')).direction")
+        assert direction == "ltr"
+        assert page.errors == [] and page.outside == []
+    finally:
+        server.shutdown()
+
+
+def test_search_finds_a_word_from_a_note(page, example_url: str, example_site: Path) -> None:
+    if not (example_site / "pagefind").is_dir():
+        pytest.skip("search index not built (Pagefind not installed)")
+    page.goto(example_url + "/en/search/?q=backpropagation")
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for(timeout=10000)
+    assert results.count() >= 1
+    assert page.errors == [] and page.outside == []

@@ -1,0 +1,211 @@
+"""Building: pages, links, safety, incremental rebuilds, atomic swap, strict mode."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from dlcourse.site import builder as builder_module
+from dlcourse.site import pages as page_models
+from dlcourse.site.builder import BuildError
+
+NOTE = """---
+lang-ref: ch.01-1
+title: First note
+lecturer: Ada Lovelace
+authors: A. Writer, B. Writer
+date: 27 Jan 2020
+---
+
+## [Beginning](https://www.youtube.com/watch?v=0bMe_vCZo30&t=75s)
+
+Inline $\\vect{x}_i$ and kramdown's $a\\_{t}$, then a display:
+
+$$
+\\sum_{i=1}^n x_i
+$$
+
+See [the next note](../week01/01-2.md#later) and ![A figure](/images/a.png "Figure 1: a caption").
+
+<center><img src="{{site.baseurl}}/images/a.png" alt="a"></center>
+
+## [Later](https://www.youtube.com/watch?v=0bMe_vCZo30&t=600s)
+
+Broken: $\\partiel x$.
+"""
+NOTE2 = "---\nlang-ref: ch.01-2\ntitle: Second note\n---\n\n## Later\n\nText with $y$.\n"
+WEEK = "---\nlang-ref: ch.01\ntitle: Week 1\n---\n\n## Lecture part A\n\nS.\n"
+ARABIC = "---\nlang: ar\nlang-ref: ch.01-1\ntitle: ملاحظة\ntranslator: T\n---\n\nنص $x^2$ هنا.\n"
+
+
+@pytest.fixture()
+def mini(tmp_path: Path, site) -> Path:
+    root = site.write_course(
+        tmp_path / "course",
+        {
+            "en/week01/01-1.md": NOTE,
+            "en/week01/01-2.md": NOTE2,
+            "ar/week01/01-1.md": ARABIC,
+            "en/week01/01.md": WEEK,
+        },
+    )
+    (root / "docs" / "images").mkdir()
+    (root / "docs" / "images" / "a.png").write_bytes(b"\x89PNG fake")
+    return root
+
+
+def test_pages_maths_and_video_links(mini: Path, site) -> None:
+    report = site.build(mini)
+    out = mini / "_site"
+    page = (out / "en/week01/01-1/index.html").read_text()
+    assert page.count("<math") == 3  # \partiel is shown as source instead
+    assert 'class="math-error"' in page and "\\partiel" in page
+    assert "a_{t}" not in page and "\\_" not in page  # kramdown escape undone, then rendered
+    assert 'href="https://www.youtube.com/watch?v=0bMe_vCZo30&amp;t=75s"' in page
+    assert 'href="/en/week01/01-2/#later"' in page  # cross-reference resolved to a page
+    assert 'src="/images/a.png"' in page and "{{site.baseurl}}" not in page
+    assert "<figcaption>Figure 1: a caption</figcaption>" in page
+    assert "A. Writer, B. Writer" in page and "27 Jan 2020" in page
+    assert 'rel="next"' in page
+    assert any("partiel" in w.message and w.line == 23 for w in report.warnings), report.warnings
+    arabic = (out / "ar/week01/01-1/index.html").read_text()
+    assert '<html lang="ar" dir="rtl">' in arabic and 'dir="ltr"><math' in arabic
+    contents = (out / "ar/index.html").read_text()
+    assert "/en/week01/01-2/" in contents  # listed as not translated yet
+    for name in (
+        "index.html",
+        "schedule/index.html",
+        "404.html",
+        "sitemap.xml",
+        "course.ics",
+        "labs/index.html",
+        "static/site.css",
+    ):
+        assert (out / name).is_file(), name
+
+
+def _internal_links(out: Path) -> list[tuple[Path, str]]:
+    found = []
+    for page in out.rglob("*.html"):
+        if "pagefind" in page.parts:
+            continue
+        for url in re.findall(r'(?:href|src)="([^"]+)"', page.read_text()):
+            if url.startswith(("http://", "https://", "mailto:", "#", "//")):
+                continue
+            found.append((page, url))
+    return found
+
+
+def _resolves(out: Path, page: Path, url: str) -> bool:
+    path = unquote(urlsplit(url).path)
+    if not path:
+        return True
+    target = out / path.lstrip("/") if path.startswith("/") else page.parent / path
+    return target.is_file() or (target / "index.html").is_file()
+
+
+def test_every_internal_link_resolves(mini: Path, site) -> None:
+    site.build(mini)
+    out = mini / "_site"
+    broken = [
+        (str(p.relative_to(out)), u) for p, u in _internal_links(out) if not _resolves(out, p, u)
+    ]
+    assert not broken
+
+
+def test_every_internal_link_of_the_example_resolves(example_site: Path) -> None:
+    links = _internal_links(example_site)
+    assert len(links) > 50
+    broken = [
+        (str(p.relative_to(example_site)), u)
+        for p, u in links
+        if not _resolves(example_site, p, u) and "__livereload" not in u
+    ]
+    assert not broken
+
+
+def test_unchanged_rebuild_does_nothing_and_one_edit_rewrites_little(mini: Path, site) -> None:
+    first = site.build(mini)
+    assert first.notes_parsed == 4 and not first.up_to_date
+    again = site.build(mini)
+    assert again.up_to_date and again.notes_parsed == 0
+    note = mini / "docs/en/week01/01-2.md"
+    note.write_text(NOTE2.replace("Text with", "Edited text with"))
+    edited = site.build(mini)
+    assert edited.notes_parsed == 1
+    assert edited.pages_rendered <= 2  # the note page (and nothing whose content is unchanged)
+    assert "Edited text" in (mini / "_site/en/week01/01-2/index.html").read_text()
+
+
+def test_strict_fails_and_keeps_the_previous_site(mini: Path, site) -> None:
+    site.build(mini)
+    index = mini / "_site/en/week01/01-1/index.html"
+    before = index.read_text()
+    note = mini / "docs/en/week01/01-1.md"
+    note.write_text(NOTE.replace("Inline", "Changed"))
+    with pytest.raises(BuildError, match="strict"):
+        site.build(mini, strict=True)
+    assert index.read_text() == before
+
+
+def test_a_crashing_build_leaves_the_previous_site(mini: Path, monkeypatch, site) -> None:
+    site.build(mini)
+    out = mini / "_site"
+
+    def snapshot() -> dict[str, bytes]:
+        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    before = snapshot()
+    # a new note: the whole tree is rebuilt beside the old one, and the copy fails
+    (mini / "docs/en/week01/01-3.md").write_text(NOTE2.replace("ch.01-2", "ch.01-3"))
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(builder_module, "_copy_static", explode)
+    with pytest.raises(RuntimeError):
+        site.build(mini)
+    assert snapshot() == before
+    assert not list(mini.glob("._site.*"))  # no temporary folder left behind
+    monkeypatch.undo()
+    # an edit whose page fails to lay out: nothing is written at all
+    (mini / "docs/en/week01/01-3.md").unlink()
+    (mini / "docs/en/week01/01-2.md").write_text(NOTE2 + "\nmore\n")
+    monkeypatch.setattr(page_models.SiteModel, "note", explode)
+    with pytest.raises(RuntimeError):
+        site.build(mini)
+    assert snapshot() == before
+
+
+def test_parallel_and_serial_builds_agree(tmp_path: Path, site) -> None:
+    notes = {
+        f"en/week{w:02d}/{w:02d}-{k}.md": f"---\ntitle: N{w}-{k}\n---\n\n## H\n\n"
+        f"$x_{w}^{k}$ and $\\vect{{v}}$\n"
+        for w in range(1, 10)
+        for k in (1, 2, 3)
+    }
+    serial = site.write_course(tmp_path / "a", notes)
+    parallel = site.write_course(tmp_path / "b", notes)
+    site.build(serial, jobs=1)
+    report = site.build(parallel, jobs=2)
+    assert report.notes_parsed == 27
+    for page in (serial / "_site").rglob("*.html"):
+        rel = page.relative_to(serial / "_site")
+        assert page.read_text() == (parallel / "_site" / rel).read_text(), rel
+
+
+def test_example_build_goes_to_cwd_not_the_package(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from dlcourse.cli import app
+    from dlcourse.course import default_course_dir
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["build", "--no-search", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "_site" / "index.html").is_file()
+    assert not (default_course_dir() / "_site").exists()
+    assert not (default_course_dir() / ".dlcourse-cache").exists()

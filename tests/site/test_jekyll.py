@@ -1,0 +1,47 @@
+"""The Jekyll importer on the real 2020 sample (skipped when the corpus is absent)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dlcourse.course import load_course
+from dlcourse.site.jekyll import ImportError_, import_jekyll, layout_macros, read_config
+
+pytestmark = pytest.mark.corpus
+
+
+def test_config_and_macros_are_read(corpus_dir: Path) -> None:
+    config = read_config(corpus_dir / "_config.yml")
+    assert config.title == "Deep Learning" and config.baseurl == "/pytorch-Deep-Learning"
+    assert config.titles["zh"] == "深度学习" and "en/week01/01-1.md" in config.contents["en"]
+    macros = layout_macros(corpus_dir)
+    assert macros["deriv"] == r"\frac{\D #1}{\D #2}" and len(macros) == 12
+
+
+def test_imported_course_validates_and_leaves_notes_alone(
+    corpus_course: Path, corpus_dir: Path
+) -> None:
+    course = load_course(corpus_course)
+    assert [lang.code for lang in course.notes.languages] == ["en", "ar", "zh"]
+    assert course.notes.language("ar").direction == "rtl"
+    assert course.schedule.term_start.isoformat() == "2020-01-27"
+    assert course.week(2).videos  # video ids from the notes' stamps
+    original = (corpus_dir / "en/week02/02-1.md").read_bytes()
+    assert (corpus_course / "en/week02/02-1.md").read_bytes() == original
+    with pytest.raises(ImportError_, match="exists"):
+        import_jekyll(corpus_course)
+
+
+def test_the_2020_notes_build_as_their_authors_saw_them(corpus_site: Path) -> None:
+    page = (corpus_site / "en/week02/02-1/index.html").read_text()
+    assert page.count("<math") > 50 and "{{site.baseurl}}" not in page
+    assert re.search(r'<img src="/images/week02/02-1/[^"]+"', page)
+    assert "\\_" not in re.sub(r"<code.*?</code>|<pre.*?</pre>", "", page, flags=re.S)
+    arabic = (corpus_site / "ar/week01/01-1/index.html").read_text()
+    assert 'dir="rtl"' in arabic
+    assert (corpus_site / "zh/week05/05-1/index.html").is_file()
+    for image in re.findall(r'<img src="(/images/[^"]+)"', page):
+        assert (corpus_site / image.lstrip("/")).is_file(), image
