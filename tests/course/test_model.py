@@ -278,3 +278,91 @@ def test_the_example_toml_is_plain_toml():
     data = tomllib.loads(example_source())
     assert data["schema"] == 1
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(data["schedule"]["term_start"]))
+
+
+# -- every policy field: a bad value is rejected at its key -------------------------------------
+
+SCRIBE_MINIMUMS = {
+    "writers_per_group": 1,
+    "editors_per_group": 0,
+    "groups_per_lecture": 1,
+    "groups_per_lab": 1,
+    "minutes_per_hour": 1,
+    "minutes_per_writer": 1,
+    "words_per_subsection": 1,
+    "words_per_summary": 1,
+    "due_after_days": 0,
+}
+
+
+@pytest.mark.parametrize(("field", "minimum"), sorted(SCRIBE_MINIMUMS.items()))
+def test_every_scribe_number_has_a_floor(field: str, minimum: int):
+    source = example_source()
+    line = next(ln for ln in source.splitlines() if ln.startswith(f"{field} = "))
+    bad = replace_once(source, line, f"{field} = {minimum - 1}")
+    (issue,) = issues_of(bad)
+    assert issue.key == f"scribe.{field}"
+    assert f"greater than or equal to {minimum}" in issue.message
+    assert issue.line == line_of(bad, f"{field} = {minimum - 1}")
+    # the floor itself is accepted
+    accepted = parse_course(replace_once(source, line, f"{field} = {minimum}"))
+    assert getattr(accepted.scribe, field) == minimum
+
+
+def test_scribe_due_time_must_be_a_time():
+    bad = replace_once(example_source(), "due_time = 23:59:00", 'due_time = "midnight"')
+    (issue,) = issues_of(bad)
+    assert issue.key == "scribe.due_time" and "time" in issue.message.lower()
+
+
+@pytest.mark.parametrize(
+    ("new_weight", "message"),
+    [("0", "greater than 0"), ("150", "less than or equal to 100"), ('"ten"', "number")],
+)
+def test_component_weight_bounds(new_weight: str, message: str):
+    old = '{ id = "midterm", label = "Mid-term knowledge test", weight = 30 },'
+    source = example_source()
+    assert source.count(old) == 2  # one per track: change the first (default) track's
+    bad = source.replace(old, old.replace("weight = 30", f"weight = {new_weight}"), 1)
+    issues = issues_of(bad)
+    keyed = [i for i in issues if i.key == "grading.tracks[0].components[1].weight"]
+    assert keyed and message in keyed[0].message.lower()
+
+
+def test_duplicate_component_and_track_ids():
+    source = example_source()
+    bad = replace_once(source, '{ id = "research"', '{ id = "midterm"')
+    assert any("component ids repeat in track 'doctoral'" in i.message for i in issues_of(bad))
+    bad = replace_once(source, 'id = "doctoral"', 'id = "undergraduate-masters"')
+    assert any("track ids must be unique" in i.message for i in issues_of(bad))
+
+
+def test_duplicate_homework_id_is_placed_at_the_second_one():
+    bad = replace_once(example_source(), 'id = "hw2"', 'id = "hw1"')
+    (issue,) = issues_of(bad)
+    assert issue.key == "homework[1].id" and "used twice" in issue.message
+    assert issue.line == line_of(bad, 'title = "Homework Assignment 2"') - 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("video_max_minutes = 3", "video_max_minutes = 0", "project.video_max_minutes"),
+        ("slides_max = 6", "slides_max = 0", "project.slides_max"),
+        ("group_max = 3", "group_max = 0", "project.group_max"),
+        ('date = "to be determined"', 'date = "soon"', "midterm.date"),
+    ],
+)
+def test_assessment_fields(old: str, new: str, key: str):
+    issues = issues_of(replace_once(example_source(), old, new))
+    assert any(i.key.startswith(key) for i in issues), [str(i) for i in issues]
+
+
+def test_a_bonus_does_not_count_towards_100():
+    source = replace_once(
+        example_source(),
+        '{ id = "forum", label = "Forum answers", weight = 5, kind = "bonus" }',
+        '{ id = "forum", label = "Forum answers", weight = 5 }',
+    )
+    messages = [i.message for i in issues_of(source)]
+    assert any("add up to 105, not 100" in m for m in messages)

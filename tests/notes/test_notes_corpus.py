@@ -88,3 +88,15 @@ def test_timestamp_proposals_land_near_writers_stamps(corpus_dir, example_course
                 hits += abs(proposal.seconds - proposal.current) <= 60
     assert total >= 30
     assert hits / total >= 0.7, f"{hits}/{total}"
+
+
+def test_front_matter_of_every_sample_note_is_valid_yaml(corpus_dir: Path):
+    from dlcourse.notes import parse_note
+
+    checked = 0
+    for path in sorted(corpus_dir.glob("*/week*/*.md")):
+        doc = parse_note(path)
+        assert doc.front_matter_problem is None, (path, doc.front_matter_problem)
+        assert doc.front_matter.get("lang-ref"), path
+        checked += 1
+    assert checked >= 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from dlcourse.notes import count_words, discover_notes, parse_note, parse_video_url
@@ -144,3 +145,78 @@ def test_example_notes_model(example_course):
             assert all(150 <= s.words <= 450 for s in doc.subsections), doc.rel_path
     practicum = parse_note(example_course.docs_dir / "en/week01/01-3.md", course=example_course)
     assert practicum.kind == "practicum"
+
+
+def test_front_matter_read_with_yaml():
+    doc = parse_note(
+        "---\nlang-ref: ch.01-1\ntitle: 'It''s: quoted'\ndate: 2020-02-03\n"
+        "authors:\n  - Ann\n  - Bo\nlecturer:\n---\n\n# x\n"
+    )
+    assert doc.front_matter == {
+        "lang-ref": "ch.01-1",
+        "title": "It's: quoted",
+        "date": "2020-02-03",  # kept as written, not a date object
+        "authors": "Ann, Bo",
+        "lecturer": "",
+    }
+    assert doc.front_matter_lines == {
+        "lang-ref": 2,
+        "title": 3,
+        "date": 4,
+        "authors": 5,
+        "lecturer": 8,
+    }
+    assert doc.front_matter_problem is None
+
+
+def test_front_matter_yaml_error_is_located_and_keys_kept():
+    doc = parse_note("---\nlang-ref: ch.01-1\ntitle: Energy: a view\nauthors: A, B\n---\n")
+    assert doc.front_matter_problem and "not valid YAML" in doc.front_matter_problem
+    assert doc.front_matter_problem_line == 3
+    # the tolerant reading keeps the other keys for the other rules
+    assert doc.front_matter["lang-ref"] == "ch.01-1" and doc.front_matter_lines["authors"] == 4
+
+
+def test_front_matter_quirks_of_2020():
+    # BOM, CRLF, a tab after the colon (libyaml and Jekyll accept it), a misspelt key
+    doc = parse_note(
+        b"\xef\xbb\xbf---\r\nlang-ref: ch.01\r\ntitle:\tTabbed\r\ntranlation-date: 1\r\n---\r\n"
+    )
+    assert doc.front_matter["title"] == "Tabbed" and doc.front_matter_lines["tranlation-date"] == 4
+    # no opening '---': no front matter at all (FM001 says so)
+    assert parse_note("lang-ref: ch.01\ntitle: x\n---\n").front_matter == {}
+
+
+def test_front_matter_problem_reported_by_fm001(example_course):
+    from dlcourse.notes.check import check_text
+
+    text = (example_course.docs_dir / "en/week01/01-1.md").read_text(encoding="utf-8")
+    broken = text.replace("title:", "title: Intro: part A #", 1).replace(
+        "title: Intro", "title: @x"
+    )
+    findings = [
+        f
+        for f in check_text(
+            broken, example_course, path=example_course.docs_dir / "en/week01/01-1.md"
+        )
+        if f.rule == "FM001"
+    ]
+    line = next(n for n, li in enumerate(broken.splitlines(), 1) if li.startswith("title:"))
+    assert [f.line for f in findings] == [line] and "not valid YAML" in findings[0].message
+
+
+def test_timestamp_proposals_on_the_example_course(example_course):
+    """The example's transcripts have cues of several minutes: proposals still land inside."""
+    from dlcourse.notes.propose import propose_for_note, split_long_cues
+    from dlcourse.notes.transcript import Cue
+
+    pieces = split_long_cues([Cue(0.0, 240.0, "word " * 400, 1)])
+    assert len(pieces) >= 20 and pieces[0].start == 0.0 and pieces[-1].end == 240.0
+    assert all(a.start < b.start for a, b in itertools.pairwise(pieces))
+    hits = total = 0
+    for note in sorted((example_course.docs_dir / "en").glob("week*/*-*.md")):
+        for proposal in propose_for_note(note, example_course).proposals:
+            if proposal.current is not None:
+                total += 1
+                hits += abs(proposal.seconds - proposal.current) <= 90
+    assert total >= 10 and hits / total >= 0.75, f"{hits}/{total}"

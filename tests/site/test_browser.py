@@ -110,6 +110,16 @@ def test_maths_is_drawn_as_maths(page, example_url: str) -> None:
     assert positions is None or positions[0] <= positions[1] + 1
 
 
+def test_bold_vectors_are_bold_in_chromium(page, example_url: str) -> None:
+    """\\vect{x} is a Mathematical Bold Italic code point, which Chromium draws bold (it
+    ignores mathvariant); its glyph is wider than the plain italic letter's."""
+    page.goto(example_url + "/en/week02/02-2/")
+    bold = page.evaluate("""() => [...document.querySelectorAll('mi')]
+        .map(m => m.textContent).filter(t => /[\\u{1D400}-\\u{1D7FF}]/u.test(t)).length""")
+    assert bold > 0
+    assert page.locator("[mathvariant=bold-italic]").count() == 0
+
+
 def test_language_switch(page, example_url: str) -> None:
     page.goto(example_url + "/en/week01/01-1/")
     page.locator(".lang-switch summary").click()

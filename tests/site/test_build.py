@@ -180,7 +180,77 @@ def test_a_crashing_build_leaves_the_previous_site(mini: Path, monkeypatch, site
     assert snapshot() == before
 
 
-def test_parallel_and_serial_builds_agree(tmp_path: Path, site) -> None:
+def test_checker_findings_are_build_warnings(mini: Path, site) -> None:
+    """The checker's maths, figure, safety and encoding rules run on the site's own parse."""
+    note = mini / "docs/en/week01/01-2.md"
+    note.write_text(
+        NOTE2
+        + "\n<script>alert(1)</script>\n\n![gone](missing.png)\n\n$\\frac{a}{$ and \u200bzw\n"
+        + "\n<!-- dlcourse-disable-next-line FIG002 -->\n![](../../images/a.png)\n"
+    )
+    report = site.build(mini)
+    found = {(w.path, w.line, w.rule) for w in report.warnings}
+    rel = "docs/en/week01/01-2.md"
+    assert (rel, 10, "HTML001") in found
+    assert (rel, 12, "FIG001") in found
+    assert (rel, 14, "MATH004") in found
+    assert (rel, 14, "ENC003") in found
+    assert not any(w.rule == "FIG002" for w in report.warnings)  # pragma honoured
+    assert ("docs/en/week01/01-1.md", 23, "MATH003") in found
+    # one message per broken formula: the site's own maths warning gives way to MATH003/MATH004
+    assert sum(1 for w in report.warnings if w.line == 23) == 1
+    assert "docs/en/week01/01-2.md:12: FIG001 image 'missing.png'" in "\n".join(
+        str(w) for w in report.warnings
+    )
+    # an unchanged rebuild reports the same warnings from the manifest
+    again = site.build(mini)
+    assert again.up_to_date and set(again.warnings) == set(report.warnings)
+    # --strict: the findings are errors, the site on disk is the last good one
+    page = (mini / "_site/en/week01/01-2/index.html").read_text()
+    note.write_text(note.read_text() + "\nMore.\n")
+    with pytest.raises(BuildError) as failure:
+        site.build(mini, strict=True)
+    assert any(w.rule == "HTML001" for w in failure.value.warnings)
+    assert (mini / "_site/en/week01/01-2/index.html").read_text() == page
+    # rule settings of course.toml apply to the build too
+    toml = (mini / "course.toml").read_text()
+    (mini / "course.toml").write_text(toml + "\n[notes.rules.FIG001]\nenabled = false\n")
+    assert not any(w.rule == "FIG001" for w in site.build(mini).warnings)
+
+
+def test_figure_warning_goes_when_the_image_appears(mini: Path, site) -> None:
+    note = mini / "docs/en/week01/01-2.md"
+    note.write_text(NOTE2 + "\n![later](../../images/later.png)\n")
+    assert any(w.rule == "FIG001" for w in site.build(mini).warnings)
+    (mini / "docs/images/later.png").write_bytes(b"\x89PNG")
+    assert not any(w.rule == "FIG001" for w in site.build(mini).warnings)
+
+
+def test_calendar_is_the_course_writer_and_byte_stable(mini: Path, site) -> None:
+    from icalendar import Calendar
+
+    site.build(mini)
+    data = (mini / "_site/course.ics").read_bytes()
+    calendar = Calendar.from_ical(data)
+    events = [c for c in calendar.walk("VEVENT")]
+    meetings = sorted(
+        (e.decoded("dtstart").isoformat(), str(e["summary"]))
+        for e in events
+        if "due" not in str(e["summary"])
+    )
+    assert meetings == [  # both Monday meetings of the term, in the course zone
+        ("2020-01-27T16:55:00-05:00", "T 1 week 1: Lecture"),
+        ("2020-02-03T16:55:00-05:00", "T 1 week 2: Lecture"),
+    ]
+    assert any("scribe notes for 01-1" in str(e["summary"]) for e in events)
+    # a rebuild after an edit writes the same calendar bytes (fixed DTSTAMP)
+    (mini / "docs/en/week01/01-2.md").write_text(NOTE2 + "\nEdited.\n")
+    site.build(mini)
+    assert (mini / "_site/course.ics").read_bytes() == data
+
+
+def test_parallel_and_serial_builds_agree(tmp_path: Path, site, monkeypatch) -> None:
+    monkeypatch.setattr(builder_module, "PARALLEL_THRESHOLD", 4)  # fork for bodies and layout
     notes = {
         f"en/week{w:02d}/{w:02d}-{k}.md": f"---\ntitle: N{w}-{k}\n---\n\n## H\n\n"
         f"$x_{w}^{k}$ and $\\vect{{v}}$\n"

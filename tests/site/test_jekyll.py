@@ -9,6 +9,7 @@ import pytest
 
 from dlcourse.course import load_course
 from dlcourse.site.jekyll import ImportError_, import_jekyll, layout_macros, read_config
+from dlcourse.site.sources import read_text
 
 pytestmark = pytest.mark.corpus
 
@@ -45,3 +46,27 @@ def test_the_2020_notes_build_as_their_authors_saw_them(corpus_site: Path) -> No
     assert (corpus_site / "zh/week05/05-1/index.html").is_file()
     for image in re.findall(r'<img src="(/images/[^"]+)"', page):
         assert (corpus_site / image.lstrip("/")).is_file(), image
+
+
+def test_imported_schedule_numbers_meetings_like_the_notes(corpus_course: Path) -> None:
+    """Every note's NN-K is a calendar meeting of the right kind: week 4's only note is the
+    practicum (its transcript is practicum04.sbv; the Monday is a day off), so it is part 1."""
+    from dlcourse.notes.meetings import meeting_for
+
+    course = load_course(corpus_course)
+    notes = sorted((corpus_course / "en").glob("week*/[0-9][0-9]-[0-9].md"))
+    assert notes
+    for note in notes:
+        week, part = (int(n) for n in note.stem.split("-"))
+        meeting = meeting_for(course, week, part)
+        assert meeting is not None, note
+        folder = note.parent
+        lecture = any(folder.glob("lecture*.sbv"))
+        practicum = any(folder.glob("practicum*.sbv"))
+        lecturer = read_text(note).split("lecturer:", 1)[1].split("\n", 1)[0].strip()
+        expected = (
+            "lab" if (practicum and not lecture) or lecturer == "Alfredo Canziani" else ("lecture")
+        )
+        assert meeting.kind == expected, (note.name, meeting.kind)
+    assert meeting_for(course, 4, 1).kind == "lab"
+    assert meeting_for(course, 4, 1).date.isoformat() == "2020-02-18"

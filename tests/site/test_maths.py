@@ -12,7 +12,29 @@ MACROS = {"vect": r"\boldsymbol{#1}", "D": r"\,\mathrm{d}", "deriv": r"\frac{\D 
 def test_course_macros_expand_before_rendering() -> None:
     result = render(r"\deriv{y}{\vect{x}}", False, MACROS)
     assert result.ok
-    assert "<mfrac>" in result.html and 'mathvariant="bold-italic"' in result.html
+    # MathML Core ignores mathvariant: the bold vector is a bold-italic code point itself
+    assert "<mfrac>" in result.html and "<mi>\U0001d499</mi>" in result.html  # 𝒙
+    assert "mathvariant" not in result.html
+
+
+def test_bold_maps_to_unicode_mathematical_alphanumerics() -> None:
+    html = render(
+        r"\boldsymbol{W}\boldsymbol{\theta}\mathbf{xy}\mathbf{0}\boldsymbol{\nabla}", False, {}
+    ).html
+    for char in ("\U0001d47e", "\U0001d73d", "\U0001d431", "\U0001d432", "\U0001d7ce"):
+        assert char in html  # 𝑾 𝜽 𝐱 𝐲 𝟎
+    assert "\U0001d6c1" in html and "mathvariant" not in html  # 𝛁
+
+
+def test_site_and_checker_share_one_preparation() -> None:
+    from dlcourse.notes import maths as notes_maths
+    from dlcourse.site.maths import prepare
+
+    for tex in (r"\arg\min_x \vect{x}", r"\begin{aligned}a&=b\end{aligned}", r"\color{FF0000}{x}"):
+        assert prepare(tex, MACROS) == notes_maths.prepare_tex(tex, MACROS)
+        assert notes_maths.check_formula(tex, MACROS) is None and render(tex, True, MACROS).ok
+    broken = "\\ boldsymbol{x}"
+    assert notes_maths.check_formula(broken, MACROS) == render(broken, False, MACROS).message
 
 
 def test_unknown_command_is_a_message_and_source_fallback() -> None:
@@ -28,8 +50,17 @@ def test_broken_formula_never_raises() -> None:
 
 
 def test_aligned_is_shimmed_into_a_table() -> None:
+    # latex2mathml draws aligned as one row with a literal '&': rewritten to align*
     result = render(r"\begin{aligned}a&=b\\c&=d\end{aligned}", True, {})
-    assert result.ok and "<mtable" in result.html and "<mi>&amp;</mi>" not in result.html
+    assert result.ok and result.html.count("<mtr>") == 2 and "<mi>&amp;</mi>" not in result.html
+    assert "&</mi>" not in result.html
+    gathered = render(r"\begin{gathered}a\\b\end{gathered}", True, {})
+    assert gathered.ok and gathered.html.count("<mtr>") == 2
+
+
+def test_label_tag_and_bare_hex_colour() -> None:
+    html = render(r"x\label{eq:1}\tag{3} \color{FF0000}{y}", True, {}).html
+    assert "label" not in html and "(3)" in html and 'mathcolor="#FF0000"' in html
 
 
 def test_page_local_gdef_is_extracted() -> None:

@@ -15,8 +15,14 @@ COURSE_ARG = typer.Argument(
     None, help="Course folder (holding course.toml). Default: the embedded spring 2020 example."
 )
 
-console = Console()
-errors = Console(stderr=True)
+
+def _out() -> Console:
+    # Made per call, not at import, so the width follows the terminal (and COLUMNS) of each run.
+    return Console()
+
+
+def _err() -> Console:
+    return Console(stderr=True)
 
 
 def load_or_exit(path: Path | None) -> Course:
@@ -25,7 +31,7 @@ def load_or_exit(path: Path | None) -> Course:
         return load_course(path)
     except CourseError as error:
         for issue in error.issues:
-            errors.print(f"[bold red]error[/]: {issue}", highlight=False, markup=True)
+            _err().print(f"[bold red]error[/]: {issue}", highlight=False, markup=True)
         raise typer.Exit(2) from error
 
 
@@ -44,9 +50,9 @@ def init(directory: Path = typer.Argument(..., help="New course folder to create
         created = init_course(directory)
     except CourseError as error:
         for issue in error.issues:
-            errors.print(f"[bold red]error[/]: {issue}", highlight=False)
+            _err().print(f"[bold red]error[/]: {issue}", highlight=False)
         raise typer.Exit(2) from error
-    console.print(f"Created course folder [bold]{created}[/]. Edit {created / 'course.toml'}.")
+    _out().print(f"Created course folder [bold]{created}[/]. Edit {created / 'course.toml'}.")
 
 
 def info(course_dir: Path | None = COURSE_ARG) -> None:
@@ -60,12 +66,12 @@ def validate(course_dir: Path | None = COURSE_ARG) -> None:
     course = load_or_exit(course_dir)
     cal = build_calendar(course)
     for number in cal.unscheduled_weeks:
-        errors.print(
+        _err().print(
             f"[yellow]warning[/]: {course.config_path}:{course.locate('weeks')}: week {number} "
             "has no dated meetings (term dates and days off leave no room for it)",
             highlight=False,
         )
-    console.print(
+    _out().print(
         f"[green]ok[/] {course.config_path}: {len(cal.meetings)} meetings in "
         f"{len(cal.week_numbers())} weeks, {len(course.people)} people, "
         f"{len(course.grading.tracks)} grading tracks"
@@ -85,10 +91,11 @@ def calendar(
     course = load_or_exit(course_dir)
     data = course_ics(build_calendar(course), scribe_due=not no_scribe, homework=not no_homework)
     atomic_write_bytes(out, data)
-    console.print(f"Wrote {out} ({data.count(b'BEGIN:VEVENT')} events).")
+    _out().print(f"Wrote {out} ({data.count(b'BEGIN:VEVENT')} events).")
 
 
 def print_summary(course: Course, cal: CourseCalendar) -> None:
+    console = _out()
     info = course.course
     console.rule(f"[bold]{info.code}: {info.title}[/] — {info.term}")
     console.print(info.description.strip())

@@ -49,10 +49,27 @@ def check_cmd(
     select: str = typer.Option(
         None, "--select", help="Comma-separated rule IDs, aliases, prefixes or tags to run."
     ),
+    contents: Path = typer.Option(
+        None,
+        "--contents",
+        help="Contents list to check (Jekyll _config.yml); overrides [notes] contents_file.",
+    ),
+    docs_url: str = typer.Option(
+        None,
+        "--docs-url",
+        help="Where the rule pages are published (SARIF helpUri); overrides "
+        "[notes] rules_docs_url. A URL with '{id}', or a folder URL.",
+    ),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="Result cache folder (default: <course>/.dlcourse-cache)."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check every file afresh."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes."),
 ) -> None:
     """Check notes: file:line:col  severity  RULE-ID  message  (hint)."""
     from dlcourse.course import CourseError
-    from dlcourse.notes.check import check_course
+    from dlcourse.course.notes_settings import check_docs_url
+    from dlcourse.notes.check import check_course, default_cache_dir
     from dlcourse.notes.fix import fix_files
     from dlcourse.notes.output import format_report, print_rich
 
@@ -61,18 +78,33 @@ def check_cmd(
         if not path.exists():
             typer.echo(f"no such file or folder: {path}", err=True)
             raise typer.Exit(2)
+    if contents is not None and not contents.is_file():
+        typer.echo(f"no such contents file: {contents}", err=True)
+        raise typer.Exit(2)
+    if docs_url is not None:
+        try:
+            check_docs_url(docs_url)
+        except ValueError as error:
+            typer.echo(f"--docs-url: {error}", err=True)
+            raise typer.Exit(2) from error
+    docs_url = docs_url or loaded.notes.rules_docs_url
     chosen = [part.strip() for part in select.split(",") if part.strip()] if select else None
+    options = {
+        "select": chosen,
+        "changed_since": changed_since,
+        "contents_file": contents,
+        "jobs": jobs,
+        "cache_dir": None if no_cache else (cache_dir or default_cache_dir(loaded)),
+    }
     try:
-        report = check_course(loaded, paths or None, select=chosen, changed_since=changed_since)
+        report = check_course(loaded, paths or None, **options)
         if fix:
             fixed = fix_files(report.findings)
             if fixed:
                 typer.echo(
                     f"fixed {sum(fixed.values())} finding(s) in {len(fixed)} file(s)", err=True
                 )
-                report = check_course(
-                    loaded, paths or None, select=chosen, changed_since=changed_since
-                )
+                report = check_course(loaded, paths or None, **options)
     except CourseError as error:
         typer.echo(f"configuration error:\n{error}", err=True)
         raise typer.Exit(2) from error
@@ -84,13 +116,16 @@ def check_cmd(
 
         print_rich(report, Console())
     else:
-        typer.echo(format_report(report, fmt.value))
+        typer.echo(format_report(report, fmt.value, docs_url))
     raise typer.Exit(1 if report.has_errors else 0)
 
 
 @notes_app.command("rules")
 def rules_cmd(
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="text or json."),
+    docs_url: str = typer.Option(
+        None, "--docs-url", help="Where the rule pages are published (for help_uri)."
+    ),
 ) -> None:
     """List the rule catalogue: ID, alias, default severity, fixable, summary."""
     import json
@@ -108,7 +143,7 @@ def rules_cmd(
                         "fixable": r.fixable,
                         "tags": list(r.tags),
                         "summary": r.summary,
-                        "help_uri": r.help_uri,
+                        "help_uri": r.help_uri(docs_url),
                         "params": {name: p.default for name, p in r.params.items()},
                     }
                     for r in RULES.values()

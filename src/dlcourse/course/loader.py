@@ -120,16 +120,32 @@ def _issues_from(
 ) -> list[CourseIssue]:
     issues = []
     for detail in error.errors(include_url=False):
-        location = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+        location = _data_path(detail["loc"], data)
         key = _dotted(location)
         message, hint = _describe(detail)
         issues.append(CourseIssue(config, locate_key(source, location), key, message, hint))
     return issues
 
 
-def _is_union_tag(part: str | int) -> bool:
-    # pydantic adds the tried type to the location of union members ("date", "literal[...]")
-    return isinstance(part, str) and ("[" in part or part in {"date", "function-after"})
+def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """The part of a pydantic location that addresses the file's data.
+
+    Union members add the tried type to the location (``midterm.date.date``); those tags index
+    nothing in the data, so the path stops where the data does (a missing key is kept)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict):
+            path.append(part)
+            if part not in node:
+                break
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(path)
 
 
 def _dotted(location: tuple[str | int, ...]) -> str:

@@ -6,11 +6,20 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _MACRO_NAME = re.compile(r"^[A-Za-z]+$")
+
+
+def check_docs_url(value: str) -> str:
+    """An absolute http(s) URL with a host (raises ValueError otherwise)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValueError(f"{value!r} is not an absolute http(s) URL, e.g. 'https://host/rules/'")
+    return value
 
 
 class Strict(BaseModel):
@@ -43,6 +52,11 @@ class NotesSettings(Strict):
     contents_file: str | None = Field(
         None, description="Optional Jekyll-style contents list (e.g. '_config.yml') to check."
     )
+    rules_docs_url: str | None = Field(
+        None,
+        description="Where the rule pages are published (absolute http(s) URL): a template with "
+        "'{id}' or a folder to which 'ID.md' is added; gives SARIF's helpUri. Default: none.",
+    )
     rules: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-rule settings keyed by rule ID or alias: enabled, severity, parameters.",
@@ -53,6 +67,13 @@ class NotesSettings(Strict):
     def _relative_path(cls, value: str | None) -> str | None:
         if value is not None and (PurePosixPath(value).is_absolute() or ".." in value.split("/")):
             raise ValueError("must be a path inside the course folder (relative, no '..')")
+        return value
+
+    @field_validator("rules_docs_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_docs_url(value)
         return value
 
     @field_validator("macros")

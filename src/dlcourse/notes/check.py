@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlcourse.notes.cache import (
+    CACHE_FOLDER,
+    FileResult,
+    ResultCache,
+    config_key,
+    digest,
+    fingerprint,
+)
 from dlcourse.notes.config import RuleSetting, resolve_rules
 from dlcourse.notes.context import Context
 from dlcourse.notes.discover import iter_markdown_files
@@ -31,6 +39,7 @@ PARALLEL_THRESHOLD = 48
 class Report:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    cached: int = 0  # files whose note-rule results came from the cache
 
     @property
     def errors(self) -> int:
@@ -130,28 +139,65 @@ def check_document(
 
 
 def slim(doc: NoteDocument) -> NoteDocument:
-    """The note without tokens and text: what course rules need, cheap to send between processes."""
-    return dataclasses.replace(doc, tokens=[], text="", lines=[])
+    """The note without what only note rules use (tokens, text, lines, formulas, links, raw
+    HTML): what course rules need, cheap to send between processes and to cache."""
+    return dataclasses.replace(
+        doc, tokens=[], text="", lines=[], maths=[], links=[], html_blocks=[]
+    )
 
 
-def _check_file(path: Path, ctx: Context, settings: dict[str, RuleSetting]):
+def dependencies(doc: NoteDocument, ctx: Context) -> set[str]:
+    """Folders and files whose state a note's findings depend on, besides its own bytes:
+    its folder, the folders of local images and links (a file added, removed or renamed there
+    changes the folder's time), the English folder of a translation, and its transcripts."""
+    paths: set[str] = set()
+    if doc.path is None:
+        return paths
+    paths.add(str(Path(doc.path).parent))
+    for item in (*doc.figures, *doc.links):
+        target = item.path
+        if target is not None:
+            paths.add(os.path.dirname(target))
+            paths.add(str(target))
+    if doc.rel_path and doc.language and doc.language != ctx.source_language:
+        source = ctx.docs_dir / ctx.source_language / Path(doc.rel_path).relative_to(doc.language)
+        paths.add(str(source.parent))
+    if doc.week is not None and doc.kind in ("lecture", "practicum"):
+        for folder in {p for p in paths if p.endswith(f"week{doc.week:02d}")}:
+            for suffix in (".sbv", ".srt", ".vtt"):
+                paths.add(os.path.join(folder, f"{doc.kind}{doc.week:02d}{suffix}"))
+    return paths
+
+
+def _check_data(
+    path: Path, data: bytes, ctx: Context, settings: dict[str, RuleSetting], file_digest: str
+) -> FileResult:
     display = display_path(path)
+    doc = parse_note(data, path=path, docs_dir=ctx.docs_dir, course=ctx.course)
+    findings = check_document(doc, ctx, settings, display)
+    deps = fingerprint(dependencies(doc, ctx))
+    return FileResult(str(path.absolute()), file_digest, findings, slim(doc), _pragmas(doc), deps)
+
+
+def _unreadable(path: Path, error: OSError) -> FileResult:
+    finding = Finding(
+        display_path(path),
+        1,
+        1,
+        "ENC001",
+        "encoding-utf8",
+        "error",
+        f"cannot read the file: {error.strerror or error}",
+    )
+    return FileResult(str(path.absolute()), None, [finding])
+
+
+def _check_file(path: Path, ctx: Context, settings: dict[str, RuleSetting]) -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as error:
-        finding = Finding(
-            display,
-            1,
-            1,
-            "ENC001",
-            "encoding-utf8",
-            "error",
-            f"cannot read the file: {error.strerror or error}",
-        )
-        return [finding], None, ({}, set())
-    doc = parse_note(data, path=path, docs_dir=ctx.docs_dir, course=ctx.course)
-    findings = check_document(doc, ctx, settings, display)
-    return findings, slim(doc), _pragmas(doc)
+        return _unreadable(path, error)
+    return _check_data(path, data, ctx, settings, digest(data))
 
 
 # --- worker processes -------------------------------------------------------------------------
@@ -161,12 +207,58 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(
     course: Any, docs_dir: Path, contents: Path | None, select: list[str] | None
 ) -> None:
+    if "ctx" in _WORKER:  # forked: the parent's context, settings and parser are inherited
+        return
     _WORKER["ctx"] = Context(course, docs_dir, contents)
     _WORKER["settings"] = resolve_rules(course, select)
 
 
-def _check_batch(paths: list[Path]):
+def _check_batch(paths: list[Path]) -> list[FileResult]:
     return [_check_file(path, _WORKER["ctx"], _WORKER["settings"]) for path in paths]
+
+
+def _batches(files: list[Path], sizes: dict[Path, int], count: int) -> list[list[Path]]:
+    """``count`` batches of about equal bytes (largest file first into the lightest batch)."""
+    batches: list[list[Path]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for file in sorted(files, key=lambda f: -sizes.get(f, 0)):
+        lightest = loads.index(min(loads))
+        batches[lightest].append(file)
+        loads[lightest] += sizes.get(file, 0)
+    return [batch for batch in batches if batch]
+
+
+def _pool_context() -> Any:
+    """``fork`` where it is safe and cheap (Linux): workers inherit the imported rules, the
+    built parser and the course without pickling; elsewhere the platform's default."""
+    import multiprocessing
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _run_parallel(
+    files: list[Path],
+    sizes: dict[Path, int],
+    workers: int,
+    ctx: Context,
+    settings: dict[str, RuleSetting],
+    init: tuple,
+) -> list[FileResult]:
+    from dlcourse.notes.markdown import shared_markdown
+
+    shared_markdown()  # built once here, inherited by forked workers
+    _WORKER["ctx"], _WORKER["settings"] = ctx, settings
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=_pool_context(), initializer=_init_worker, initargs=init
+        ) as pool:
+            batches = _batches(files, sizes, workers * 3)
+            return [item for batch in pool.map(_check_batch, batches) for item in batch]
+    finally:
+        _WORKER.clear()
 
 
 # --- orchestration ----------------------------------------------------------------------------
@@ -206,10 +298,10 @@ def expand_paths(paths: Sequence[Path] | None, docs_dir: Path) -> list[Path]:
             files.extend(iter_markdown_files(path))
         else:
             files.append(path)
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
     for file in files:
-        key = file.resolve()
+        key = os.path.abspath(file)
         if key not in seen:
             seen.add(key)
             unique.append(file)
@@ -282,6 +374,19 @@ def _load_sources(ctx: Context, docs: list[NoteDocument], settings) -> None:
     ctx.source_docs = index
 
 
+def default_cache_dir(course: Any) -> Path | None:
+    """``<course folder>/.dlcourse-cache``; None for a course not loaded from a folder and for
+    the example course shipped inside the package (never write into an installed package)."""
+    try:
+        root = Path(course.root).resolve()
+    except (AttributeError, RuntimeError):
+        return None
+    package = Path(__file__).resolve().parents[1]
+    if root == package or package in root.parents:
+        return None
+    return root / CACHE_FOLDER
+
+
 def check_course(
     course: Any,
     paths: Sequence[Path | str] | None = None,
@@ -291,9 +396,12 @@ def check_course(
     select: list[str] | None = None,
     changed_since: str | None = None,
     jobs: int | None = None,
+    cache_dir: Path | None = None,
 ) -> Report:
     """Check notes of ``course``: all Markdown under its docs folder, or ``paths`` (files or
-    folders). Raises :class:`dlcourse.course.CourseError` for a bad ``[notes.rules]``."""
+    folders). ``cache_dir`` (e.g. :func:`default_cache_dir`) keeps per-file results between
+    runs; None checks everything afresh. Raises :class:`dlcourse.course.CourseError` for a
+    bad ``[notes.rules]``."""
     settings = resolve_rules(course, select)
     path_list = [Path(p) for p in paths] if paths else None
     docs = Path(docs_dir) if docs_dir else infer_docs_dir(course, path_list)
@@ -304,25 +412,57 @@ def check_course(
         changed = changed_files(changed_since, docs)
         files = [f for f in files if f.resolve() in changed]
     ctx = Context(course, docs, contents_file)
+    cache = None
+    if cache_dir is not None:
+        cache = ResultCache(Path(cache_dir), config_key(course, settings, docs, contents_file))
+        cache.load()
+        ctx.known_hashes = cache.file_hashes
+    results: dict[Path, FileResult] = {}
+    todo: list[Path] = []
+    sizes: dict[Path, int] = {}
+    for path in files:
+        if cache is None:
+            todo.append(path)
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            results[path] = _unreadable(path, error)
+            continue
+        file_digest = digest(data)
+        hit = cache.lookup(str(path.absolute()), file_digest)
+        if hit is None:
+            todo.append(path)
+            sizes[path] = len(data)
+            continue
+        display = display_path(path)
+        findings = [
+            f if f.path == display else dataclasses.replace(f, path=display) for f in hit.findings
+        ]
+        results[path] = dataclasses.replace(hit, findings=findings, cached=True)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers > 1 and len(files) >= PARALLEL_THRESHOLD:
-        size = max(8, len(files) // (workers * 4))
-        batches = [files[i : i + size] for i in range(0, len(files), size)]
-        with ProcessPoolExecutor(
-            workers, initializer=_init_worker, initargs=(course, docs, contents_file, select)
-        ) as pool:
-            results = [item for batch in pool.map(_check_batch, batches) for item in batch]
+    if workers > 1 and len(todo) >= PARALLEL_THRESHOLD:
+        if not sizes:
+            sizes = {path: _size(path) for path in todo}
+        init = (course, docs, contents_file, select)
+        for result in _run_parallel(todo, sizes, workers, ctx, settings, init):
+            results[Path(result.key)] = result
     else:
-        results = [_check_file(path, ctx, settings) for path in files]
+        for path in todo:
+            results[path] = _check_file(path, ctx, settings)
+    ordered = [results.get(path) or results[Path(str(path.absolute()))] for path in files]
+    if cache is not None:
+        cache.save(ordered, ctx.new_hashes())
     report = Report(files=[display_path(path) for path in files])
+    report.cached = sum(1 for result in ordered if result.cached)
     slim_docs: list[NoteDocument] = []
     pragmas_of: dict[str, tuple] = {}
-    for findings, doc, pragmas in results:
-        report.findings.extend(findings)
-        if doc is not None:
-            slim_docs.append(doc)
-            if doc.rel_path:
-                pragmas_of[doc.rel_path] = pragmas
+    for result in ordered:
+        report.findings.extend(result.findings)
+        if result.doc is not None:
+            slim_docs.append(result.doc)
+            if result.doc.rel_path:
+                pragmas_of[result.doc.rel_path] = result.pragmas
     course_rules = [s for s in settings.values() if s.enabled and s.rule.scope == "course"]
     if course_rules:
         _load_sources(ctx, slim_docs, settings)
@@ -340,6 +480,13 @@ def check_course(
                 report.findings.append(finding)
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def check_text(

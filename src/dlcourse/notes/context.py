@@ -21,6 +21,8 @@ class Context:
     source_docs: dict[str, Any] = field(default_factory=dict)  # lang-ref → source-language note
     _durations: dict[Path, float | None] = field(default_factory=dict, repr=False)
     _hashes: dict[Path, str | None] = field(default_factory=dict, repr=False)
+    known_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
+    _new_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
     _listings: dict[Path, set[str] | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -55,12 +57,30 @@ class Context:
         return None
 
     def file_hash(self, path: Path) -> str | None:
+        """BLAKE2 hash of a file's bytes (reused from the result cache while the file's time
+        and size are unchanged)."""
         if path not in self._hashes:
+            key = str(path)
             try:
-                self._hashes[path] = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+                stat = os.stat(key)
             except OSError:
                 self._hashes[path] = None
+                return None
+            known = self.known_hashes.get(key)
+            if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+                self._hashes[path] = known[2]
+                return known[2]
+            try:
+                value = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            except OSError:
+                value = None
+            self._hashes[path] = value
+            self._new_hashes[key] = (stat.st_mtime_ns, stat.st_size, value)
         return self._hashes[path]
+
+    def new_hashes(self) -> dict[str, tuple[int, int, str | None]]:
+        """File hashes computed in this run (for the result cache)."""
+        return dict(self._new_hashes)
 
     def listing(self, folder: Path) -> set[str] | None:
         """Exact file names in a folder (to catch case mismatches on any file system)."""

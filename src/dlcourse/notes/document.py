@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
+import yaml
 from markdown_it.token import Token
 
 from dlcourse.notes.markdown import normalize_liquid, shared_markdown, strip_baseurl
@@ -34,6 +35,7 @@ _CJK = re.compile(
 )
 _WORD = re.compile(r"[^\W_](?:[\w\u200c'’.\-]*[^\W_])?")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _FM_KEY = re.compile(r"^([^\s:#][^:]*?)\s*:\s?(.*)$")
 
 #: Characters of CJK text per English word (NOTES-FACTS: zh ~1.65, ja ~2.4).
@@ -171,7 +173,8 @@ class NoteDocument:
     front_matter: dict[str, str] = field(default_factory=dict)
     front_matter_lines: dict[str, int] = field(default_factory=dict)
     front_matter_end: int = 0  # line of the closing '---' (0: none)
-    front_matter_problem: str | None = None
+    front_matter_problem: str | None = None  # YAML error or non-mapping block
+    front_matter_problem_line: int = 0
     tokens: list[Token] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
@@ -309,9 +312,11 @@ def _blank_comments(html: str) -> str:
     """HTML comments replaced by spaces (lines kept): commented-out images are not shown."""
     if "<!--" not in html:
         return html
-    return re.sub(
-        r"<!--.*?(?:-->|$)", lambda m: re.sub(r"[^\n]", " ", m.group(0)), html, flags=re.DOTALL
-    )
+    return _COMMENT.sub(_spaces, html)
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return "\n".join(" " * len(part) for part in match.group(0).split("\n"))
 
 
 def _img_attrs(tag: str) -> dict[str, str]:
@@ -343,7 +348,23 @@ def _inline_text(children: list[Token]) -> str:
     return "".join(parts).strip()
 
 
-def _fill_front_matter(doc: NoteDocument, content: str, first_line: int) -> None:
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _scalar_text(node: yaml.Node) -> str:
+    """A front-matter value as text: scalars as written (``2020-02-03`` stays a string, null is
+    empty), a list of scalars comma-joined (``authors: [A, B]`` → ``'A, B'``)."""
+    if isinstance(node, yaml.ScalarNode):
+        return "" if node.tag.endswith(":null") else str(node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return ", ".join(_scalar_text(item) for item in node.value if _scalar_text(item))
+    return yaml.serialize(node, Dumper=yaml.SafeDumper).strip()
+
+
+def _tolerant_front_matter(content: str) -> list[tuple[str, str, int]]:
+    """``key: value`` lines read one by one: the fallback when YAML cannot read the block, so
+    that one bad line does not hide every other key from the rules."""
+    found = []
     for offset, raw in enumerate(content.splitlines()):
         match = _FM_KEY.match(raw)
         if not match or raw.startswith((" ", "\t", "-")):
@@ -351,8 +372,48 @@ def _fill_front_matter(doc: NoteDocument, content: str, first_line: int) -> None
         key, value = match.group(1).strip(), match.group(2).strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
-        doc.front_matter.setdefault(key, value)
-        doc.front_matter_lines.setdefault(key, first_line + 1 + offset)
+        found.append((key, value, offset))
+    return found
+
+
+def read_front_matter(content: str) -> tuple[list[tuple[str, str, int]], str | None, int]:
+    """``(key, value, 0-based line)`` of a front-matter block read with PyYAML (libyaml, the
+    parser Jekyll's Psych uses, when available), and what is wrong with it: ``(problem, line)``
+    — the YAML error (Jekyll drops such front matter), or a block that is not a mapping. On a
+    problem the keys come from a tolerant line-by-line reading."""
+    if not content.strip():
+        return [], None, 0
+    try:
+        node = yaml.compose(content, Loader=_YAML_LOADER)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or "cannot be read"
+        if error.context:
+            problem = f"{problem} ({error.context})"
+        line = mark.line if mark is not None else 0
+        return _tolerant_front_matter(content), f"not valid YAML: {problem}", line
+    except yaml.YAMLError as error:
+        return _tolerant_front_matter(content), f"not valid YAML: {error}", 0
+    if node is None:
+        return [], None, 0
+    if not isinstance(node, yaml.MappingNode):
+        return [], "front matter is not a list of 'key: value' lines", node.start_mark.line
+    pairs = []
+    for key_node, value_node in node.value:
+        key = _scalar_text(key_node).strip()
+        pairs.append((key, _scalar_text(value_node).strip(), key_node.start_mark.line))
+    return pairs, None, 0
+
+
+def _fill_front_matter(doc: NoteDocument, content: str, first_line: int) -> None:
+    pairs, problem, at = read_front_matter(content)
+    for key, value, offset in pairs:
+        # a repeated key: the last one wins, as in Jekyll
+        doc.front_matter[key] = value
+        doc.front_matter_lines[key] = first_line + 1 + offset
+    if problem is not None:
+        doc.front_matter_problem = problem
+        doc.front_matter_problem_line = first_line + 1 + at
 
 
 def locate_in_docs(path: Path, docs_dir: Path | None) -> tuple[Path | None, str | None]:

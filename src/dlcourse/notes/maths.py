@@ -146,9 +146,23 @@ ENGINE_COMPAT: dict[str, tuple[int, str]] = {
     "nolimits": (0, ""),
     "displaylimits": (0, ""),
     "label": (1, ""),
+    "tag": (1, r"\qquad\text{(#1)}"),
     "vspace": (1, ""),
     "ensuremath": (1, "#1"),
 }
+#: Environments latex2mathml parses but draws wrongly (``aligned`` keeps its ``&`` as a literal
+#: ``<mi>&amp;</mi>`` and its ``\\`` as a line-break hint MathML Core ignores), rewritten to
+#: ones it draws as tables with the same layout.
+ENVIRONMENT_COMPAT: dict[str, tuple[str, str]] = {
+    "aligned": (r"\begin{align*}", r"\end{align*}"),
+    "alignedat": (r"\begin{align*}", r"\end{align*}"),
+    "gathered": (r"\begin{array}{c}", r"\end{array}"),
+    "gather*": (r"\begin{array}{c}", r"\end{array}"),
+    "gather": (r"\begin{array}{c}", r"\end{array}"),
+}
+_ENVIRONMENT = re.compile(r"\\(begin|end)\{(aligned|alignedat|gathered|gather\*?)\}(\{\d+\})?")
+#: ``\color{FF0000}``: a bare hex colour (KaTeX accepted it) needs its ``#`` for MathML.
+_BARE_HEX_COLOUR = re.compile(r"(\\(?:text)?color\s*\{)([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\}")
 _COMPAT_BODIES = {name: body for name, (_, body) in ENGINE_COMPAT.items()}
 _COMPAT_ARITY = {name: count for name, (count, _) in ENGINE_COMPAT.items()}
 _DEFINITION = re.compile(
@@ -172,14 +186,26 @@ def strip_definitions(tex: str) -> str:
     return "".join(out)
 
 
+def _environment(match: re.Match[str]) -> str:
+    begin, end = ENVIRONMENT_COMPAT[match.group(2)]
+    return begin if match.group(1) == "begin" else end
+
+
 def prepare_tex(tex: str, macros: Mapping[str, str]) -> str:
-    """What the site hands to latex2mathml: definitions removed, course and page macros
-    expanded, and the few standard commands latex2mathml lacks rewritten."""
+    """What the site hands to latex2mathml (and what the checker judges): definitions removed,
+    course and page macros expanded, the few standard commands latex2mathml lacks rewritten
+    (:data:`ENGINE_COMPAT`), environments it draws wrongly replaced
+    (:data:`ENVIRONMENT_COMPAT`), bare hex colours given their ``#``; surrounding space
+    stripped."""
     tex = strip_definitions(tex)
     tex = expand_macros(tex, macros)
     if "\\" in tex:
         tex = expand_macros(tex, _COMPAT_BODIES, arity=_COMPAT_ARITY)
-    return tex
+        if "\\begin" in tex or "\\end" in tex:
+            tex = _ENVIRONMENT.sub(_environment, tex)
+        if "color" in tex:
+            tex = _BARE_HEX_COLOUR.sub(r"\1#\2}", tex)
+    return tex.strip()
 
 
 @lru_cache(maxsize=65536)

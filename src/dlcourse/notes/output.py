@@ -68,8 +68,25 @@ def to_json(report: Report) -> str:
     )
 
 
-def to_sarif(report: Report) -> str:
-    """SARIF 2.1.0 with the whole rule catalogue as ``tool.driver.rules``."""
+def _sarif_rule(rule, docs_url: str | None) -> dict:
+    descriptor = {
+        "id": rule.id,
+        "name": rule.alias,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.description or rule.summary},
+        "help": {"text": rule.help_text},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {"tags": list(rule.tags), "fixable": rule.fixable},
+    }
+    uri = rule.help_uri(docs_url)
+    if uri:
+        descriptor["helpUri"] = uri
+    return descriptor
+
+
+def to_sarif(report: Report, docs_url: str | None = None) -> str:
+    """SARIF 2.1.0 with the whole rule catalogue as ``tool.driver.rules``; ``helpUri`` only
+    when the course says where its rule pages are (``docs_url``), ``help.text`` always."""
     rules = list(RULES.values())
     index = {rule.id: position for position, rule in enumerate(rules)}
     results = []
@@ -100,19 +117,7 @@ def to_sarif(report: Report) -> str:
                     "driver": {
                         "name": "dlcourse-notes",
                         "version": __version__,
-                        "informationUri": "https://github.com/Atcold/dlcourse",
-                        "rules": [
-                            {
-                                "id": rule.id,
-                                "name": rule.alias,
-                                "shortDescription": {"text": rule.summary},
-                                "fullDescription": {"text": rule.description or rule.summary},
-                                "helpUri": rule.help_uri,
-                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-                                "properties": {"tags": list(rule.tags), "fixable": rule.fixable},
-                            }
-                            for rule in rules
-                        ],
+                        "rules": [_sarif_rule(rule, docs_url) for rule in rules],
                     }
                 },
                 "results": results,
@@ -142,11 +147,11 @@ def github_lines(report: Report) -> Iterable[str]:
         )
 
 
-def format_report(report: Report, fmt: str) -> str:
+def format_report(report: Report, fmt: str, docs_url: str | None = None) -> str:
     if fmt == "json":
         return to_json(report)
     if fmt == "sarif":
-        return to_sarif(report)
+        return to_sarif(report, docs_url)
     if fmt == "github":
         return "\n".join([*github_lines(report), summary(report)])
     return "\n".join(text_lines(report))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dlcourse.notes.document import Heading, NoteDocument, parse_note
-from dlcourse.notes.transcript import Transcript, load_transcript, transcript_for
+from dlcourse.notes.transcript import Cue, Transcript, load_transcript, transcript_for
 
 _TOKEN = re.compile(r"[a-z][a-z0-9']+|\d+")
 _STOP = frozenset(
@@ -33,6 +33,7 @@ _STOP = frozenset(
 )
 SLACK_SECONDS = 600
 TAU_QUANTILE = 0.6  # threshold of the "not this note" label: a quantile of all similarities
+CUE_SECONDS = 8.0  # longer cues are cut into pieces of about this length (YouTube's are ~4 s)
 
 
 class ProposalError(ValueError):
@@ -91,6 +92,34 @@ def _segment_texts(doc: NoteDocument, headings: list[Heading]) -> list[str]:
     return texts
 
 
+def split_long_cues(cues: list[Cue], max_seconds: float = CUE_SECONDS) -> list[Cue]:
+    """Cues longer than ``max_seconds`` cut into pieces of about that length, at word
+    boundaries, each piece's start interpolated by its character offset in the cue's text
+    (speech runs at a roughly even rate inside a cue). A subsection can then start inside a
+    long cue instead of at its beginning."""
+    out: list[Cue] = []
+    for cue in cues:
+        duration = cue.end - cue.start
+        text = cue.text
+        if duration <= max_seconds or len(text) < 2:
+            out.append(cue)
+            continue
+        pieces = max(2, math.ceil(duration / max_seconds))
+        per_piece = len(text) / pieces
+        offset = 0
+        while offset < len(text):
+            cut = min(len(text), int(offset + per_piece))
+            space = text.find(" ", cut)
+            end = len(text) if space < 0 or len(text) - space < per_piece / 3 else space
+            start_time = cue.start + duration * offset / len(text)
+            end_time = cue.start + duration * end / len(text)
+            piece = text[offset:end].strip()
+            if piece:
+                out.append(Cue(start_time, end_time, piece, cue.line))
+            offset = end + 1
+    return out
+
+
 def align(
     texts: list[str],
     transcript: Transcript,
@@ -98,7 +127,8 @@ def align(
     smooth: int = 5,
 ) -> list[tuple[int, float]]:
     """(start seconds, confidence) for each text, in order, from the transcript's cues."""
-    cues = [c for c in transcript.cues if window is None or window[0] <= c.start <= window[1]]
+    cues = split_long_cues(list(transcript.cues))
+    cues = [c for c in cues if window is None or window[0] <= c.start <= window[1]]
     if not cues or not texts:
         raise ProposalError("the transcript has no cues in this part's share of the video")
     cue_tokens = [Counter(tokens(c.text)) for c in cues]

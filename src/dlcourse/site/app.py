@@ -32,6 +32,7 @@ def run_build(
     console: Console | None = None,
     quiet: bool = False,
     live_reload: bool = False,
+    background_search: bool = False,
 ) -> BuildReport | None:
     console = console or Console(stderr=True)
     options = options_for(
@@ -41,6 +42,7 @@ def run_build(
         jobs=jobs,
         search=search and course.site.search,
         live_reload=live_reload,
+        background_search=background_search,
     )
     progress = Progress(
         TextColumn("{task.description}"),
@@ -58,6 +60,16 @@ def run_build(
         progress.update(tasks[stage], completed=done, total=total)
 
     options.progress = advance
+    if options.search:
+        from dlcourse.site import search as search_module
+
+        if not search_module.available():
+            console.print(
+                "search: Pagefind is not installed, so the site is built without a search "
+                "index (pip install 'dlcourse[search]')",
+                markup=False,
+                highlight=False,
+            )
     try:
         with progress:
             report = build_site(course, options)

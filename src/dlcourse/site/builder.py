@@ -11,6 +11,7 @@ previous site as it was.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -27,13 +28,14 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
 from dlcourse.course import Course
 from dlcourse.site import pages as page_models
+from dlcourse.site.findings import NoteChecker
 from dlcourse.site.i18n import Translator
 from dlcourse.site.maths import MathCache
 from dlcourse.site.render import RenderContext, relative_target, render_tokens
 from dlcourse.site.sources import SiteSources, SourceFile, discover
 
 SITE_DIR = Path(__file__).resolve().parent
-BUILD_FORMAT = "site-5"
+BUILD_FORMAT = "site-6"
 PARALLEL_THRESHOLD = 24  # notes to render before worker processes pay for themselves
 
 
@@ -50,10 +52,12 @@ class BuildWarning:
     path: str  # relative to the course folder
     line: int | None
     message: str
+    rule: str = ""  # the checker's rule id (MATH003, FIG001, …); "" for the site's own
+    severity: str = "warning"  # the checker's severity: "error" findings also just warn here
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return f"{where}: {self.rule + ' ' if self.rule else ''}{self.message}"
 
 
 @dataclass
@@ -78,6 +82,9 @@ class BuildOptions:
     search: bool = True
     jobs: int | None = None
     live_reload: bool = False
+    # serve: after a small in-place change, re-index search in a background thread (the pages
+    # are live at once, search catches up in ~2 s); build always indexes before it returns
+    background_search: bool = False
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
 
 
@@ -114,10 +121,9 @@ def _package_key() -> str:
         if path.is_file() and "__pycache__" not in path.parts:
             stat = path.stat()
             digest.update(f"{path.name}{stat.st_mtime_ns}{stat.st_size}".encode())
-    for module in ("markdown", "document", "maths"):
-        path = SITE_DIR.parent / "notes" / f"{module}.py"
-        if path.exists():
-            digest.update(str(path.stat().st_mtime_ns).encode())
+    notes = SITE_DIR.parent / "notes"
+    for path in sorted([*notes.glob("*.py"), *notes.glob("rules/*.py")]):
+        digest.update(f"{path.name}{path.stat().st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -127,11 +133,14 @@ def _package_key() -> str:
 _WORKER: dict[str, Any] = {}
 
 
-def _render_note(item: tuple[str, str, str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Parse one note with the notes parser and render its body. Returns what the page needs."""
+def _render_note(
+    item: tuple[str, str, str, str],
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Parse one note with the notes parser, render its body and run the checker's site rules
+    on the same parse. Returns what the page needs."""
     from dlcourse.notes.document import parse_note
 
-    docs_rel, lang, path = item
+    docs_rel, lang, path, display = item
     course: Course = _WORKER["course"]
     maths: MathCache = _WORKER["maths"]
     new_before = set(maths.new)
@@ -166,11 +175,22 @@ def _render_note(item: tuple[str, str, str]) -> tuple[str, dict[str, Any], dict[
         if heading.stamp is not None and heading.stamp.video_id
     }
     body = render_tokens(document.tokens, document.text, context, stamps)
+    checker: NoteChecker | None = _WORKER.get("checker")
+    if checker is None:
+        checker = _WORKER["checker"] = NoteChecker(course)
+    findings = checker.warnings(document, display)
+    # the site's own maths messages say what MATH003/MATH004 say: keep one per line
+    maths_lines = {line for line, _m, rule, _s in findings if rule in checker.maths_rules}
+    warnings = findings + [
+        [line, message, "", "warning"]
+        for line, message in body.warnings
+        if line not in maths_lines or not message.startswith("maths:")
+    ]
     result = {
         "html": body.html,
         "toc": [[s.anchor, s.title, s.level, s.video, s.start] for s in body.toc if s.level <= 3],
         "stamps": [[s.video, s.start] for s in body.toc if s.video],
-        "warnings": body.warnings,
+        "warnings": sorted(warnings, key=lambda w: (w[0] or 0, w[2])),
         "formulas": body.formulas,
         "front": dict(document.front_matter),
     }
@@ -258,8 +278,15 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
         report.seconds = time.perf_counter() - started
         return report
 
-    # 1. which notes changed (content hash; stat first, so unchanged files are not read)
+    # 1. which notes changed (content hash; stat first, so unchanged files are not read).
+    # A body also depends on which pages and assets exist: links and figures resolve to them.
+    links_key = _hash(
+        "\n".join(sorted(f.docs_rel for f in sources.files)),
+        "\n".join(rel for rel, *_rest in sources.assets),
+    )
     old_files: dict[str, Any] = state.get("files", {})
+    bundle = _Bundle(cache_dir / "bodies.pickle")
+    known_bodies = set(state.get("bodies", [])) if bundle.exists() else set()
     files_now: dict[str, Any] = {}
     to_render: list[SourceFile] = []
     for source in sources.files:
@@ -268,19 +295,20 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             content_hash = old["hash"]
         else:
             content_hash = _hash(source.path.read_bytes())
-        body_key = _hash(content_hash, notes_key)
+        body_key = _hash(content_hash, notes_key, links_key)
         files_now[source.docs_rel] = {
             "mtime": source.mtime_ns,
             "size": source.size,
             "hash": content_hash,
             "body": body_key,
         }
-        if not (cache_dir / "bodies" / f"{body_key}.pickle").exists():
+        if body_key not in known_bodies:
             to_render.append(source)
 
     url_of = {f.docs_rel: course.site.base_url + f.url_path for f in sources.files}
     bodies: dict[str, dict[str, Any]] = {}
-    if to_render:
+
+    def render(to_render: list[SourceFile], options: BuildOptions) -> None:
         maths_path = cache_dir / "maths.pickle"
         try:
             maths_entries = pickle.loads(maths_path.read_bytes())
@@ -293,25 +321,33 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             url_of=url_of,
             assets={rel for rel, *_rest in sources.assets},
         )
-        items = [(f.docs_rel, f.lang, str(f.path)) for f in to_render]
-        rendered, new_maths = _render_all(items, options)
-        _WORKER.clear()
-        report.notes_parsed = len(rendered)
-        report.formulas_rendered = len(new_maths) + len(maths.new)
-        (cache_dir / "bodies").mkdir(parents=True, exist_ok=True)
+        items = [
+            (f.docs_rel, f.lang, str(f.path), _course_relative(course, f.path)) for f in to_render
+        ]
+        try:
+            rendered, new_maths = _render_all(items, options)
+        finally:
+            _WORKER.clear()
+        report.notes_parsed += len(rendered)
+        report.formulas_rendered += len(new_maths) + len(maths.new)
         for docs_rel, body in rendered.items():
-            key = files_now[docs_rel]["body"]
-            _atomic_write(cache_dir / "bodies" / f"{key}.pickle", pickle.dumps(body, protocol=5))
+            bundle.put(files_now[docs_rel]["body"], body)
             bodies[docs_rel] = body
         if new_maths or maths.new:
             maths.entries.update(new_maths)
             _atomic_write(maths_path, pickle.dumps(maths.entries, protocol=5))
 
+    if to_render:
+        render(to_render, options)
+
     # 2. metadata of every note (kept in the manifest, so unchanged notes are never loaded)
     def body_of(docs_rel: str) -> dict[str, Any]:
         if docs_rel not in bodies:
-            key = files_now[docs_rel]["body"]
-            bodies[docs_rel] = pickle.loads((cache_dir / "bodies" / f"{key}.pickle").read_bytes())
+            try:
+                bodies[docs_rel] = bundle.get(files_now[docs_rel]["body"])
+            except KeyError:  # the cache lost it (deleted, damaged): render it again
+                source = next(f for f in sources.files if f.docs_rel == docs_rel)
+                render([source], dataclasses.replace(options, jobs=1))
         return bodies[docs_rel]
 
     for source in sources.files:
@@ -327,15 +363,17 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             }
         else:
             entry["meta"] = old["meta"]
-        for line, message in entry["meta"]["warnings"]:
-            rel = (course.docs_dir / source.docs_rel).relative_to(course.root).as_posix()
-            report.warnings.append(BuildWarning(rel, line, message))
+        rel = _course_relative(course, source.path)
+        for line, message, rule, severity in entry["meta"]["warnings"]:
+            report.warnings.append(BuildWarning(rel, line, message, rule, severity))
         report.formulas += entry["meta"]["formulas"]
     if options.strict and report.warnings:
         raise BuildError(
             f"{len(report.warnings)} warning(s) and --strict: the site was not updated",
             report.warnings,
         )
+    if bundle.dirty:  # only after --strict had its say: a failed build leaves the cache as it was
+        bundle.save({entry["body"] for entry in files_now.values()})
     navigation_key = _hash(
         config_key,
         json.dumps(
@@ -345,7 +383,8 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
         ),
     )
 
-    # 3. lay out every page; write only pages whose content changed
+    # 3. lay out every page whose dependencies changed (in memory first: a template error
+    # cannot leave a half-written site), in worker processes when there are many
     environment = _environment()
     site = page_models.SiteModel(
         course, sources, body_of, lambda rel: files_now[rel]["meta"], environment, options
@@ -354,27 +393,24 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
     new_deps: dict[str, str] = {}
     old_pages: dict[str, str] = state.get("pages_hashes", {})
     new_pages: dict[str, str] = {}
-    # render in memory first: a template error cannot leave a half-written site
     outputs = site.outputs()
     changed: dict[str, bytes] = {}
     kept: list[str] = []
-    for done, (rel, note, producer) in enumerate(outputs, 1):
+    todo: list[int] = []
+    for index, (rel, note, _producer) in enumerate(outputs):
         dependency = _hash(navigation_key, files_now[note]["body"] if note else "")
         new_deps[rel] = dependency
-        previous_exists = rel in old_pages and (out_dir / rel).exists()
-        if old_deps.get(rel) == dependency and previous_exists:
+        if old_deps.get(rel) == dependency and rel in old_pages and (out_dir / rel).exists():
             new_pages[rel] = old_pages[rel]  # nothing it depends on changed: not even rendered
             kept.append(rel)
-            continue
-        content = producer()
-        data = content.encode() if isinstance(content, str) else content
+        else:
+            todo.append(index)
+    for rel, data in _layout(site, outputs, todo, options):
         new_pages[rel] = _hash(data)
-        if old_pages.get(rel) == new_pages[rel] and previous_exists:
+        if old_pages.get(rel) == new_pages[rel] and (out_dir / rel).exists():
             kept.append(rel)
         else:
             changed[rel] = data
-        if options.progress and done % 50 == 0:
-            options.progress("layout", done, len(outputs))
     report.pages = sum(1 for rel in new_pages if rel.endswith(".html"))
     report.pages_rendered = len(changed)
     old_assets = state.get("assets", {})
@@ -398,11 +434,135 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
         "page_deps": new_deps,
         "pages": report.pages,
         "assets": assets_now,
-        "warnings": [[w.path, w.line, w.message] for w in report.warnings],
+        "warnings": [[w.path, w.line, w.message, w.rule, w.severity] for w in report.warnings],
+        "bodies": sorted({entry["body"] for entry in files_now.values()}),
     }
     _atomic_write(state.path, json.dumps(manifest).encode())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _course_relative(course: Course, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(course.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class _Bundle:
+    """Every rendered note body in one pickle (one file to read and write, not one per note),
+    keyed by the body's content key, plus an append-only journal so that a one-note edit
+    appends one record instead of rewriting the bundle. Loaded only when a body is needed; a
+    torn journal record (a crash mid-append) ends the journal, and a body missing from the
+    bundle is simply rendered again."""
+
+    JOURNAL_LIMIT = 64  # records before the journal is folded into the bundle
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.journal = path.with_suffix(".journal")
+        self._entries: dict[str, dict[str, Any]] | None = None
+        self.new: dict[str, dict[str, Any]] = {}
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.new)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @property
+    def entries(self) -> dict[str, dict[str, Any]]:
+        if self._entries is None:
+            try:
+                self._entries = pickle.loads(self.path.read_bytes())
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+                self._entries = {}
+            self._journal_records = 0
+            try:
+                with self.journal.open("rb") as stream:
+                    while True:
+                        key, body = pickle.load(stream)
+                        self._entries[key] = body
+                        self._journal_records += 1
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+                pass
+            self._entries.update(self.new)
+        return self._entries
+
+    def get(self, key: str) -> dict[str, Any]:
+        if key in self.new:
+            return self.new[key]
+        return self.entries[key]
+
+    def put(self, key: str, body: dict[str, Any]) -> None:
+        self.new[key] = body
+        if self._entries is not None:
+            self._entries[key] = body
+
+    def save(self, live: set[str]) -> None:
+        journal_size = self.journal.stat().st_size if self.journal.exists() else 0
+        if self.path.exists() and len(self.new) <= 8 and journal_size < 4 << 20:
+            with self.journal.open("ab") as stream:
+                for key, body in self.new.items():
+                    stream.write(pickle.dumps((key, body), protocol=5))
+                stream.flush()
+            return
+        kept = {key: body for key, body in self.entries.items() if key in live}
+        _atomic_write(self.path, pickle.dumps(kept, protocol=5))
+        self.journal.unlink(missing_ok=True)
+
+
+_LAYOUT: dict[str, Any] = {}
+
+
+def _produce(indices: list[int]) -> list[tuple[str, bytes]]:
+    outputs = _LAYOUT["outputs"]
+    done = []
+    for index in indices:
+        rel, _note, producer = outputs[index]
+        content = producer()
+        done.append((rel, content.encode() if isinstance(content, str) else content))
+    return done
+
+
+def _layout(
+    site: page_models.SiteModel,
+    outputs: list[tuple[str, str | None, page_models.Producer]],
+    todo: list[int],
+    options: BuildOptions,
+) -> list[tuple[str, bytes]]:
+    """Run the producers of the pages in ``todo``; forked workers share the navigation, which
+    is computed once here before the fork."""
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD * 4 and _can_fork():
+        site.prepare()
+        chunks = [todo[start::jobs] for start in range(jobs)]
+        _LAYOUT["outputs"] = outputs
+        try:
+            context = multiprocessing.get_context("fork")
+            with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+                return [page for chunk in pool.map(_produce, chunks) for page in chunk]
+        finally:
+            _LAYOUT.clear()
+    return _produce_local(outputs, todo, options)
+
+
+def _produce_local(outputs, todo: list[int], options: BuildOptions) -> list[tuple[str, bytes]]:
+    _LAYOUT["outputs"] = outputs
+    try:
+        pages = []
+        for done, index in enumerate(todo, 1):
+            pages.extend(_produce([index]))
+            if options.progress and done % 50 == 0:
+                options.progress("layout", done, len(todo))
+        return pages
+    finally:
+        _LAYOUT.clear()
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _rebuild_tree(
@@ -457,7 +617,11 @@ def _patch(
         from dlcourse.site import search
 
         if search.available():
-            search.index(out_dir)  # Pagefind writes its fragments, then its entry file
+            # Pagefind cannot update an index in place: it re-reads every page (~2 s for 600)
+            if options.background_search:
+                search.index_in_background(out_dir)
+            else:
+                search.index(out_dir)  # Pagefind writes its fragments, then its entry file
             report.search_indexed = True
     else:
         report.search_indexed = (out_dir / "pagefind").is_dir()

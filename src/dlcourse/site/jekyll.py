@@ -11,6 +11,7 @@ grading) is guessed and reported, for the user to edit.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections import Counter
@@ -124,6 +125,53 @@ def _term(day: dt.date) -> str:
     return f"{season} {day.year}"
 
 
+def _note_kinds(
+    source_dir: Path, weeks: dict[int, dict[int, dict[str, str]]], guesses: list[str]
+) -> dict[int, dict[int, str]]:
+    """'lecture' or 'lab' for every note, from the best evidence there is: the transcripts
+    beside the notes (a week with ``practicumNN.sbv`` and no ``lectureNN.sbv`` is a practicum
+    week), then the lecturer (the one who gives the third parts gives practicums), then the
+    position (parts 1–2 lectures, later parts practicums)."""
+    third = Counter(held[part]["lecturer"] for held in weeks.values() for part in held if part >= 3)
+    first = Counter(held[part]["lecturer"] for held in weeks.values() for part in held if part < 3)
+    practicum_lecturer = third.most_common(1)[0][0] if third else ""
+    lecture_lecturer = first.most_common(1)[0][0] if first else ""
+    kinds: dict[int, dict[int, str]] = {}
+    for number, held in weeks.items():
+        folder = source_dir / f"week{number:02d}"
+        lecture_sbv = any(folder.glob(f"lecture{number:02d}.*"))
+        practicum_sbv = any(folder.glob(f"practicum{number:02d}.*"))
+        kinds[number] = {}
+        for part, info in held.items():
+            if practicum_sbv and not lecture_sbv:
+                kind = "lab"
+            elif lecture_sbv and not practicum_sbv:
+                kind = "lecture"
+            elif (
+                practicum_lecturer
+                and practicum_lecturer != lecture_lecturer
+                and info["lecturer"] in (practicum_lecturer, lecture_lecturer)
+            ):
+                kind = "lab" if info["lecturer"] == practicum_lecturer else "lecture"
+            else:
+                kind = "lab" if part >= 3 else "lecture"
+            kinds[number][part] = kind
+            if kind == "lab" and part < 3:
+                guesses.append(f"week {number} part {part} is a practicum (transcript/lecturer)")
+    return kinds
+
+
+def _week_mondays(weeks: dict[int, dict[int, dict[str, str]]]) -> dict[int, dt.date]:
+    """The Monday of each week number, from its notes' dates."""
+    mondays = {}
+    for number, held in weeks.items():
+        days = [d for d in (_parse_date(info.get("date")) for info in held.values()) if d]
+        if days:
+            day = min(days)
+            mondays[number] = day - dt.timedelta(days=day.weekday())
+    return mondays
+
+
 def import_jekyll(docs_dir: Path, force: bool = False) -> ImportResult:
     docs_dir = Path(docs_dir)
     config_path = docs_dir / "_config.yml"
@@ -170,6 +218,7 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
             front = front_matter(text)
             video = _VIDEO.search(text.replace("&amp;", "&"))
             weeks[number][part] = {
+                "date": front.get("date", ""),
                 "title": front.get("title", ""),
                 "lecturer": front.get("lecturer", ""),
                 "video": video.group(1) if video else "",
@@ -179,11 +228,20 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
                 dates.append(day)
             if front.get("lecturer"):
                 lecturers.setdefault(part, Counter())[front["lecturer"]] += 1
-    parts = sorted({part for week in weeks.values() for part in week}) or [1]
-    start = min(dates) if dates else dt.date.today()
+    kinds = _note_kinds(docs_dir / source, weeks, guesses)
+    lecture_parts = max(
+        (sum(k == "lecture" for k in w.values()) for w in kinds.values()), default=0
+    )
+    practicum_counts = Counter(sum(k == "lab" for k in w.values()) for w in kinds.values())
+    practicum_counts.pop(0, None)
+    practicum_parts = practicum_counts.most_common(1)[0][0] if practicum_counts else 0
+    mondays = _week_mondays(weeks)
+    start = min(mondays.values()) if mondays else dt.date.today()
     start -= dt.timedelta(days=start.weekday())
     last_week = max(weeks) if weeks else 1
-    end = max([*dates, start + dt.timedelta(days=7 * last_week - 1)])
+    end = max([*dates, max(mondays.values(), default=start) + dt.timedelta(days=6)])
+    if not dates:
+        end = start + dt.timedelta(days=7 * last_week - 1)
     guesses.append(f"term {start} – {end} from the notes' dates (set the real term)")
     guesses.append("timezone 'UTC' (set the course's zone, e.g. 'America/New_York')")
 
@@ -213,7 +271,6 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
     people = Counter(name for counter in lecturers.values() for name in counter.elements())
     for name, _count in people.most_common():
         lines += ["", "[[people]]", f"name = {_toml_string(name)}", "role = 'instructor'"]
-    weekday = ["monday", "monday", "tuesday", "wednesday", "thursday"]
     lines += [
         "",
         "[schedule]",
@@ -221,37 +278,87 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         f"term_start = {start.isoformat()}  # guessed",
         f"term_end = {end.isoformat()}  # guessed",
     ]
-    meeting_ids = {}
-    for part in parts:
-        meeting_id = f"part-{part}"
-        meeting_ids[part] = meeting_id
-        common = lecturers.get(part, Counter()).most_common(1)
+    # meetings: lecture parts on Monday (part B continues part A's video), practicums Tuesday
+    patterns: list[tuple[str, str]] = [
+        (f"lecture-{i + 1}", "lecture") for i in range(lecture_parts)
+    ]
+    patterns += [
+        (f"practicum-{i + 1}" if practicum_parts > 1 else "practicum", "lab")
+        for i in range(practicum_parts)
+    ]
+    by_kind = {kind: [mid for mid, k in patterns if k == kind] for kind in ("lecture", "lab")}
+    for meeting_id, kind in patterns:
+        names = Counter(
+            held[part]["lecturer"]
+            for number, held in weeks.items()
+            for part in held
+            if kinds[number][part] == kind and held[part]["lecturer"]
+        )
+        title = "Lecture part " if kind == "lecture" else "Practicum"
+        number = meeting_id.rsplit("-", 1)[-1]
         lines += [
             "",
             "[[schedule.meetings]]",
             f"id = '{meeting_id}'",
-            f"kind = '{'lab' if part >= 3 else 'lecture'}'",
-            f"title = 'Part {part}'",
-            f"weekday = '{weekday[min(part, len(weekday)) - 1] if part > 1 else 'monday'}'",
+            f"kind = '{kind}'",
+            f"title = '{title + chr(64 + int(number)) if kind == 'lecture' else title}'",
+            f"weekday = '{'monday' if kind == 'lecture' else 'tuesday'}'",
         ]
-        if common:
-            lines.append(f"lecturer = {_toml_string(common[0][0])}")
+        if names:
+            lines.append(f"lecturer = {_toml_string(names.most_common(1)[0][0])}")
+        if kind == "lecture" and meeting_id != by_kind["lecture"][0]:
+            lines.append(f"video_continues = '{by_kind['lecture'][0]}'")
     guesses.append(
-        f"meetings: {len(parts)} per week, parts 1–2 lectures on Monday, "
-        "later parts practicums on Tuesday (set the days and times)"
+        f"meetings: {lecture_parts} lecture part(s) on Monday, {practicum_parts} practicum on "
+        "Tuesday, kinds from transcripts (lectureNN/practicumNN.sbv) and lecturers "
+        "(set the days and times)"
     )
+    # days off: weeks the notes skip (breaks), and the lecture day of practicum-only weeks
+    ordered = sorted(mondays)
+    for previous, number in itertools.pairwise(ordered):
+        gap = (mondays[number] - mondays[previous]).days // 7 - (number - previous)
+        if gap > 0:
+            first = mondays[previous] + dt.timedelta(days=7 * (number - previous))
+            lines += [
+                "",
+                "[[schedule.days_off]]",
+                f"date = {first.isoformat()}",
+                f"until = {(first + dt.timedelta(days=7 * gap - 1)).isoformat()}",
+                "reason = 'No class (guessed: the notes skip this week)'",
+            ]
+    for number in sorted(weeks):
+        practicum_only = not any(k == "lecture" for k in kinds[number].values())
+        if weeks[number] and practicum_only and number in mondays and lecture_parts:
+            lines += [
+                "",
+                "[[schedule.days_off]]",
+                f"date = {mondays[number].isoformat()}",
+                f"reason = 'No lecture (guessed: week {number} has only a practicum)'",
+            ]
+            guesses.append(f"week {number}: practicum only, its Monday set as a day off")
     for number in sorted(weeks):
         held = weeks[number]
         lines += ["", "[[weeks]]", f"number = {number}"]
         topics = [held[p]["title"] for p in sorted(held) if held[p]["title"]]
         lines.append("topics = [" + ", ".join(_toml_string(t) for t in topics) + "]")
-        videos = {meeting_ids[p]: held[p]["video"] for p in sorted(held) if held[p]["video"]}
+        assigned: dict[str, int] = {}
+        queues = {kind: list(ids) for kind, ids in by_kind.items()}
+        for part in sorted(held):
+            queue = queues[kinds[number][part]]
+            if queue:
+                assigned[queue.pop(0)] = part
+        videos = {mid: held[p]["video"] for mid, p in assigned.items() if held[p]["video"]}
         if videos:
             lines.append(
-                "videos = { " + ", ".join(f"{k} = '{v}'" for k, v in videos.items()) + " }"
+                "videos = { " + ", ".join(f"'{k}' = '{v}'" for k, v in videos.items()) + " }"
             )
-        skip = [meeting_ids[p] for p in parts if p not in held]
-        if skip:
+        practicum_only = not any(k == "lecture" for k in kinds[number].values())
+        skip = [
+            mid
+            for mid, kind in patterns
+            if mid not in assigned and not (practicum_only and kind == "lecture")
+        ]
+        if skip and held:
             lines.append("skip = [" + ", ".join(f"'{s}'" for s in skip) + "]")
     lines += [
         "",

@@ -21,22 +21,53 @@ from dataclasses import dataclass
 from dlcourse.notes import maths as notes_maths
 from dlcourse.site.sanitize import clean_mathml
 
-RENDERER_VERSION = "mathml-1"
+RENDERER_VERSION = "mathml-2"
 
-# Commands latex2mathml does not know, rewritten to ones it does (same meaning in LaTeX).
-_SHIMS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\\begin\{aligned\}"), r"\\begin{align*}"),
-    (re.compile(r"\\end\{aligned\}"), r"\\end{align*}"),
-    (re.compile(r"\\begin\{gathered\}"), r"\\begin{gather*}"),
-    (re.compile(r"\\end\{gathered\}"), r"\\end{gather*}"),
-    (re.compile(r"\\(arg|Pr|deg|det|dim|hom|ker|lg)(?![A-Za-z])"), r"\\operatorname{\1}"),
-    (re.compile(r"\\(label|tag)\{[^{}]*\}"), ""),
-    (re.compile(r"\\nonumber(?![A-Za-z])|\\notag(?![A-Za-z])"), ""),
-    (re.compile(r"\\color\{([0-9A-Fa-f]{6})\}"), r"\\color{#\1}"),
-    (re.compile(r"\\textcolor\{([0-9A-Fa-f]{6})\}"), r"\\textcolor{#\1}"),
-)
 _GDEF = re.compile(r"\\[gex]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
-_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+_STYLED = re.compile(
+    r'<(mi|mn|mo)((?:\s[^>]*?)?)\smathvariant="(bold|bold-italic)"([^>]*)>([^<]*)</\1>'
+)
+
+
+def _alphabet(latin: int, greek_upper: int, digits: int) -> dict[str, str]:
+    """One Unicode "Mathematical Bold (Italic)" alphabet: Latin, Greek (with the variants in
+    the order Unicode lists them after the lower-case letters) and digits."""
+    table = {chr(65 + i): chr(latin + i) for i in range(26)}
+    table.update({chr(97 + i): chr(latin + 26 + i) for i in range(26)})
+    table.update({chr(0x391 + i): chr(greek_upper + i) for i in range(25) if i != 17})
+    table["\u03f4"] = chr(greek_upper + 17)  # capital theta symbol takes the reserved slot
+    table["\u2207"] = chr(greek_upper + 25)  # nabla
+    table.update({chr(0x3B1 + i): chr(greek_upper + 26 + i) for i in range(25)})
+    for offset, char in enumerate("\u2202\u03f5\u03d1\u03f0\u03d5\u03f1\u03d6", start=51):
+        table[char] = chr(greek_upper + offset)
+    table.update({chr(48 + i): chr(digits + i) for i in range(10)})
+    return table
+
+
+#: ``mathvariant`` → code points. MathML Core (Chromium) ignores ``mathvariant`` except
+#: ``normal``, so a bold vector must be a bold character itself: ``𝒙`` (U+1D499), not ``x``
+#: styled bold. Unicode has no bold-italic digits; bold ones serve both.
+BOLD = {
+    "bold": _alphabet(0x1D400, 0x1D6A8, 0x1D7CE),
+    "bold-italic": _alphabet(0x1D468, 0x1D71C, 0x1D7CE),
+}
+
+
+def _bold(match: re.Match[str]) -> str:
+    tag, before, variant, after, content = match.groups()
+    table = BOLD[variant]
+    text = html.unescape(content)
+    if not text or any(char not in table for char in text):
+        return match.group(0)  # something without a bold code point: leave it to the browser
+    mapped = "".join(table[char] for char in text)
+    return f"<{tag}{before}{after}>{mapped}</{tag}>"
+
+
+def unicode_bold(mathml: str) -> str:
+    """``<mi mathvariant="bold-italic">x</mi>`` → ``<mi>𝒙</mi>`` (and ``bold`` → ``𝐱``)."""
+    if "mathvariant=" not in mathml:
+        return mathml
+    return _STYLED.sub(_bold, mathml)
 
 
 @dataclass(frozen=True)
@@ -99,12 +130,9 @@ def extract_definitions(tex: str) -> tuple[str, dict[str, str]]:
 
 
 def prepare(tex: str, macros: Mapping[str, str]) -> str:
-    """The LaTeX latex2mathml will see: macros expanded, shims applied, bidi marks removed."""
-    tex = _BIDI.sub("", tex)
-    tex = notes_maths.expand_macros(tex, macros)
-    for pattern, replacement in _SHIMS:
-        tex = pattern.sub(replacement, tex)
-    return tex.strip()
+    """The LaTeX latex2mathml will see: :func:`dlcourse.notes.maths.prepare_tex`, the very
+    function the checker's maths rules judge."""
+    return notes_maths.prepare_tex(tex, macros)
 
 
 def source_fallback(tex: str, display: bool) -> str:
@@ -118,16 +146,19 @@ def source_fallback(tex: str, display: bool) -> str:
 
 def render(tex: str, display: bool, macros: Mapping[str, str]) -> Rendered:
     """One formula to MathML (or to its source, with a message, when it cannot be rendered)."""
+    if "\n\n" in tex.strip():
+        return Rendered(source_fallback(tex, display), False, "blank line inside a formula")
     prepared = prepare(tex, macros)
     if not prepared:
         return Rendered("", True)
-    if "\n\n" in tex.strip():
-        return Rendered(source_fallback(tex, display), False, "blank line inside a formula")
     # the checker's verdict is the site's verdict: one function decides "renders"
     problem = notes_maths.render_check(prepared)
     if problem is not None:
         return Rendered(source_fallback(tex, display), False, problem)
-    mathml = notes_maths.render(prepared, display)
+    # called exactly as render_check calls it for inline maths, so its lru_cache hits (it keys
+    # ``render(t)`` and ``render(t, False)`` apart): each formula is converted once
+    mathml = notes_maths.render(prepared, True) if display else notes_maths.render(prepared)
+    mathml = unicode_bold(mathml)
     return Rendered(clean_mathml(mathml), True)
 
 

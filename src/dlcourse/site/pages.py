@@ -50,6 +50,13 @@ class SiteModel:
         self.source_lang = course.notes.source_language
         self.asset_version = "1"
 
+    def prepare(self) -> None:
+        """Compute what every page shares (navigation tables, calendar, compiled templates)
+        once, before the pages are laid out in forked workers."""
+        _ = self.by_ref, self.calendar, self.week_summaries
+        for name in self.env.list_templates(extensions=["html"]):
+            self.env.get_template(name)
+
     # -- lookups ----------------------------------------------------------------------------
     @cached_property
     def languages(self) -> list[SiteLanguage]:
@@ -78,6 +85,10 @@ class SiteModel:
         if source.kind == "week" and source.week:
             return t("week", n=source.week)
         return source.slug.rsplit("/", 1)[-1]
+
+    @cached_property
+    def week_summaries(self) -> dict[tuple[str, int], SourceFile]:
+        return {(f.lang, f.week): f for f in self.sources.files if f.kind == "week" and f.week}
 
     @cached_property
     def by_ref(self) -> dict[str, dict[str, SourceFile]]:
@@ -195,14 +206,7 @@ class SiteModel:
         ]
         week_url = None
         if source.kind == "note" and source.week is not None:
-            summary = next(
-                (
-                    f
-                    for f in self.sources.by_language(source.lang)
-                    if f.kind == "week" and f.week == source.week
-                ),
-                None,
-            )
+            summary = self.week_summaries.get((source.lang, source.week))
             week_url = self.url(summary) if summary else None
         return self.render(
             "note.html",
@@ -385,9 +389,13 @@ class SiteModel:
         )
 
     def ics(self) -> bytes:
-        from dlcourse.site.ics import calendar_ics
+        """The lead's writer; its DTSTAMP is fixed to the term's first day (midnight UTC) so
+        the file is byte-stable across rebuilds and the page cache stays warm."""
+        from dlcourse.course.ics import course_ics
 
-        return calendar_ics(self.course, self.calendar, self.base)
+        term_start = self.course.schedule.term_start
+        stamp = dt.datetime.combine(term_start, dt.time(), tzinfo=dt.UTC)
+        return course_ics(self.calendar, stamp=stamp)
 
     def labs(self) -> str:
         lang = self.language(self.source_lang)

@@ -88,7 +88,14 @@ def serve_course(course: Course, out: Path | None, host: str, port: int, search:
                 continue
             # the server keeps serving the folder by name; the swap replaces it underneath
             if (
-                run_build(course, out=site_dir, search=search, console=console, live_reload=True)
+                run_build(
+                    course,
+                    out=site_dir,
+                    search=search,
+                    console=console,
+                    live_reload=True,
+                    background_search=True,
+                )
                 is not None
             ):
                 _State.build_id += 1

@@ -69,9 +69,16 @@ class SiteSources:
     languages: list[SiteLanguage]
     files: list[SourceFile]
     assets: list[tuple[str, Path, int, int]] = field(default_factory=list)  # rel, path, mtime, size
+    _by_language: dict[str, list[SourceFile]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def by_language(self, code: str) -> list[SourceFile]:
-        return sorted((f for f in self.files if f.lang == code), key=lambda f: f.order)
+        """The files of one language in reading order (computed once per language)."""
+        if not self._by_language:
+            for item in sorted(self.files, key=lambda f: f.order):
+                self._by_language.setdefault(item.lang, []).append(item)
+        return self._by_language.get(code, [])
 
     def fingerprint(self) -> str:
         """Stat-level fingerprint of every input file (cheap: no file is read)."""

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from dlcourse.notes.findings import Hit, Severity
 
 Scope = Literal["note", "course"]
-DOCS_URL = "https://github.com/Atcold/dlcourse/blob/main/docs/rules/{id}.md"
 
 
 @dataclass(frozen=True)
@@ -36,9 +35,32 @@ class Rule:
     scope: Scope
     fn: Callable[..., Iterable[Hit]] = field(repr=False)
 
+    def help_uri(self, docs_url: str | None) -> str | None:
+        """The rule's page under the course's ``[notes] rules_docs_url``: a template with
+        ``{id}``, or a folder URL to which ``ID.md`` is added; None when none is configured."""
+        if not docs_url:
+            return None
+        if "{id}" in docs_url:
+            return docs_url.replace("{id}", self.id)
+        return docs_url.rstrip("/") + f"/{self.id}.md"
+
     @property
-    def help_uri(self) -> str:
-        return DOCS_URL.format(id=self.id)
+    def help_text(self) -> str:
+        """What ``docs/rules/ID.md`` says, as plain text (SARIF ``help.text``)."""
+        lines = [f"{self.id} ({self.alias}): {self.summary}"]
+        if self.description:
+            lines.append(self.description)
+        lines.append(
+            f"Default severity: {self.severity}. Fixable with --fix: "
+            f"{'yes' if self.fixable else 'no'}."
+        )
+        for name, param in self.params.items():
+            lines.append(f"Parameter {name} (default {param.default!r}): {param.description}.")
+        lines.append(
+            f"Configure in course.toml under [notes.rules.{self.id}]; silence one finding with "
+            f"<!-- dlcourse-disable-next-line {self.id} -->."
+        )
+        return "\n".join(lines)
 
 
 RULES: dict[str, Rule] = {}

@@ -89,15 +89,22 @@ ALLOWED_TAGS = (
 
 
 def _fragments(doc):
-    """Raw HTML with comments blanked (a commented-out tag is harmless)."""
+    """Raw HTML with comments blanked (a commented-out tag is harmless); computed once per
+    note for both HTML rules."""
     from dlcourse.notes.document import HtmlFragment, _blank_comments
 
-    for fragment in doc.html_blocks:
-        if "<!--" in fragment.html:
-            fragment = HtmlFragment(
-                _blank_comments(fragment.html), fragment.line, fragment.end_line, fragment.inline
-            )
-        yield fragment
+    cached = doc.__dict__.get("_blanked_html")
+    if cached is not None and cached[0] is doc.html_blocks:
+        return cached[1]
+    fragments = [
+        HtmlFragment(_blank_comments(f.html), f.line, f.end_line, f.inline)
+        if "<!--" in f.html
+        else f
+        for f in doc.html_blocks
+        if "<" in f.html
+    ]
+    doc.__dict__["_blanked_html"] = (doc.html_blocks, fragments)
+    return fragments
 
 
 @rule(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import rule
 
-_LANG_BLOCK = re.compile(r"^([a-z]{2,3}(?:-[A-Za-z0-9]+)?):\s*(#.*)?$")
-_DEFAULT_LANG = re.compile(r"""^default_lang:\s*['"]?([a-z-]+)""")
-_ENTRY = re.compile(r"""^\s*-?\s*path:\s*['"]?([^'"#\s]+)""")
-_TOP_LIST = re.compile(r"^(prologues|chapters|epilogues):")
+_LISTS = ("prologues", "chapters", "epilogues")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -23,32 +22,74 @@ class Entry:
     line: int
 
 
+class ContentsError(ValueError):
+    """The contents file cannot be read as YAML (``line`` is 1-based)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _mapping(node: yaml.Node | None) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {
+        str(key.value): (key, value)
+        for key, value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
+
+
+def _entries(node: yaml.Node, language: str, out: list[Entry]) -> None:
+    """``- path: …`` items of a contents list and of their nested ``sections``."""
+    if not isinstance(node, yaml.SequenceNode):
+        return
+    for item in node.value:
+        fields = _mapping(item)
+        if "path" in fields:
+            key, value = fields["path"]
+            if isinstance(value, yaml.ScalarNode) and value.value:
+                out.append(Entry(language, str(value.value), key.start_mark.line + 1))
+        if "sections" in fields:
+            _entries(fields["sections"][1], language, out)
+
+
 def read_contents(path: Path) -> list[Entry]:
-    """Contents entries of a Jekyll ``_config.yml``: each ``path:`` with its language block
-    (top-level lists belong to ``default_lang``). Commented lines are skipped."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+    """Contents entries of a Jekyll ``_config.yml``, read with PyYAML: the top-level
+    ``prologues``/``chapters``/``epilogues`` belong to ``default_lang``; a top-level key whose
+    mapping has such lists is a language block. Raises :class:`ContentsError` when the file is
+    not valid YAML (Jekyll then refuses to build)."""
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise ContentsError(
+            f"{path.name} is not valid YAML: {error.problem}", mark.line + 1 if mark else 1
+        ) from error
+    top = _mapping(root)
     default = "en"
-    language = None
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("#"):
+    if "default_lang" in top and isinstance(top["default_lang"][1], yaml.ScalarNode):
+        default = str(top["default_lang"][1].value) or default
+    entries: list[Entry] = []
+    for name, (_, value) in top.items():
+        if name in _LISTS:
+            _entries(value, default, entries)
             continue
-        found = _DEFAULT_LANG.match(line)
-        if found:
-            default = found.group(1)
-        block = _LANG_BLOCK.match(line)
-        if block:
-            language = block.group(1)
-            continue
-        if _TOP_LIST.match(line):
-            language = None
-            continue
-        if line and not line[0].isspace() and not line.startswith("-"):
-            language = None if ":" in line else language
-        entry = _ENTRY.match(line)
-        if entry:
-            entries.append(Entry(language or default, entry.group(1), number))
+        block = _mapping(value)
+        for list_name in _LISTS:
+            if list_name in block:
+                _entries(block[list_name][1], name, entries)
+    entries.sort(key=lambda entry: entry.line)
     return entries
+
+
+def _read(ctx) -> tuple[list[Entry], Hit | None]:
+    try:
+        return read_contents(ctx.contents_file), None
+    except ContentsError as error:
+        hint = "Jekyll cannot build the site; quote values that hold ': '"
+        return [], Hit(error.line, str(error), 1, hint, path=_contents_rel(ctx))
 
 
 def _contents_rel(ctx) -> str:
@@ -63,7 +104,10 @@ def toc_missing_page(docs, ctx, params) -> Iterator[Hit]:
     """Every note is listed in the contents file (an unlisted page is invisible on the site)."""
     if ctx.contents_file is None or not ctx.contents_file.is_file():
         return
-    listed = {entry.path for entry in read_contents(ctx.contents_file)}
+    entries, problem = _read(ctx)
+    if problem is not None:
+        return  # TOC002 reports the unreadable file
+    listed = {entry.path for entry in entries}
     for doc in docs:
         if doc.rel_path and doc.week is not None and doc.rel_path not in listed:
             yield Hit(
@@ -81,7 +125,10 @@ def toc_bad_entry(docs, ctx, params) -> Iterator[Hit]:
     if ctx.contents_file is None or not ctx.contents_file.is_file():
         return
     where = _contents_rel(ctx)
-    for entry in read_contents(ctx.contents_file):
+    entries, problem = _read(ctx)
+    if problem is not None:
+        yield problem
+    for entry in entries:
         page_language = entry.path.split("/", 1)[0]
         if page_language != entry.language:
             yield Hit(

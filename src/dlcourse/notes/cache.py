@@ -1,0 +1,171 @@
+"""A content-hash cache of per-file check results, so that re-checking unchanged notes is cheap.
+
+One pickle per configuration under ``<cache dir>/notes-check/`` (default cache dir:
+``<course>/.dlcourse-cache``): the configuration key hashes the dlcourse version, the checker's
+own source files, the course settings, the resolved rule settings, the docs folder and the
+contents file. Inside, each note's entry holds the BLAKE2 hash of its bytes, its findings from
+the note rules, its slim document (what the course rules need) and its pragmas, plus the
+modification times of the folders its checks looked into (the note's folder, the folders of the
+images and files it links, the English folder of a translation: adding, removing or renaming a
+file there changes them) and of the transcripts it was measured against. An entry is used only
+when all of these still match; course rules (translations, duplicates, continuity, contents)
+are recomputed on every run from the slim documents.
+
+A cache that cannot be read or written is ignored: the check never fails because of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlcourse import __version__
+
+CACHE_FOLDER = ".dlcourse-cache"
+SUBFOLDER = "notes-check"
+_FORMAT = 1
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class FileResult:
+    """What checking one file produced (and what the cache keeps)."""
+
+    key: str  # absolute path of the file
+    digest: str | None  # hash of its bytes (None: unreadable)
+    findings: list  # Finding, with the display path of the run that made them
+    doc: Any = None  # slim NoteDocument (None: unreadable)
+    pragmas: tuple = ({}, set())
+    deps: tuple[tuple[str, int, int], ...] = ()  # (path, mtime_ns, size) looked at
+    cached: bool = field(default=False, compare=False)
+
+
+def stat_key(path: str) -> tuple[str, int, int]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (path, -1, -1)
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def fingerprint(paths: set[str]) -> tuple[tuple[str, int, int], ...]:
+    return tuple(stat_key(path) for path in sorted(paths))
+
+
+def deps_unchanged(deps: tuple[tuple[str, int, int], ...]) -> bool:
+    return all(stat_key(path) == (path, mtime, size) for path, mtime, size in deps)
+
+
+def _code_fingerprint() -> str:
+    """Sizes and times of the checker's own modules: an edited rule invalidates the cache even
+    when the version number stays the same (editable installs)."""
+    root = Path(__file__).parent
+    parts = []
+    for path in sorted([*root.glob("*.py"), *root.glob("rules/*.py")]):
+        stat = path.stat()
+        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest("|".join(parts).encode())
+
+
+def config_key(
+    course: Any, settings: dict[str, Any], docs_dir: Path, contents_file: Path | None
+) -> str:
+    """Hash of everything besides a note's own bytes that its note-rule findings depend on."""
+    try:
+        course_json = course.model_dump_json()
+    except Exception:  # a stand-in course object in tests
+        course_json = repr(course)
+    rules = {
+        rule_id: [setting.enabled, setting.severity, setting.params]
+        for rule_id, setting in sorted(settings.items())
+    }
+    payload = json.dumps(
+        [
+            _FORMAT,
+            __version__,
+            _code_fingerprint(),
+            course_json,
+            rules,
+            str(Path(docs_dir).resolve()),
+            str(contents_file) if contents_file else None,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return digest(payload.encode())
+
+
+class ResultCache:
+    """Entries of one configuration, loaded once and saved once per run."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.folder = Path(folder) / SUBFOLDER
+        self.key = key
+        self.path = self.folder / f"{key}.pickle"
+        self.entries: dict[str, FileResult] = {}
+        # other files' hashes (images compared by ED003): path → (mtime_ns, size, hash)
+        self.file_hashes: dict[str, tuple[int, int, str | None]] = {}
+        self.loaded = False
+
+    def load(self) -> None:
+        self.loaded = True
+        try:
+            with self.path.open("rb") as handle:
+                data = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+            return
+        except Exception:  # a cache written by another version of the classes
+            return
+        if isinstance(data, dict) and data.get("format") == _FORMAT:
+            self.entries = data.get("entries", {})
+            self.file_hashes = data.get("file_hashes", {})
+
+    def lookup(self, key: str, file_digest: str) -> FileResult | None:
+        entry = self.entries.get(key)
+        if entry is None or entry.digest != file_digest or not deps_unchanged(entry.deps):
+            return None
+        return entry
+
+    def save(
+        self,
+        results: list[FileResult],
+        file_hashes: dict[str, tuple[int, int, str | None]] | None = None,
+    ) -> None:
+        """Add this run's new results (and file hashes); write only when something is new."""
+        fresh = [r for r in results if r.digest is not None and not r.cached]
+        if not fresh and not file_hashes:
+            return
+        for result in fresh:
+            self.entries[result.key] = result
+        self.file_hashes.update(file_hashes or {})
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by dlcourse: a cache, never commit it\n*\n")
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(
+                    {
+                        "format": _FORMAT,
+                        "entries": self.entries,
+                        "file_hashes": self.file_hashes,
+                    },
+                    out,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
+            os.replace(temporary, self.path)
+            for other in self.folder.glob("*.pickle"):
+                if other != self.path:  # results of an older configuration
+                    other.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only course folder: checking still works, uncached
