@@ -1,9 +1,197 @@
-"""CLI commands for this part (filled in by the part's owner)."""
+"""``dlcourse lab …``: list, run, export and schedule the PyTorch labs.
+
+Thin on purpose: each command parses options and calls :mod:`dlcourse.labs`. torch is imported only
+inside the commands that train, so ``dlcourse`` and ``dlcourse lab list`` work without it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from dlcourse.labs.catalogue import LABS, get_lab
+
+lab_app = typer.Typer(
+    help="The course's PyTorch practicals: list, run, notebook, slurm.", no_args_is_help=True
+)
+console = Console()
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this part's commands to the root application."""
+    """Attach ``dlcourse lab`` to the root application."""
+    app.add_typer(lab_app, name="lab")
+
+
+def _lab_or_exit(name: str):
+    try:
+        return get_lab(name)
+    except KeyError as err:
+        console.print(f"[red]error:[/red] {err.args[0]}")
+        raise typer.Exit(2) from None
+
+
+@lab_app.command("list")
+def list_labs() -> None:
+    """Show the catalogue (no torch needed)."""
+    table = Table(title="dlcourse labs")
+    for column in ("name", "week", "title", "lesson"):
+        table.add_column(column, overflow="fold")
+    for lab in LABS:
+        table.add_row(lab.name, str(lab.week or "extra"), lab.title, lab.lesson)
+    console.print(table)
+
+
+class _RichProgress:
+    """The ``ProgressSink`` the runner reports to: one Rich bar per training phase."""
+
+    def __init__(self, progress) -> None:
+        self.progress = progress
+        self.task = None
+
+    def start(self, description: str, total: int | None) -> None:
+        self.task = self.progress.add_task(description, total=total)
+
+    def advance(self) -> None:
+        self.progress.advance(self.task)
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, visible=False)
+
+
+def _parse_sets(items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        if "=" not in item:
+            console.print(f"[red]error:[/red] --set expects KEY=VALUE, got {item!r}")
+            raise typer.Exit(2)
+        key, value = item.split("=", 1)
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+@lab_app.command("run")
+def run(
+    name: str = typer.Argument(..., help="lab name, see `dlcourse lab list`"),
+    config: str = typer.Option("quick", help="quick (seconds) or full (the course's numbers)"),
+    device: str = typer.Option("auto", help="auto|cpu|cuda|mps"),
+    seed: int = typer.Option(0, help="random seed (data, initial weights)"),
+    out: Path = typer.Option(None, help="output folder (default: runs/NAME-CONFIG)"),
+    data: str = typer.Option(
+        None, help="data source for labs that take one, e.g. mnist5k, mnist-idx:DIR, imdb:DIR"
+    ),
+    set_: list[str] = typer.Option([], "--set", help="override a config setting: KEY=VALUE"),
+    threads: int = typer.Option(None, help="torch CPU threads (1 is steadier on shared machines)"),
+) -> None:
+    """Run a lab: writes metrics.json and PNG figures, prints a short report."""
+    info = _lab_or_exit(name)
+    if config not in ("quick", "full"):
+        console.print("[red]error:[/red] --config must be quick or full")
+        raise typer.Exit(2)
+    overrides = _parse_sets(set_)
+    if data is not None:
+        overrides["data"] = data
+    out = out or Path("runs") / f"{info.name}-{config}"
+    try:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        from dlcourse.labs.runner import run_lab
+    except ImportError as err:
+        console.print(
+            f"[red]error:[/red] {err}. Install the labs extra: pip install 'dlcourse[labs]'"
+        )
+        raise typer.Exit(1) from None
+
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        try:
+            result = run_lab(
+                info.name,
+                config,
+                device=device,
+                seed=seed,
+                out=out,
+                overrides=overrides,
+                progress=_RichProgress(progress),
+            )
+        except (ValueError, RuntimeError, FileNotFoundError) as err:
+            console.print(f"[red]error:[/red] {err}")
+            raise typer.Exit(1) from None
+    if result.metrics_path is None:  # not rank 0 of a torchrun job
+        return
+    table = Table(title=f"{info.title} — {config}, seed {seed}, {result.device}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in result.metrics.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        table.add_row(key, shown)
+    console.print(table)
+    console.print(
+        f"{result.seconds:.1f} s · wrote {result.metrics_path} and {len(result.figures)} figure(s)"
+    )
+
+
+@lab_app.command("notebook")
+def notebook(
+    name: str = typer.Argument(..., help="lab name"),
+    out: Path = typer.Option(None, help="notebook path (default: NAME.ipynb)"),
+    config: str = typer.Option("quick", help="config the notebook runs"),
+) -> None:
+    """Write a runnable .ipynb of the lab (its source, cell by cell)."""
+    info = _lab_or_exit(name)
+    from dlcourse.labs.notebook import write_notebook
+
+    path = write_notebook(info.name, out, config=config)
+    console.print(f"wrote {path}")
+
+
+@lab_app.command("slurm")
+def slurm(
+    name: str = typer.Argument(..., help="lab name"),
+    nodes: int = typer.Option(1, help="number of nodes"),
+    gpus_per_node: int = typer.Option(1, help="GPUs per node (0: CPU-only, one process per node)"),
+    cpus_per_task: int = typer.Option(8, help="CPU cores per node task"),
+    partition: str = typer.Option(None, help="SLURM partition"),
+    account: str = typer.Option(None, help="SLURM account"),
+    time: str = typer.Option("01:00:00", help="wall-time limit HH:MM:SS"),
+    config: str = typer.Option("full", help="quick or full"),
+    seed: int = typer.Option(0),
+    run_dir: str = typer.Option("runs/$SLURM_JOB_ID", help="where the job writes its outputs"),
+    setup: list[str] = typer.Option([], help="shell line before launch, e.g. 'module load cuda'"),
+    out: Path = typer.Option(None, help="write the script here instead of printing it"),
+) -> None:
+    """Write an sbatch script that runs the lab with srun + torchrun on NODES x GPUS."""
+    info = _lab_or_exit(name)
+    from dlcourse.labs.slurm import SlurmJob, sbatch_script
+
+    try:
+        script = sbatch_script(
+            SlurmJob(
+                lab=info.name,
+                nodes=nodes,
+                gpus_per_node=gpus_per_node,
+                cpus_per_task=cpus_per_task,
+                time=time,
+                partition=partition,
+                account=account,
+                config=config,
+                seed=seed,
+                out=run_dir,
+                setup=tuple(setup),
+            )
+        )
+    except ValueError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from None
+    if out is None:
+        typer.echo(script, nl=False)
+    else:
+        out.write_text(script, encoding="utf-8")
+        console.print(f"wrote {out}; submit with: sbatch {out}")

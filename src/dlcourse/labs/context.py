@@ -1,0 +1,164 @@
+"""What a lab needs from the outside world, in one object: device, seed, AMP, DDP, output, progress.
+
+A lab's ``run(cfg, ctx)`` writes its five-step loop itself and asks ``ctx`` only for the pieces that
+change between a laptop, a GPU and a cluster: where tensors live (``ctx.device``), how the model is
+wrapped (``ctx.wrap``), how batches are sharded (``ctx.batches``), how loss is scaled under AMP
+(``ctx.backward``/``ctx.step``) and where figures go (``ctx.save_figure``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlcourse.labs.data.batches import TensorBatches
+from dlcourse.labs.device import amp_enabled, autocast, resolve_device
+from dlcourse.labs.distributed import DistEnv, wrap_model
+
+T = TypeVar("T")
+
+
+class ProgressSink(Protocol):
+    """Receives progress; the CLI plugs a Rich progress bar in here."""
+
+    def start(self, description: str, total: int | None) -> None: ...
+
+    def advance(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, description: str, total: int | None) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed on every rank: identical data and initial weights everywhere."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+@dataclass
+class RunContext:
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    seed: int = 0
+    out: Path | None = None
+    dist: DistEnv = field(default_factory=DistEnv)
+    amp: bool = False
+    progress: ProgressSink = field(default_factory=NoProgress)
+    figures: list[Path] = field(default_factory=list)
+    _scaler: Any = None
+
+    @classmethod
+    def create(
+        cls,
+        device: str = "auto",
+        seed: int = 0,
+        out: Path | str | None = None,
+        progress: ProgressSink | None = None,
+    ) -> RunContext:
+        """Build a context for this process (reads torchrun's variables; no process group yet)."""
+        env = DistEnv.from_environ()
+        dev = resolve_device(device, env.local_rank)
+        ctx = cls(
+            device=dev,
+            seed=seed,
+            out=Path(out) if out is not None else None,
+            dist=env,
+            amp=amp_enabled(dev),
+            progress=progress or NoProgress(),
+        )
+        if ctx.amp:
+            ctx._scaler = torch.amp.GradScaler(dev.type)
+        return ctx
+
+    # -- randomness -------------------------------------------------------------------------
+    def generator(self, offset: int = 0) -> torch.Generator:
+        """A CPU generator for data: same numbers on every rank and every device."""
+        return torch.Generator().manual_seed(self.seed * 1_000_003 + offset)
+
+    def rng(self, offset: int = 0) -> np.random.Generator:
+        return np.random.default_rng(self.seed * 1_000_003 + offset)
+
+    # -- model and data -------------------------------------------------------------------------
+    def wrap(self, model: nn.Module) -> nn.Module:
+        """Move to the device; wrap in DDP when torchrun started several processes."""
+        return wrap_model(model.to(self.device), self.dist, self.device)
+
+    def batches(
+        self, *tensors: torch.Tensor, batch_size: int | None = None, shuffle: bool = True
+    ) -> TensorBatches:
+        """Mini-batches of in-memory tensors on the device, sharded across ranks."""
+        return TensorBatches(
+            tuple(t.to(self.device) for t in tensors),
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=self.seed,
+            rank=self.dist.rank,
+            world_size=self.dist.world_size,
+        )
+
+    # -- the loop's device-dependent steps -------------------------------------------------------
+    def autocast(self) -> contextlib.AbstractContextManager[None]:
+        return autocast(self.device, self.amp)
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """``loss.backward()``, scaled first under AMP so float16 gradients do not underflow."""
+        if self._scaler is not None:
+            self._scaler.scale(loss).backward()
+        else:
+            loss.backward()
+
+    def step(self, optimizer: torch.optim.Optimizer) -> None:
+        """``optimizer.step()``, unscaled and skipped on inf/nan under AMP."""
+        if self._scaler is not None:
+            self._scaler.step(optimizer)
+            self._scaler.update()
+        else:
+            optimizer.step()
+
+    # -- output ---------------------------------------------------------------------------------
+    @property
+    def is_main(self) -> bool:
+        return self.dist.is_main
+
+    def save_figure(self, fig: Any, name: str) -> Path | None:
+        """Write ``name.png`` under ``out`` (rank 0 only) and close the figure."""
+        import matplotlib.pyplot as plt
+
+        path = None
+        if self.out is not None and self.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            path = self.out / f"{name}.png"
+            fig.savefig(path, dpi=100, bbox_inches="tight")
+            self.figures.append(path)
+        plt.close(fig)
+        return path
+
+    def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+        """Iterate and move the progress bar (the CLI shows it; tests see nothing)."""
+        if total is None and hasattr(items, "__len__"):
+            total = len(items)  # type: ignore[arg-type]
+        self.progress.start(description, total)
+        try:
+            for item in items:
+                yield item
+                self.progress.advance()
+        finally:
+            self.progress.stop()
