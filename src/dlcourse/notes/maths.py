@@ -208,8 +208,17 @@ def prepare_tex(tex: str, macros: Mapping[str, str]) -> str:
     return tex.strip()
 
 
+MacroKey = tuple[tuple[str, str], ...]
+
+
+def macro_key(macros: Mapping[str, str]) -> MacroKey:
+    """A hashable, order-free form of a macro table: build it once per note, not per formula."""
+    return tuple(sorted(macros.items())) if macros else ()
+
+
 @lru_cache(maxsize=65536)
-def _check_cached(tex: str, macros: tuple[tuple[str, str], ...]) -> str | None:
+def check_formula_keyed(tex: str, macros: MacroKey) -> str | None:
+    """:func:`check_formula` for callers that already hold a :func:`macro_key`."""
     return render_check(prepare_tex(tex, dict(macros)))
 
 
@@ -217,7 +226,7 @@ def check_formula(tex: str, macros: Mapping[str, str]) -> str | None:
     """``render_check(prepare_tex(tex, macros))``, cached by formula and macro set."""
     if "\\" not in tex:
         return render_check(tex)
-    return _check_cached(tex, tuple(sorted(macros.items())) if macros else ())
+    return check_formula_keyed(tex, macro_key(macros))
 
 
 def brace_error(tex: str) -> str | None:

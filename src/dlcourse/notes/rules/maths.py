@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from dlcourse.notes.findings import Edit, Hit
-from dlcourse.notes.maths import check_formula, local_macros
+from dlcourse.notes.maths import check_formula_keyed, local_macros, macro_key, render_check
 from dlcourse.notes.rules.base import rule
 
 _DOLLAR = re.compile(r"(?<!\\)\$")
@@ -102,6 +102,19 @@ def maths_blank_lines(doc, ctx, params) -> Iterator[Hit]:
         )
 
 
+def _formula_checker(macros: dict[str, str]) -> Callable[[str], str | None]:
+    """``check_formula`` with the macro set's cache key built once per note, not per formula
+    (same cache, same verdicts)."""
+    key = macro_key(macros)
+
+    def check(tex: str) -> str | None:
+        if "\\" not in tex:
+            return render_check(tex)
+        return check_formula_keyed(tex, key)
+
+    return check
+
+
 def _macros(doc, ctx) -> dict[str, str]:
     macros = ctx.settings.macros
     if "def" in doc.text:
@@ -118,9 +131,10 @@ def maths_unknown_command(doc, ctx, params) -> Iterator[Hit]:
     Course macros (\\vect, \\matr, \\E, \\R, \\pd, …) are declared in course.toml [notes.macros];
     machine translation damage such as '\\partiel' or '\\moyen' is caught here."""
     macros = _macros(doc, ctx)
+    check = _formula_checker(macros)
     names = [f"\\{name}" for name in macros]
     for formula in doc.maths:
-        problem = check_formula(formula.tex, macros)
+        problem = check(formula.tex)
         if problem and problem.startswith("unknown command"):
             unknown = problem.removeprefix("unknown command ").split(", ")
             guess = difflib.get_close_matches(unknown[0], names + _COMMON, 1, 0.75)
@@ -157,9 +171,9 @@ def maths_render(doc, ctx, params) -> Iterator[Hit]:
     """Every formula renders with the site's maths engine (latex2mathml, macros expanded).
     Unbalanced braces, a backslash split from its command ('\\ boldsymbol'), direction-control
     characters and parse failures are reported."""
-    macros = _macros(doc, ctx)
+    check = _formula_checker(_macros(doc, ctx))
     for formula in doc.maths:
-        problem = check_formula(formula.tex, macros)
+        problem = check(formula.tex)
         if problem and not problem.startswith("unknown command"):
             yield Hit(
                 formula.line,
