@@ -47,7 +47,8 @@ def test_info_prints_the_seed_facts_of_the_example():
         "±10%",
         "+5%",
         "60%",
-        "Mon 27 Jan 2020",
+        "Mon 27 Jan",
+        "2020-01-27",
         "No late submissions",
     ):
         assert fact in output, fact

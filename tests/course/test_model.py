@@ -366,3 +366,11 @@ def test_a_bonus_does_not_count_towards_100():
     )
     messages = [i.message for i in issues_of(source)]
     assert any("add up to 105, not 100" in m for m in messages)
+
+
+def test_numbers_written_as_strings_are_rejected():
+    # Lax coercion would read "3" as 3; a course file is data, so its types must be right.
+    bad = replace_once(example_source(), "writers_per_group = 3", 'writers_per_group = "3"')
+    (issue,) = issues_of(bad)
+    assert issue.key == "scribe.writers_per_group"
+    assert "valid integer" in issue.message and "'3'" in issue.message

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from dlcourse.cli.messages import exit_course_error
 from dlcourse.course import Course, CourseError, load_course
 from dlcourse.course.calendar import CourseCalendar, build_calendar
 
@@ -21,18 +24,12 @@ def _out() -> Console:
     return Console()
 
 
-def _err() -> Console:
-    return Console(stderr=True)
-
-
 def load_or_exit(path: Path | None) -> Course:
     """Load a course or print every problem (file:line [key] message — hint) and exit 2."""
     try:
         return load_course(path)
     except CourseError as error:
-        for issue in error.issues:
-            _err().print(f"[bold red]error[/]: {issue}", highlight=False, markup=True)
-        raise typer.Exit(2) from error
+        raise exit_course_error(error) from error
 
 
 def register(app: typer.Typer) -> None:
@@ -49,10 +46,13 @@ def init(directory: Path = typer.Argument(..., help="New course folder to create
     try:
         created = init_course(directory)
     except CourseError as error:
-        for issue in error.issues:
-            _err().print(f"[bold red]error[/]: {issue}", highlight=False)
-        raise typer.Exit(2) from error
-    _out().print(f"Created course folder [bold]{created}[/]. Edit {created / 'course.toml'}.")
+        raise exit_course_error(error) from error
+    _out().print(
+        f"Created course folder [bold]{escape(str(created))}[/]. "
+        f"Edit {escape(str(created / 'course.toml'))}, then run: dlcourse validate "
+        f"{escape(str(created))}",
+        highlight=False,
+    )
 
 
 def info(course_dir: Path | None = COURSE_ARG) -> None:
@@ -66,13 +66,14 @@ def validate(course_dir: Path | None = COURSE_ARG) -> None:
     course = load_or_exit(course_dir)
     cal = build_calendar(course)
     for number in cal.unscheduled_weeks:
-        _err().print(
-            f"[yellow]warning[/]: {course.config_path}:{course.locate('weeks')}: week {number} "
-            "has no dated meetings (term dates and days off leave no room for it)",
-            highlight=False,
+        typer.echo(
+            f"{typer.style('warning', fg='yellow')}: {course.config_path}:{course.locate('weeks')}:"
+            f" week {number} has no dated meetings (term dates and days off leave no room for it)"
+            " — check term_start, term_end and [[schedule.days_off]], or remove the week",
+            err=True,
         )
     _out().print(
-        f"[green]ok[/] {course.config_path}: {len(cal.meetings)} meetings in "
+        f"[green]ok[/] {escape(str(course.config_path))}: {len(cal.meetings)} meetings in "
         f"{len(cal.week_numbers())} weeks, {len(course.people)} people, "
         f"{len(course.grading.tracks)} grading tracks"
     )
@@ -91,7 +92,7 @@ def calendar(
     course = load_or_exit(course_dir)
     data = course_ics(build_calendar(course), scribe_due=not no_scribe, homework=not no_homework)
     atomic_write_bytes(out, data)
-    _out().print(f"Wrote {out} ({data.count(b'BEGIN:VEVENT')} events).")
+    _out().print(f"Wrote {escape(str(out))} ({data.count(b'BEGIN:VEVENT')} events).")
 
 
 def print_summary(course: Course, cal: CourseCalendar) -> None:
@@ -124,22 +125,30 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
         )
     console.print(pattern)
 
-    dated = Table(title=f"Meetings {schedule.term_start} → {schedule.term_end}")
+    # Dates, times and due dates never wrap (a row stays one line at 80 columns); the year and
+    # the zone are in the title, as every time is wall-clock in the course zone.
+    dated = Table(
+        title=f"Meetings {schedule.term_start} → {schedule.term_end} ({schedule.timezone})",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
     for column in ("Note", "Date", "Time", "Meeting", "Lecturer", "Scribe due"):
-        dated.add_column(column)
+        fixed = column in ("Note", "Date", "Time", "Scribe due")
+        dated.add_column(column, no_wrap=fixed)
     for meeting in cal.meetings:
         when = (
-            f"{meeting.start:%H:%M}–{meeting.end:%H:%M} {meeting.start:%Z}"
+            f"{meeting.start:%H:%M}–{meeting.end:%H:%M}"
             if meeting.start and meeting.end
             else "all day"
         )
         dated.add_row(
             meeting.slot,
-            f"{meeting.date:%a %d %b %Y}",
+            f"{meeting.date:%a %d %b}",
             when,
             meeting.title,
             meeting.lecturer or "",
-            f"{meeting.scribe_due:%a %d %b %H:%M %Z}",
+            f"{meeting.scribe_due:%d %b %H:%M}",
         )
     console.print(dated)
     for off in schedule.days_off:
@@ -157,11 +166,12 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
     )
 
     for track in course.grading.tracks:
-        grading = Table(
-            title=f"Grading: {track.name}"
+        title = (
+            f"Grading: {track.name}"
             + (" (default)" if track.id == course.grading.default_track else "")
             + (" — requires approval" if track.requires_approval else "")
         )
+        grading = Table(title=title, min_width=min(len(title) + 4, console.width))
         grading.add_column("Component")
         grading.add_column("Weight", justify="right")
         for component in track.components:

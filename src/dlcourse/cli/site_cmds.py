@@ -20,15 +20,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _load(course_dir: Path | None):  # -> Course
-    from rich.console import Console
-
+    from dlcourse.cli.messages import exit_course_error
     from dlcourse.course import CourseError, load_course
 
     try:
         return load_course(course_dir)
     except CourseError as error:
-        Console(stderr=True).print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from error
+        raise exit_course_error(error) from error
 
 
 def build(
@@ -81,7 +79,10 @@ def import_jekyll(
 ) -> None:
     """Write a course.toml beside a Jekyll-era notes folder, leaving the notes untouched."""
     from rich.console import Console
+    from rich.markup import escape
 
+    from dlcourse.cli.messages import echo_error, exit_course_error
+    from dlcourse.course import CourseError
     from dlcourse.site.jekyll import ImportError_
     from dlcourse.site.jekyll import import_jekyll as run_import
 
@@ -89,9 +90,12 @@ def import_jekyll(
     try:
         result = run_import(docs_dir, force=force)
     except ImportError_ as error:
-        Console(stderr=True).print(f"[red]{error}[/red]")
+        echo_error(str(error))
         raise typer.Exit(2) from error
-    console.print(f"[green]wrote[/green] {result.path}")
+    except CourseError as error:
+        raise exit_course_error(error) from error
+    console.print(f"[green]wrote[/green] {escape(str(result.path))}")
     for line in result.guesses:
-        console.print(f"  [yellow]guessed[/yellow] {line}")
-    console.print(f"Edit what was guessed, then: [bold]dlcourse build {result.path.parent}[/bold]")
+        console.print(f"  [yellow]guessed[/yellow] {escape(line)}")
+    folder = escape(str(result.path.parent))
+    console.print(f"Edit what was guessed, then: [bold]dlcourse build {folder}[/bold]")

@@ -29,3 +29,14 @@ class CourseError(Exception):
     def __init__(self, issues: list[CourseIssue]):
         self.issues = issues
         super().__init__("\n".join(str(issue) for issue in issues))
+
+
+class ConfigValueError(ValueError):
+    """A validator's complaint with what to do about it and, for a check over a whole table, the
+    key it is about (``field``), so the message points at that key's line rather than the table's.
+    """
+
+    def __init__(self, message: str, hint: str = "", field: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+        self.field = field

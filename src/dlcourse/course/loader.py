@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dlcourse.course.errors import CourseError, CourseIssue
+from dlcourse.course.errors import ConfigValueError, CourseError, CourseIssue
 from dlcourse.course.locate import locate_key
 from dlcourse.course.model import Course
 
@@ -62,8 +63,9 @@ def parse_course(source: str, config: Path = Path(COURSE_FILE)) -> Course:
         match = _TOML_POSITION.search(str(error))
         line = int(match.group(1)) if match else None
         message = _TOML_POSITION.sub("", str(error)).strip()
+        key, hint = _syntax_hint(source, line)
         raise CourseError(
-            [CourseIssue(config, line, "", f"TOML syntax error: {message}", "fix the syntax")]
+            [CourseIssue(config, line, key, f"TOML syntax error: {message}", hint)]
         ) from error
     try:
         course = Course.model_validate(data)
@@ -82,6 +84,26 @@ def _cross_references(course: Course, config: Path) -> list[CourseIssue]:
 
     def add(keys: tuple[str | int, ...], message: str, hint: str) -> None:
         issues.append(CourseIssue(config, course.locate(*keys), _dotted(keys), message, hint))
+
+    people = {person.name for person in course.people}
+
+    def check_person(keys: tuple[str | int, ...], name: str) -> None:
+        if name in people:
+            return
+        close = difflib.get_close_matches(name, sorted(people), n=1, cutoff=0.75)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else 'add a [[people]] entry for them (role = "guest" for a guest lecturer)'
+        )
+        add(keys, f"lecturer {name!r} is not in [[people]]", hint)
+
+    for index, meeting in enumerate(course.schedule.meetings):
+        if meeting.lecturer is not None:
+            check_person(("schedule", "meetings", index, "lecturer"), meeting.lecturer)
+    for index, week in enumerate(course.weeks):
+        for meeting_id, name in week.lecturers.items():
+            check_person(("weeks", index, "lecturers", meeting_id), name)
 
     seen_weeks: set[int] = set()
     meeting_ids = sorted(meeting.id for meeting in course.schedule.meetings)
@@ -120,7 +142,11 @@ def _issues_from(
 ) -> list[CourseIssue]:
     issues = []
     for detail in error.errors(include_url=False):
-        location = _data_path(detail["loc"], data)
+        loc = tuple(detail["loc"])
+        cause = detail.get("ctx", {}).get("error")
+        if isinstance(cause, ConfigValueError) and cause.field:
+            loc += (cause.field,)
+        location = _data_path(loc, data)
         key = _dotted(location)
         message, hint = _describe(detail)
         issues.append(CourseIssue(config, locate_key(source, location), key, message, hint))
@@ -161,15 +187,80 @@ def _describe(detail: dict[str, Any]) -> tuple[str, str]:
     if kind == "extra_forbidden":
         return "unknown key", "remove it or check its spelling against the documented keys"
     if kind == "missing":
-        return "required key is missing", "add it"
+        return "required key is missing", (
+            "add it ('dlcourse init DIR' writes a full course.toml to copy from)"
+        )
     message = str(detail["msg"]).removeprefix("Value error, ")
-    expected = ""
+    cause = detail.get("ctx", {}).get("error")
     if kind == "literal_error":
         expected = str(detail.get("ctx", {}).get("expected", ""))
-        return f"expected one of {expected}, got {given!r}", "use one of the listed values"
-    if given is not None and not isinstance(given, dict | list):
+        hint = "use one of the listed values"
+        if isinstance(given, str) and given.lower() in expected.lower().replace("'", " ").split():
+            hint = f"write it in lower case: {given.lower()!r}"
+        return f"expected one of {expected}, got {given!r}", hint
+    if given is not None and not isinstance(given, dict | list) and repr(given) not in message:
         message = f"{message} (got {given!r})"
-    return message, ""
+    if isinstance(cause, ConfigValueError):
+        return message, cause.hint
+    return message, _TYPE_HINTS.get(kind, "")
+
+
+_TYPE_HINTS = {
+    "date_type": "write a TOML date without quotes, e.g. 2020-01-27",
+    "date_parsing": "write a TOML date without quotes, e.g. 2020-01-27",
+    "date_from_datetime_parsing": "write a TOML date without quotes, e.g. 2020-01-27",
+    "date_from_datetime_inexact": "write a date without a time, e.g. 2020-01-27",
+    "datetime_type": "write a TOML date-time without quotes, e.g. 2020-02-03T17:00:00",
+    "datetime_parsing": "write a TOML date-time without quotes, e.g. 2020-02-03T17:00:00",
+    "datetime_from_date_parsing": "write a TOML date-time without quotes, e.g. 2020-02-03T17:00:00",
+    "time_type": "write a 24-hour TOML time without quotes, e.g. 16:55:00",
+    "time_parsing": "write a 24-hour TOML time without quotes, e.g. 16:55:00",
+    "int_type": "write a whole number without quotes",
+    "int_parsing": "write a whole number without quotes",
+    "int_from_float": "write a whole number without quotes",
+    "float_type": "write a number without quotes",
+    "float_parsing": "write a number without quotes",
+    "bool_type": "write true or false, without quotes",
+    "bool_parsing": "write true or false, without quotes",
+    "string_type": "put the value in double quotes",
+    "list_type": 'write a list in square brackets, e.g. ["a", "b"]',
+    "dict_type": 'write a table, e.g. { key = "value" }',
+    "model_type": "write a table ([name] on its own line, or { key = value })",
+    "value_error": "",
+    "greater_than": "use a larger value",
+    "greater_than_equal": "use a larger value",
+    "less_than": "use a smaller value",
+    "less_than_equal": "use a smaller value",
+    "too_short": "add at least one entry",
+    "value_error.email": "write a full e-mail address, e.g. name@nyu.edu",
+}
+_SYNTAX_KEY = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*(?:#.*)?$")
+
+
+def _syntax_hint(source: str, line: int | None) -> tuple[str, str]:
+    """The key on the line of a TOML syntax error, and what the usual mistake there is."""
+    if line is None or not 1 <= line <= len(source.splitlines()):
+        return "", "fix the syntax at that line (see https://toml.io)"
+    match = _SYNTAX_KEY.match(source.splitlines()[line - 1])
+    if match is None:
+        return "", "fix the syntax at that line: key = value, [table] or [[array.of.tables]]"
+    key, value = match.groups()
+    for previous in reversed(source.splitlines()[: line - 1]):
+        header = re.match(r"^\s*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(?:#.*)?$", previous)
+        if header:
+            key = f"{header.group(1)}.{key}"
+            break
+    if re.fullmatch(r"\d{1,2}:\d{2}", value):
+        return key, f"TOML times need seconds: write {value.zfill(5)}:00"
+    if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?\s*[AaPp][Mm]", value):
+        return key, "write a 24-hour TOML time, e.g. 16:55:00 for 4:55 pm"
+    if re.match(r"\d{4}-\d{1,2}-\d{1,2}", value):
+        return key, "write a real date as YYYY-MM-DD (month 01–12, day 01–31), without quotes"
+    if re.match(r"\d{1,2}/\d{1,2}/\d{2,4}", value):
+        return key, "write dates as YYYY-MM-DD, e.g. 2020-01-27"
+    if value and value[0].isalpha() and value not in ("true", "false"):
+        return key, f'put text in double quotes: {key} = "{value}"'
+    return key, "fix the value (text in double quotes, dates as 2020-01-27, times as 16:55:00)"
 
 
 def _check_files(course: Course, config: Path) -> list[CourseIssue]:

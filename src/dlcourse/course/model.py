@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import EmailStr, Field, PrivateAttr, field_validator, model_validator
 
+from dlcourse.course.errors import ConfigValueError
 from dlcourse.course.notes_settings import NotesSettings, Strict
 from dlcourse.course.site_settings import SiteSettings
 
@@ -27,6 +28,11 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "saturday",
     "sunday",
 )
+
+
+# Legacy tz-database names of a fixed UTC offset: 'EST' is -05:00 all year, so a spring course
+# would meet an hour off after the March clock change.
+_FIXED_OFFSET_ZONES = frozenset({"EST", "MST", "HST"})
 
 
 class Identity(Strict):
@@ -50,7 +56,10 @@ class Link(Strict):
     @classmethod
     def _absolute(cls, value: str) -> str:
         if not value.startswith(("https://", "http://", "mailto:")):
-            raise ValueError("a link is an absolute URL starting with https://, http:// or mailto:")
+            raise ConfigValueError(
+                "a link is an absolute URL starting with https://, http:// or mailto:",
+                "write the full address, e.g. 'https://example.edu/course'",
+            )
         return value
 
 
@@ -78,9 +87,17 @@ class MeetingPattern(Strict):
     @model_validator(mode="after")
     def _times(self) -> MeetingPattern:
         if (self.start is None) != (self.end is None):
-            raise ValueError("give both start and end, or neither (an all-day meeting)")
+            raise ConfigValueError(
+                "give both start and end, or neither (an all-day meeting)",
+                "add the missing one, e.g. start = 16:55:00 and end = 17:45:00",
+                "end" if self.end is None else "start",
+            )
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ValueError(f"end {self.end} is not after start {self.start}")
+            raise ConfigValueError(
+                f"end {self.end} is not after start {self.start}",
+                "times are 24-hour wall-clock times in the course time zone (17:45:00, not 5:45)",
+                "start",
+            )
         return self
 
     @property
@@ -100,7 +117,11 @@ class DayOff(Strict):
     @model_validator(mode="after")
     def _order(self) -> DayOff:
         if self.until is not None and self.until < self.date:
-            raise ValueError(f"until {self.until} is before date {self.date}")
+            raise ConfigValueError(
+                f"until {self.until} is before date {self.date}",
+                "until is the last day of the break (inclusive); it comes on or after date",
+                "until",
+            )
         return self
 
     def covers(self, day: dt.date) -> bool:
@@ -121,22 +142,41 @@ class Schedule(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
+            raise ConfigValueError(
+                f"unknown time zone {value!r}",
+                "use an IANA name such as 'America/New_York' or 'Europe/Paris' "
+                "(the names of the tz database; 'Continent/City', with underscores)",
             ) from error
+        if value in _FIXED_OFFSET_ZONES:
+            raise ConfigValueError(
+                f"{value!r} is a fixed offset without daylight-saving time",
+                "use the zone of the city the class meets in, e.g. 'America/New_York' for "
+                "EST/EDT: meetings after the clock change would otherwise be an hour off",
+            )
         return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Schedule:
         if self.term_end < self.term_start:
-            raise ValueError(f"term_end {self.term_end} is before term_start {self.term_start}")
+            raise ConfigValueError(
+                f"term_end {self.term_end} is before term_start {self.term_start}",
+                "check the year and month of both dates (YYYY-MM-DD)",
+                "term_end",
+            )
         ids = [meeting.id for meeting in self.meetings]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"meeting ids must be unique: {ids}")
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            raise ConfigValueError(
+                f"meeting ids must be unique; repeated: {', '.join(repeated)}",
+                "give each [[schedule.meetings]] entry its own id",
+                "meetings",
+            )
         for meeting in self.meetings:
             if meeting.video_continues is not None and meeting.video_continues not in ids:
-                raise ValueError(
-                    f"meeting {meeting.id!r} continues unknown meeting {meeting.video_continues!r}"
+                raise ConfigValueError(
+                    f"meeting {meeting.id!r} continues unknown meeting {meeting.video_continues!r}",
+                    f"use one of the meeting ids: {', '.join(ids)}",
+                    "meetings",
                 )
         return self
 
@@ -166,8 +206,9 @@ class Week(Strict):
     def _video_ids(cls, value: dict[str, str]) -> dict[str, str]:
         for meeting_id, video in value.items():
             if len(video) != 11 or not all(c.isalnum() or c in "-_" for c in video):
-                raise ValueError(
-                    f"video id {video!r} for {meeting_id!r} is not an 11-character YouTube id"
+                raise ConfigValueError(
+                    f"video id {video!r} for {meeting_id!r} is not an 11-character YouTube id",
+                    "copy the part after 'watch?v=' of the video's address, e.g. '0bMe_vCZo30'",
                 )
         return value
 
@@ -201,7 +242,11 @@ class Homework(Strict):
     @model_validator(mode="after")
     def _order(self) -> Homework:
         if self.due <= self.release:
-            raise ValueError(f"due {self.due} is not after release {self.release}")
+            raise ConfigValueError(
+                f"due {self.due} is not after release {self.release}",
+                "check the dates: due comes after release (YYYY-MM-DDTHH:MM:SS)",
+                "due",
+            )
         return self
 
 
@@ -226,7 +271,11 @@ class Project(Strict):
     @model_validator(mode="after")
     def _group(self) -> Project:
         if self.group_max < self.group_min:
-            raise ValueError(f"group_max {self.group_max} is below group_min {self.group_min}")
+            raise ConfigValueError(
+                f"group_max {self.group_max} is below group_min {self.group_min}",
+                "swap the two values or raise group_max",
+                "group_min",
+            )
         return self
 
 
@@ -251,12 +300,22 @@ class GradingTrack(Strict):
     def _weights(self) -> GradingTrack:
         ids = [component.id for component in self.components]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"component ids repeat in track {self.id!r}: {ids}")
+            raise ConfigValueError(
+                f"component ids repeat in track {self.id!r}: {ids}",
+                "give each component of a track its own id",
+                "components",
+            )
         total = self.core_weight + self.adjustment_weight
         if abs(total - 100) > 1e-9:
-            raise ValueError(
+            weights = " + ".join(
+                f"{c.id} {c.weight:g}" for c in self.components if c.kind != "bonus"
+            )
+            raise ConfigValueError(
                 f"track {self.id!r}: core and adjustment weights add up to {total:g}, not 100 "
-                f"(bonus components come on top)"
+                f"({weights}; bonus components come on top)",
+                f"change the weights by {100 - total:+g} in all, or mark an extra component "
+                'kind = "bonus"',
+                "components",
             )
         return self
 
@@ -287,9 +346,17 @@ class GradingPolicy(Strict):
     def _default_exists(self) -> GradingPolicy:
         ids = [track.id for track in self.tracks]
         if len(set(ids)) != len(ids):
-            raise ValueError(f"track ids must be unique: {ids}")
+            raise ConfigValueError(
+                f"track ids must be unique: {ids}",
+                "give each [[grading.tracks]] entry its own id",
+                "tracks",
+            )
         if self.default_track not in ids:
-            raise ValueError(f"default_track {self.default_track!r} is not one of {ids}")
+            raise ConfigValueError(
+                f"default_track {self.default_track!r} is not one of {ids}",
+                f"use one of the [[grading.tracks]] ids: {', '.join(ids)}",
+                "default_track",
+            )
         return self
 
     def track(self, track_id: str | None = None) -> GradingTrack:

@@ -25,7 +25,7 @@ def check_docs_url(value: str) -> str:
 class Strict(BaseModel):
     """Base for every course table: unknown keys are errors, so typos never pass silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Language(Strict):

@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from dlcourse.notes.findings import Edit, Finding
+from dlcourse.util.files import atomic_write_bytes
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -43,6 +44,6 @@ def fix_files(findings: list[Finding]) -> dict[str, int]:
         edits = [edit for finding in group for edit in finding.fix]
         new = apply_edits(text, edits)
         if new != text:
-            file.write_bytes(new.encode("utf-8"))
+            atomic_write_bytes(file, new.encode("utf-8"))
             fixed[path] = len(group)
     return fixed

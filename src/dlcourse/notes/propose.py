@@ -21,6 +21,7 @@ from typing import Any
 
 from dlcourse.notes.document import Heading, NoteDocument, parse_note
 from dlcourse.notes.transcript import Cue, Transcript, load_transcript, transcript_for
+from dlcourse.util.files import atomic_write_text
 
 _TOKEN = re.compile(r"[a-z][a-z0-9']+|\d+")
 _STOP = frozenset(
@@ -334,5 +335,5 @@ def write_proposals(path: Path, result: ProposalResult) -> int:
         if new != raw:
             lines[item.line - 1] = new
             changed += 1
-    path.write_text(newline.join(lines) + newline, encoding="utf-8")
+    atomic_write_text(path, newline.join(lines) + newline)
     return changed

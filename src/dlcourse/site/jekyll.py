@@ -21,6 +21,7 @@ from pathlib import Path
 from dlcourse.site.i18n import KNOWN_LANGUAGES
 from dlcourse.site.maths import read_group
 from dlcourse.site.sources import front_matter, read_text
+from dlcourse.util.files import atomic_write_text
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*?)\s*(?:#.*)?$")
 _NESTED_TITLE = re.compile(r"^\s+title:\s*(.*?)\s*$")
@@ -185,7 +186,7 @@ def import_jekyll(docs_dir: Path, force: bool = False) -> ImportResult:
     from dlcourse.course import parse_course
 
     parse_course(text, target)  # never write a file the course model rejects
-    target.write_text(text, encoding="utf-8")
+    atomic_write_text(target, text)
     return ImportResult(target, text, guesses)
 
 

@@ -49,11 +49,14 @@ class SiteModel:
         self.base = course.site.base_url
         self.source_lang = course.notes.source_language
         self.asset_version = "1"
+        self._stale: dict[str, bool] = {}  # docs_rel → is_stale (every page's switcher asks)
 
     def prepare(self) -> None:
         """Compute what every page shares (navigation tables, calendar, compiled templates)
         once, before the pages are laid out in forked workers."""
         _ = self.by_ref, self.calendar, self.week_summaries
+        for source in self.sources.files:
+            self.is_stale(source)
         for name in self.env.list_templates(extensions=["html"]):
             self.env.get_template(name)
 
@@ -100,6 +103,12 @@ class SiteModel:
     def is_stale(self, source: SourceFile) -> bool:
         """A translation is stale when its video stamps no longer match the source language's
         (the writers' sections changed after it was translated)."""
+        known = self._stale.get(source.docs_rel)
+        if known is None:
+            known = self._stale[source.docs_rel] = self._compute_stale(source)
+        return known
+
+    def _compute_stale(self, source: SourceFile) -> bool:
         if source.lang == self.source_lang:
             return False
         original = self.by_ref[self.ref(source)].get(self.source_lang)

@@ -21,6 +21,7 @@ ALLOWED_TAGS = {
     "b",
     "blockquote",
     "br",
+    "button",
     "caption",
     "center",
     "code",
@@ -79,6 +80,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
     "input": {"type", "checked", "disabled"},
+    # the site's own "play here" button (rendered into the body, so it passes through here too);
+    # inert without the site's script, which only ever embeds a youtube-nocookie player
+    "button": {"type", "hidden", "data-video", "data-start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 _EXTERNAL_ANCHOR = re.compile(r'<a href="((?:https?:)?//[^"]*)"')
