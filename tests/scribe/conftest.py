@@ -67,10 +67,14 @@ def generated_text(words: int, seed: int) -> str:
 def fill(text: str, words: int) -> str:
     """What a group does: real titles, ~300 words per subsection, a section title."""
     counter = iter(range(1, 100))
-    text = re.sub(r"TODO subsection title \([^)]*\)", lambda m: f"Topic {next(counter)}", text)
-    text = text.replace("TODO title of the section (editor)", "Gradients and energy")
+    text = re.sub(
+        r"TODO\(scribe\): subsection title \([^)]*\)", lambda m: f"Topic {next(counter)}", text
+    )
+    text = text.replace('"TODO(scribe): title of the section (editor)"', "Gradients and energy")
     return re.sub(
-        r"TODO about \d+ words by [^\n]*", lambda m: generated_text(words, len(m[0])), text
+        r"TODO\(scribe\): about \d+ words by [^\n]*",
+        lambda m: generated_text(words, len(m[0])),
+        text,
     )
 
 

@@ -140,6 +140,7 @@ def test_explain_names_the_wishes_and_the_result(course, slots, make_sheet):
     result = assign(slots, sheet, course.scribe)
     lines = explain(result, sheet.signups[0].name)
     assert lines[0].startswith(sheet.signups[0].name) and lines[1].startswith("assigned")
-    assert explain(result, "nobody@example.org") == [
-        "no student 'nobody@example.org' in the sheet or the roster"
-    ]
+    (line,) = explain(result, "nobody@example.org")
+    assert line.startswith("no student named/with id 'nobody@example.org' in the sheet or")
+    (line,) = explain(result, sheet.signups[0].name[:-1])  # a typo: the student is suggested
+    assert f"close matches: {sheet.signups[0].name} ({sheet.signups[0].id})" in line

@@ -38,6 +38,7 @@ def test_bad_sheet_writes_nothing(course_dir: Path):
 
 
 def test_assign_calendar_status_and_new(course_dir: Path, sheet: Path):
+    first = sheet.read_text().splitlines()[1].split(",")  # name, e-mail, …
     result = run(
         "scribe",
         "assign",
@@ -47,9 +48,10 @@ def test_assign_calendar_status_and_new(course_dir: Path, sheet: Path):
         "--seed",
         "3",
         "--explain",
-        "ab1000@nyu.edu",
+        first[1],
     )
     assert result.exit_code == 0, result.output
+    assert f"{first[0]} ({first[1]}), sheet row 2: asked for" in result.output
     out = course_dir / "scribe"
     assert {p.name for p in out.iterdir()} == {"roster.csv", "roster.md", "roster.html"}
     assert "preferred week" in result.output and "too-large" in result.output
@@ -110,3 +112,42 @@ def test_assign_calendar_status_and_new(course_dir: Path, sheet: Path):
     assert result.exit_code == 0 and "01-2" in result.output
     result = run("scribe", "status", "--course", course_dir, "--submitted-at", "99-1=2020-01-01")
     assert result.exit_code == 2 and "no slot '99-1'" in result.output
+
+
+def test_invalid_email_in_the_sheet_is_a_bad_row(course_dir: Path):
+    bad = course_dir / "bad.csv"
+    bad.write_text("Name,Email\nAna,ana@nyu.edu\nBo,not-an-email\nCy,cy123\n")
+    result = run("scribe", "assign", bad, "--course", course_dir)
+    assert result.exit_code == 2
+    assert "bad.csv: row 3: [email] malformed e-mail 'not-an-email' — write it as" in (
+        result.output
+    )
+    assert "row 4" not in result.output  # 'cy123' has a NetID's shape: Cy's NetID
+    assert not (course_dir / "scribe").exists()
+
+
+def test_explain_an_unknown_student_exits_2_with_close_matches(course_dir: Path, sheet: Path):
+    result = run("scribe", "assign", sheet, "--course", course_dir, "--explain", "nobody")
+    assert result.exit_code == 2
+    assert "no student named/with id 'nobody'" in result.output
+    assert not (course_dir / "scribe").exists()  # nothing written
+    name = sheet.read_text().splitlines()[1].split(",")[0]  # the first student, misspelt
+    result = run("scribe", "assign", sheet, "--course", course_dir, "--explain", name[:-1])
+    assert result.exit_code == 2
+    assert f"no student named/with id {name[:-1]!r}" in result.output
+    assert f"close matches: {name} (" in result.output
+    result = run("scribe", "assign", sheet, "--course", course_dir, "--explain", name.upper())
+    assert result.exit_code == 0 and f"{name} (" in result.output
+
+
+def test_overflow_is_a_fixed_choice(course_dir: Path, sheet: Path):
+    result = run("scribe", "assign", "--help")
+    assert result.exit_code == 0
+    assert "extra-writers|reserve" in " ".join(result.output.split()).replace("| ", "|")
+    result = run("scribe", "assign", sheet, "--course", course_dir, "--overflow", "waitlist")
+    assert result.exit_code == 2 and "--overflow" in result.output
+    result = run(
+        "scribe", "assign", sheet, "--course", course_dir, "--overflow", "reserve", "--dry-run"
+    )
+    assert result.exit_code == 0, result.output
+    assert "reserve" in result.output

@@ -42,6 +42,7 @@ def test_unknown_column_is_reported_on_the_header_row(course, calendar):
     ("row", "expected"),
     [
         ("Ana,ana@@nyu,,,,,", "malformed e-mail"),
+        ("Ana,not-an-email,,,,,", "malformed e-mail 'not-an-email'"),
         ("Ana,,,,,,", "no e-mail or NetID"),
         (",a@nyu.edu,,,,,", "no name"),
         ("Ana,a@nyu.edu,,,99-1,,", "meeting '99-1' does not exist"),
@@ -78,3 +79,28 @@ def test_sheet_without_identity_columns_cannot_be_read(course, calendar):
     with pytest.raises(RosterError) as error:
         parse(course, calendar, "x\n", header="Name,Weeks\n")
     assert "needs a 'name' column" in str(error.value)
+
+
+def test_text_in_the_email_column_is_an_email_or_a_netid(course, calendar):
+    """Only a NetID's shape (letters then digits) stands in for an e-mail; other text is an error
+    with its row, column and a hint — not a NetID nobody can be reached at."""
+    sheet = parse(
+        course,
+        calendar,
+        "Bo,bo@nyu.edu,,,,,\nAna,not-an-email,,,,,\nCy,CY123,,,,,\nDi,di.x,,,,,\n",
+    )
+    assert [(issue.row, issue.column) for issue in sheet.errors] == [(3, "email"), (5, "email")]
+    issue = sheet.errors[0]
+    assert issue.message == "malformed e-mail 'not-an-email'"
+    assert "name@domain" in issue.hint and "ab1234" in issue.hint
+    assert "row 3: [email] malformed e-mail 'not-an-email'" in str(issue)
+    assert [(s.name, s.email, s.netid) for s in sheet.signups] == [
+        ("Bo", "bo@nyu.edu", None),
+        ("Cy", None, "CY123"),
+    ]
+
+
+def test_a_netid_column_takes_netids_not_emails(course, calendar):
+    sheet = parse(course, calendar, "Ana,ad1234,,\nBo,bo-b,,\n", header="Name,NetID,Weeks,Role\n")
+    assert not sheet.errors  # a NetID column is not checked as e-mail addresses
+    assert [s.netid for s in sheet.signups] == ["ad1234", "bo-b"]

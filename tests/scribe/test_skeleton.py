@@ -4,7 +4,7 @@ import pytest
 
 from dlcourse.notes import parse_note
 from dlcourse.notes.roster import assign, note_skeleton
-from dlcourse.notes.roster.skeleton import MISSING_VIDEO
+from dlcourse.notes.roster.skeleton import MISSING_VIDEO, PLACEHOLDER
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def test_skeleton_front_matter_and_stamps(course, calendar, roster):
     # one subsection per writer, at the writer's start second; part B continues the video
     assert [s.start for s in doc.subsections] == [3000, 4020, 4980]
     assert {s.video_id for s in doc.subsections} == {"0bMe_vCZo30"}
-    assert "TODO summary" in skeleton.pr_text and "Editor: " in skeleton.pr_text
+    assert "TODO(scribe): summary" in skeleton.pr_text and "Editor: " in skeleton.pr_text
     assert not skeleton.warnings
 
 
@@ -40,8 +40,17 @@ def test_filled_skeleton_passes_the_checker(course, calendar, roster, fill_note,
     meeting = calendar.meeting(week, part)
     skeleton = note_skeleton(course, meeting, roster)
     filled = fill_note(skeleton.text, course.scribe.words_per_subsection)
+    assert PLACEHOLDER not in filled
     findings = check.check_text(filled, course, path=skeleton.path)
     assert [(f.rule, f.message) for f in findings] == []
     unfilled = check.check_text(skeleton.text, course, path=skeleton.path)
-    assert not [f for f in unfilled if f.severity == "error"]  # a skeleton is valid, only short
-    assert {f.rule for f in unfilled} == {"LEN001"}
+    # an untouched skeleton is well formed but unfinished: its placeholders are errors (ED005)
+    # — the title, and each writer's heading and text — and its subsections are short (LEN001)
+    assert {f.rule for f in unfilled} == {"LEN001", "ED005"}
+    errors = [f for f in unfilled if f.severity == "error"]
+    assert {f.rule for f in errors} == {"ED005"}
+    writers = len(skeleton.text.split("\n## ")) - 1
+    assert len(errors) == 1 + 2 * writers
+    assert [f.line for f in errors] == [
+        n for n, line in enumerate(skeleton.text.splitlines(), 1) if PLACEHOLDER in line
+    ]

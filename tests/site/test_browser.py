@@ -148,3 +148,36 @@ def test_search_finds_a_word_from_a_note(page, example_url: str, example_site: P
     results.first.wait_for(timeout=10000)
     assert results.count() >= 1
     assert page.errors == [] and page.outside == []
+
+
+def _box(page, selector: str) -> dict:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} not displayed"
+    return box
+
+
+def test_contents_list_follows_the_title_on_a_phone(page, example_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(example_url + "/en/week01/01-1/")
+    title, contents = _box(page, "h1"), _box(page, "nav.toc")
+    lecturer = _box(page, ".note-header .lecturer")
+    assert title["y"] + title["height"] <= contents["y"]  # the title first, then the contents
+    assert lecturer["y"] + lecturer["height"] <= contents["y"]
+    assert contents["x"] >= 0 and contents["x"] + contents["width"] <= 390
+    first_heading = _box(page, ".note h2[id]")
+    assert contents["y"] + contents["height"] <= first_heading["y"]  # before the text
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+
+
+def test_contents_list_is_a_sticky_sidebar_on_a_wide_screen(page, example_url: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(example_url + "/en/week01/01-1/")
+    contents, text = _box(page, "nav.toc"), _box(page, ".note p")
+    assert contents["x"] >= text["x"] + text["width"]  # beside the text, not over it
+    assert contents["x"] + contents["width"] <= 1280
+    paragraph = page.locator(".note p").first
+    assert paragraph.evaluate("p => p.getBoundingClientRect().width") >= 500  # text not squeezed
+    page.mouse.wheel(0, 1500)
+    page.wait_for_function("window.scrollY > 1000")
+    top = page.locator("nav.toc").evaluate("n => n.getBoundingClientRect().top")
+    assert 0 <= top <= 40  # stuck to the top while the note scrolls

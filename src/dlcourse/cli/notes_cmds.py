@@ -28,13 +28,13 @@ class Format(StrEnum):
 
 
 def _load(course_dir: Path | None):
+    from dlcourse.cli.messages import exit_course_error
     from dlcourse.course import CourseError, load_course
 
     try:
         return load_course(course_dir)
     except CourseError as error:
-        typer.echo(f"configuration error:\n{error}", err=True)
-        raise typer.Exit(2) from error
+        raise exit_course_error(error) from error
 
 
 @notes_app.command("check")
@@ -106,8 +106,9 @@ def check_cmd(
                 )
                 report = check_course(loaded, paths or None, **options)
     except CourseError as error:
-        typer.echo(f"configuration error:\n{error}", err=True)
-        raise typer.Exit(2) from error
+        from dlcourse.cli.messages import exit_course_error
+
+        raise exit_course_error(error) from error
     except ValueError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error

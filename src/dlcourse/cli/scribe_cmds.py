@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from dlcourse.cli.messages import echo_issues, exit_course_error
 from dlcourse.course import Course, CourseError, load_course
 from dlcourse.course.calendar import CourseCalendar, build_calendar
 
@@ -31,22 +33,13 @@ COURSE_OPTION = typer.Option(
 ROSTER_OPTION = typer.Option(
     None, "--roster", "-r", help="roster.csv to read. Default: <course>/scribe/roster.csv."
 )
-NOTES_GROUP_MISSING = (
-    "'dlcourse notes new' is unavailable: dlcourse.cli.notes_cmds has no 'notes_app' yet "
-    "(the notes part registers it). Use the library: dlcourse.notes.roster.note_skeleton."
-)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``scribe`` group and attach ``new`` to the notes part's ``notes`` group."""
+    from dlcourse.cli.notes_cmds import notes_app
+
     app.add_typer(scribe_app, name="scribe")
-    try:
-        from dlcourse.cli.notes_cmds import notes_app  # type: ignore[attr-defined]
-    except ImportError:
-        # Only `notes new` is affected: until the notes group exists, the same command is
-        # reachable as `dlcourse scribe new`, which says where it will live.
-        scribe_app.command("new", hidden=True, help=NOTES_GROUP_MISSING)(notes_new)
-        return
     notes_app.command("new")(notes_new)
 
 
@@ -55,15 +48,12 @@ def _course(path: Path | None) -> tuple[Course, CourseCalendar]:
     try:
         course = load_course(path)
     except CourseError as error:
-        for issue in error.issues:
-            typer.echo(f"error: {issue}", err=True)
-        raise typer.Exit(2) from error
+        raise exit_course_error(error) from error
     return course, build_calendar(course)
 
 
 def _fail(issues: list) -> None:
-    for issue in issues:
-        typer.echo(f"error: {issue}", err=True)
+    echo_issues(issues)
     raise typer.Exit(2)
 
 
@@ -95,6 +85,13 @@ def _moment(text: str, course: Course, what: str) -> dt.datetime:
 
 
 # -- scribe assign ---------------------------------------------------------------------------
+class Overflow(StrEnum):
+    """What to do with students beyond the regular seats (docs/scribe.md, class too large)."""
+
+    EXTRA_WRITERS = "extra-writers"
+    RESERVE = "reserve"
+
+
 @scribe_app.command("assign")
 def assign_cmd(
     signups: Path = typer.Argument(..., help="Sign-up sheet exported as CSV."),
@@ -106,8 +103,12 @@ def assign_cmd(
     skip_bad_rows: bool = typer.Option(
         False, "--skip-bad-rows", help="Assign the valid rows of a sheet that has bad rows."
     ),
-    overflow: str = typer.Option(
-        "extra-writers", "--overflow", help="Too many students: 'extra-writers' or 'reserve'."
+    overflow: Overflow = typer.Option(
+        Overflow.EXTRA_WRITERS,
+        "--overflow",
+        case_sensitive=False,
+        help="Too many students: extra writers per slot first, then the reserve list "
+        "(extra-writers), or the reserve list at once (reserve).",
     ),
     max_extra_writers: int = typer.Option(
         1, "--max-extra-writers", min=0, help="Extra writers per slot in a large class."
@@ -130,12 +131,15 @@ def assign_cmd(
         AssignOptions,
         RosterError,
         assign,
+        assignment_students,
         explain,
+        find_student,
         read_signups,
         roster_csv,
         roster_html,
         roster_markdown,
         scribe_slots,
+        unknown_student,
     )
     from dlcourse.notes.roster.io import write_all_atomic
     from dlcourse.notes.roster.render import report_text
@@ -144,12 +148,12 @@ def assign_cmd(
     try:
         options = AssignOptions(
             seed=seed,
-            overflow=overflow,
+            overflow=overflow.value,
             max_extra_writers=max_extra_writers,
             max_duties=max_duties,
         )
     except ValidationError as error:
-        _fail([f"--overflow: {e['msg']}" for e in error.errors(include_url=False)])
+        _fail([f"{e['loc'][0]}: {e['msg']}" for e in error.errors(include_url=False)])
         raise
     try:
         sheet = read_signups(signups, course, calendar)
@@ -175,6 +179,10 @@ def assign_cmd(
     if not fresh and (folder / "roster.csv").is_file():
         locked = _roster(course, calendar, folder / "roster.csv")
         typer.echo(f"keeping the {len(locked.placements)} placements of {folder / 'roster.csv'}")
+    known = assignment_students(sheet, locked)
+    unknown = [name for name in explain_students if find_student(known, name) is None]
+    if unknown:
+        _fail([f"--explain: {unknown_student(known, name)}" for name in unknown])
     result = assign(slots, sheet, course.scribe, options, locked)
     for line in report_text(result.report):
         typer.echo(line)

@@ -15,7 +15,11 @@ from dlcourse.notes.roster.assign import (
     AssignmentReport,
     AssignOptions,
     assign,
+    assignment_students,
+    close_students,
     explain,
+    find_student,
+    unknown_student,
 )
 from dlcourse.notes.roster.credit import CreditPolicy, duty_credit
 from dlcourse.notes.roster.errors import RosterError, RosterIssue
@@ -46,9 +50,12 @@ __all__ = [
     "Student",
     "TimeSlice",
     "assign",
+    "assignment_students",
     "class_calendar",
+    "close_students",
     "duty_credit",
     "explain",
+    "find_student",
     "note_path",
     "note_skeleton",
     "parse_signups",
@@ -61,6 +68,7 @@ __all__ = [
     "scribe_status",
     "status_csv",
     "student_calendar",
+    "unknown_student",
     "write_atomic",
     "writer_slices",
 ]

@@ -36,6 +36,7 @@ kept; they take their seats before anything else is solved.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import math
 from collections import Counter
@@ -456,9 +457,10 @@ def _summarise(roster, report, by_id, costs, parties, policy, open_slots) -> Non
 
 def explain(assignment: Assignment, student: str) -> list[str]:
     """Why a student got what they got, in sentences (``--explain``)."""
-    found = _find_student(assignment, student)
+    students = _known_students(assignment)
+    found = find_student(students, student)
     if found is None:
-        return [f"no student {student!r} in the sheet or the roster"]
+        return [unknown_student(students, student)]
     roster = assignment.roster
     signup = assignment.signups.get(found)
     lines = []
@@ -520,13 +522,56 @@ def explain(assignment: Assignment, student: str) -> list[str]:
     return lines
 
 
-def _find_student(assignment: Assignment, text: str) -> str | None:
-    wanted = text.strip().lower()
-    students = assignment.roster.students()
-    for student_id, signup in assignment.signups.items():
-        students.setdefault(student_id, student_of(signup))
+def assignment_students(
+    sheet: SignupSheet | None = None, roster: Roster | None = None
+) -> dict[str, Student]:
+    """Every student a run knows, by id: the roster's (locked) ones and the sheet's."""
+    students = dict(roster.students()) if roster is not None else {}
+    for signup in sheet.signups if sheet is not None else []:
+        students.setdefault(signup.id, student_of(signup))
+    return students
+
+
+def find_student(students: dict[str, Student], text: str) -> str | None:
+    """The id of the student with that id, e-mail or NetID, or that name (case and extra spaces
+    ignored); None when there is none."""
+    wanted = " ".join(text.lower().split())
     for student_id, student in students.items():
         keys = {student_id, (student.email or "").lower(), (student.netid or "").lower()}
-        if wanted in keys or " ".join(wanted.split()) == " ".join(student.name.lower().split()):
+        if wanted in keys or wanted == " ".join(student.name.lower().split()):
             return student_id
     return None
+
+
+def close_students(students: dict[str, Student], text: str, limit: int = 5) -> list[str]:
+    """``Name (id)`` of the students whose name, a word of it, id, e-mail or NetID is close to
+    ``text``, closest first."""
+    wanted = " ".join(text.lower().split())
+    labels: dict[str, list[str]] = {}
+    for student_id, student in sorted(students.items()):
+        label = f"{student.name} ({student_id})"
+        name = " ".join(student.name.lower().split())
+        keys = {name, student_id, *name.split(), (student.email or "").lower()}
+        keys |= {(student.email or "").lower().split("@")[0], (student.netid or "").lower()}
+        for key in keys - {""}:
+            labels.setdefault(key, []).append(label)
+    found: list[str] = []
+    for key in difflib.get_close_matches(wanted, list(labels), n=limit * 4, cutoff=0.6):
+        for label in labels[key]:
+            if label not in found:
+                found.append(label)
+    return found[:limit]
+
+
+def unknown_student(students: dict[str, Student], text: str) -> str:
+    """The message for a student who is neither in the sheet nor in the roster."""
+    close = close_students(students, text)
+    matches = "close matches: " + "; ".join(close) if close else "no close match"
+    return f"no student named/with id {text!r} in the sheet or the roster ({matches})"
+
+
+def _known_students(assignment: Assignment) -> dict[str, Student]:
+    students = assignment_students(roster=assignment.roster)
+    for student_id, signup in assignment.signups.items():
+        students.setdefault(student_id, student_of(signup))
+    return students

@@ -4,7 +4,8 @@ Columns (header names are matched without case, spaces, ``-`` or ``_``; aliases 
 
 - ``name`` (full name, student) — required
 - ``email`` (e-mail, email address) and/or ``netid`` (net id) — at least one per row; an ``email``
-  cell without ``@`` that looks like a NetID is taken as the NetID (the "e-mail/NetID" column)
+  cell without ``@`` is taken as the NetID when it has a NetID's shape (letters then digits,
+  ``ab1234``: the "E-mail/NetID" column); anything else (``not-an-email``) is a malformed e-mail
 - ``track`` — a grading track id or name from course.toml (default: the default track)
 - ``weeks`` (preferred weeks) — ``3, 5-7``
 - ``meetings`` (preferred meetings) — note slots ``01-2`` or ``ch.01-2``
@@ -48,6 +49,8 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 _NETID = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,30}$")
+#: What a NetID looks like (``ab1234``): an ``email`` cell of this shape is read as the NetID.
+_NETID_SHAPE = re.compile(r"^[A-Za-z]+[0-9]+$")
 _WEEK_RANGE = re.compile(r"^(?:w(?:eeks?)?\s*)?(\d{1,2})(?:\s*[-–]\s*(\d{1,2}))?$", re.IGNORECASE)
 _MEETING = re.compile(r"^(?:ch\.)?(\d{1,2})-(\d{1,2})$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[;,/&]|\band\b)\s*")
@@ -282,11 +285,14 @@ def _parse_row(row, cells, tracks, slots, weeks, problem) -> Signup | None:
         problem("no name", "fill in the student's full name", "name")
     email = cells.get("email") or None
     netid = cells.get("netid") or None
-    if email and "@" not in email and _NETID.match(email) and not netid:
+    if email and "@" not in email and not netid and _NETID_SHAPE.match(email):
         email, netid = None, email
     if email and not _EMAIL.match(email):
         problem(
-            f"malformed e-mail {email!r}", "write it as name@domain, e.g. ab1234@nyu.edu", "email"
+            f"malformed e-mail {email!r}",
+            "write it as name@domain, e.g. ab1234@nyu.edu, or the NetID alone (letters then "
+            "digits, e.g. ab1234)",
+            "email",
         )
     if netid and not _NETID.match(netid):
         problem(f"malformed NetID {netid!r}", "letters and digits, e.g. ab1234", "netid")

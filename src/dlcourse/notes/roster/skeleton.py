@@ -2,8 +2,10 @@
 
 ``note_skeleton`` writes ``docs/<lang>/weekNN/NN-K.md`` with the front matter filled from the
 course and the roster, and one subsection per writer whose heading links the video at the
-writer's start time (``&t=<seconds>s``) — the convention the notes checker reads. Placeholders
-are ``TODO`` lines the group replaces; the checker flags a note that still has too few words.
+writer's start time (``&t=<seconds>s``) — the convention the notes checker reads. Every
+placeholder the group replaces starts with ``PLACEHOLDER`` (``TODO(scribe):``), a marker distinct
+from an ordinary "TODO" in prose or code: the checker's ED005 (placeholder-text) reports each one
+left in the title, the front matter or the text, and LEN001 a subsection still too short.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dlcourse.course import Course
 from dlcourse.course.calendar import Meeting
 from dlcourse.notes.roster.render import format_due
 from dlcourse.notes.roster.roster import Duty, Roster
+from dlcourse.notes.rules.editor import PLACEHOLDER  # what ED005 (placeholder-text) reports
 
 #: An 11-character stand-in when course.toml has no video id for the meeting yet.
 MISSING_VIDEO = "VIDEO_ID_00"
@@ -70,8 +73,8 @@ def note_skeleton(
     lines = [
         "---",
         f"lang-ref: {meeting.lang_ref}",
-        f"title: {_yaml('TODO title of the section (editor)')}",
-        f"lecturer: {_yaml(meeting.lecturer or 'TODO lecturer')}",
+        f"title: {_yaml(f'{PLACEHOLDER} title of the section (editor)')}",
+        f"lecturer: {_yaml(meeting.lecturer or f'{PLACEHOLDER} lecturer')}",
         f"authors: {_yaml(authors) if authors else ''}",
         f"date: {note_date(meeting)}",
         "---",
@@ -84,12 +87,12 @@ def note_skeleton(
         url = f"https://www.youtube.com/watch?v={video}&t={piece.video_start * 60}s"
         lines += [
             "",
-            f"## [TODO subsection title ({duty.student.name})]({url})",
+            f"## [{PLACEHOLDER} subsection title ({duty.student.name})]({url})",
             "",
             f"<!-- Writer: {duty.student.name}. Video {piece} (minutes {piece.start}–"
             f"{piece.end} of this hour). About {words} words, formulas included. -->",
             "",
-            f"TODO about {words} words by {duty.student.name}.",
+            f"{PLACEHOLDER} about {words} words by {duty.student.name}.",
             "",
         ]
     return Skeleton(
@@ -109,7 +112,7 @@ def pr_template(course: Course, meeting: Meeting, duties: list[Duty]) -> str:
         f"# Week {meeting.week}, {meeting.title} ({meeting.lang_ref}), {note_date(meeting)}",
         "",
         f"<!-- Editor: replace the line below with a summary of about {words} words. -->",
-        f"TODO summary of the section in about {words} words.",
+        f"{PLACEHOLDER} summary of the section in about {words} words.",
         "",
         "## Group",
         "",

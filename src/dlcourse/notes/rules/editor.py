@@ -10,6 +10,12 @@ from collections.abc import Iterator
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import rule
 
+#: The marker that starts every placeholder of a ``dlcourse notes new`` skeleton. Distinct from
+#: an ordinary "TODO" in prose or code, which ED005 leaves alone.
+PLACEHOLDER = "TODO(scribe):"
+_PLACEHOLDER = re.compile(r"TODO\(scribe\):?[^\n]*", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
 
 def _norm(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip().casefold()
@@ -105,3 +111,49 @@ def cross_reference(doc, ctx, params) -> Iterator[Hit]:
                 link.column,
                 "link the note's file, e.g. '01-2.md' or '{{site.baseurl}}/en/week01/01-2'",
             )
+
+
+def _code_lines(doc) -> set[int]:
+    """Lines of fenced and indented code blocks (1-based)."""
+    lines: set[int] = set()
+    for token in doc.tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            lines.update(range(token.map[0] + 1, token.map[1] + 1))
+    return lines
+
+
+def _where(doc, line: int) -> str:
+    if line <= doc.front_matter_end:
+        for key, key_line in doc.front_matter_lines.items():
+            if key_line == line:
+                return f"front matter {key!r}"
+        return "front matter"
+    if any(heading.line == line for heading in doc.headings):
+        return "heading"
+    return "text"
+
+
+@rule("ED005", "placeholder-text", "error", ("editor", "scribe"))
+def placeholder_text(doc, ctx, params) -> Iterator[Hit]:
+    """No skeleton placeholder is left: the title, front matter and text are the group's own.
+    'dlcourse notes new' writes a skeleton whose placeholders start with 'TODO(scribe):' (the
+    section title, each subsection's title and text, a missing lecturer). Each one still in the
+    note is reported; an ordinary 'TODO' in prose or code is not, nor the marker in code."""
+    code = _code_lines(doc)
+    for number, text in enumerate(doc.lines, start=1):
+        if number in code or "todo(" not in text.casefold():
+            continue
+        spans = [m.span() for m in _CODE_SPAN.finditer(text)]
+        for match in _PLACEHOLDER.finditer(text):
+            if any(start <= match.start() < end for start, end in spans):
+                continue
+            found = re.split(r"\]\(|-->", match[0])[0].strip().strip("\"'")
+            if len(found) > 60:
+                found = found[:57] + "…"
+            yield Hit(
+                number,
+                f"skeleton placeholder left in the {_where(doc, number)}: {found!r}",
+                match.start() + 1,
+                "replace it with the group's own words",
+            )
+            break

@@ -257,3 +257,30 @@ def timestamp_in_video(doc, ctx, params) -> Iterator[Hit]:
                 sub.heading.stamp.column,
                 "check the time: seconds, or 1h2m3s",
             )
+
+
+@rule("TS008", "timestamp-opening", "warning", ("timestamps", "writer"))
+def timestamp_opening(doc, ctx, params) -> Iterator[Hit]:
+    """Text under a heading before the first time-stamped subsection belongs to no writer.
+    A writer's slice starts at a stamped heading; a heading at the writers' level (or above)
+    before the first stamp opens a section with no start time in the video — a subsection whose
+    stamp is missing, or a preface (resources, an outline) that no writer's slice covers.
+    Unstamped headings after the first stamp are structure inside a slice and are not reported."""
+    if not _timed(doc):
+        return
+    stamped = [sub for sub in doc.subsections if sub.start is not None]
+    if not stamped:
+        return  # TS001 reports a note without stamps
+    first = stamped[0]
+    writers_level = min(sub.level for sub in stamped)
+    for heading in doc.headings:
+        if heading.line >= first.line:
+            break
+        if heading.stamp is None and heading.level <= writers_level:
+            yield Hit(
+                heading.line,
+                f"heading {heading.title!r} comes before the first time-stamped subsection "
+                f"({first.title!r}, line {first.line}): its text has no start time",
+                1,
+                "link the video at its start time, or move the text into a writer's subsection",
+            )
