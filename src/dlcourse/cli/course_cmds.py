@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dlcourse.cli.messages import exit_course_error
-from dlcourse.course import Course, CourseError, load_course
+from dlcourse.cli.messages import exit_course_error, load_or_exit
+from dlcourse.course import Course, CourseError
 from dlcourse.course.calendar import CourseCalendar, build_calendar
 
 COURSE_ARG = typer.Argument(
@@ -22,14 +22,6 @@ COURSE_ARG = typer.Argument(
 def _out() -> Console:
     # Made per call, not at import, so the width follows the terminal (and COLUMNS) of each run.
     return Console()
-
-
-def load_or_exit(path: Path | None) -> Course:
-    """Load a course or print every problem (file:line [key] message — hint) and exit 2."""
-    try:
-        return load_course(path)
-    except CourseError as error:
-        raise exit_course_error(error) from error
 
 
 def register(app: typer.Typer) -> None:

@@ -5,10 +5,11 @@ so ``file:line`` stays clickable in editors and greppable in CI logs."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import typer
 
-from dlcourse.course import CourseError
+from dlcourse.course import Course, CourseError, load_course
 
 
 def echo_error(text: str) -> None:
@@ -25,3 +26,11 @@ def exit_course_error(error: CourseError) -> typer.Exit:
     """Print every issue of ``error`` and return the exit (code 2) to raise."""
     echo_issues(error.issues)
     return typer.Exit(2)
+
+
+def load_or_exit(path: Path | None) -> Course:
+    """Load a course or print every problem (file:line [key] message — hint) and exit 2."""
+    try:
+        return load_course(path)
+    except CourseError as error:
+        raise exit_course_error(error) from error

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from dlcourse.cli.messages import load_or_exit
+
 notes_app = typer.Typer(
     name="notes",
     help="Scribe notes: check them against the writer and editor rules, propose time stamps.",
@@ -25,16 +27,6 @@ class Format(StrEnum):
     json = "json"
     sarif = "sarif"
     github = "github"
-
-
-def _load(course_dir: Path | None):
-    from dlcourse.cli.messages import exit_course_error
-    from dlcourse.course import CourseError, load_course
-
-    try:
-        return load_course(course_dir)
-    except CourseError as error:
-        raise exit_course_error(error) from error
 
 
 @notes_app.command("check")
@@ -73,7 +65,7 @@ def check_cmd(
     from dlcourse.notes.fix import fix_files
     from dlcourse.notes.output import format_report, print_rich
 
-    loaded = _load(course)
+    loaded = load_or_exit(course)
     for path in paths or []:
         if not path.exists():
             typer.echo(f"no such file or folder: {path}", err=True)
@@ -170,7 +162,7 @@ def timestamps_cmd(
     """Propose a start time for each subsection by aligning its text with the transcript."""
     from dlcourse.notes.propose import ProposalError, propose_for_note, write_proposals
 
-    loaded = _load(course)
+    loaded = load_or_exit(course)
     if not note.is_file():
         typer.echo(f"no such note: {note}", err=True)
         raise typer.Exit(2)

@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dlcourse.cli.messages import echo_issues, exit_course_error
-from dlcourse.course import Course, CourseError, load_course
+from dlcourse.cli.messages import echo_issues, load_or_exit
+from dlcourse.course import Course
 from dlcourse.course.calendar import CourseCalendar, build_calendar
 
 console = Console()
@@ -45,10 +45,7 @@ def register(app: typer.Typer) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _course(path: Path | None) -> tuple[Course, CourseCalendar]:
-    try:
-        course = load_course(path)
-    except CourseError as error:
-        raise exit_course_error(error) from error
+    course = load_or_exit(path)
     return course, build_calendar(course)
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from dlcourse.cli.messages import load_or_exit
+
 COURSE_HELP = "Course folder (or its course.toml); default: the embedded spring 2020 example."
 
 
@@ -17,16 +19,6 @@ def register(app: typer.Typer) -> None:
     importer = typer.Typer(help="Import a course from another tool.", no_args_is_help=True)
     importer.command("jekyll")(import_jekyll)
     app.add_typer(importer, name="import")
-
-
-def _load(course_dir: Path | None):  # -> Course
-    from dlcourse.cli.messages import exit_course_error
-    from dlcourse.course import CourseError, load_course
-
-    try:
-        return load_course(course_dir)
-    except CourseError as error:
-        raise exit_course_error(error) from error
 
 
 def build(
@@ -44,7 +36,7 @@ def build(
 
     from dlcourse.site.app import run_build
 
-    course = _load(course_dir)
+    course = load_or_exit(course_dir)
     console = Console(stderr=True)
     report = run_build(
         course,
@@ -69,7 +61,7 @@ def serve(
     """Build, serve on localhost, and rebuild with live reload when a file changes."""
     from dlcourse.site.server import serve_course
 
-    course = _load(course_dir)
+    course = load_or_exit(course_dir)
     serve_course(course, out=out, host=host, port=port, search=not no_search)
 
 

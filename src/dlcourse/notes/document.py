@@ -26,7 +26,7 @@ _YOUTUBE = re.compile(
     r"(?:https?://)?(?:www\.|m\.)?(?:youtube\.com/watch\s*[?؟]\s*(?:[^\s)）#]*?&(?:amp;)?)?v="
     r"|youtu\.be/)([A-Za-z0-9_\-]*)([^\s)）\]]*)"
 )
-_TIME_PARAM = re.compile(r"(?:^|[?&؟;])(?:amp;)?t=([0-9hms]+)")
+_TIME_PARAM = re.compile(r"(?:^|[?&؟;#])(?:amp;)?t=([0-9hms]+)")
 _HMS = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
 _IMG_TAG = re.compile(r"<img\b([^>]*)>?", re.IGNORECASE)
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")

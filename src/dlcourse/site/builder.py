@@ -31,7 +31,7 @@ from dlcourse.site import pages as page_models
 from dlcourse.site.findings import NoteChecker
 from dlcourse.site.i18n import Translator
 from dlcourse.site.maths import MathCache
-from dlcourse.site.render import RenderContext, relative_target, render_tokens
+from dlcourse.site.render import RenderContext, relative_target, render_note
 from dlcourse.site.sources import SiteSources, SourceFile, discover
 
 SITE_DIR = Path(__file__).resolve().parent
@@ -169,12 +169,7 @@ def _render_note(
         play_label=translator("play"),
         watch_label=translator("watch", t="{t}"),
     )
-    stamps = {
-        heading.token_index: (heading.stamp.video_id, heading.stamp.seconds)
-        for heading in document.headings
-        if heading.stamp is not None and heading.stamp.video_id
-    }
-    body = render_tokens(document.tokens, document.text, context, stamps)
+    body = render_note(document, context)
     checker: NoteChecker | None = _WORKER.get("checker")
     if checker is None:
         checker = _WORKER["checker"] = NoteChecker(course)

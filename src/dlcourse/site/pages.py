@@ -335,7 +335,7 @@ class SiteModel:
     def home_body(self) -> str:
         from dlcourse.notes.document import parse_note
         from dlcourse.site.maths import MathCache
-        from dlcourse.site.render import RenderContext, render_tokens
+        from dlcourse.site.render import RenderContext, render_note
 
         path = self.course.home_page_path
         assert path is not None
@@ -347,7 +347,7 @@ class SiteModel:
             maths=MathCache(),
             embed_videos=False,
         )
-        return render_tokens(document.tokens, document.text, context).html
+        return render_note(document, context).html
 
     def schedule(self) -> str:
         lang = self.language(self.source_lang)

@@ -22,14 +22,14 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
 from dlcourse.notes import maths as notes_maths
+from dlcourse.notes.document import Heading, NoteDocument, parse_video_url
 from dlcourse.notes.markdown import shared_markdown
 from dlcourse.site.maths import MathCache, extract_definitions, macros_key
 from dlcourse.site.sanitize import clean_html
+from dlcourse.util.text import clock
 
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 _PRIVATE_USE = re.compile("[\ue000\ue001]")
-_VIDEO = re.compile(r"(?:youtube\.com/watch[^\s)]*?[?&؟]v=|youtu\.be/)([A-Za-z0-9_-]{11})")
-_START = re.compile(r"[?&#;]t=(?:(\d+)h)?(?:(\d+)m)?(\d+)s?")
 _BASEURL = ("{{site.baseurl}}", "%7B%7Bsite.baseurl%7D%7D")
 _HTML_MATHS = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$([^$\n]+?)\$", re.S)
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
@@ -65,25 +65,6 @@ class RenderContext:
     embed_videos: bool = True
     play_label: str = "Play here"
     watch_label: str = "Watch from {t}"
-
-
-def timestamp(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def video_start(url: str) -> tuple[str, int | None] | None:
-    """``(video id, start seconds)`` of a YouTube link, tolerant of the notes' defects."""
-    url = url.replace("&amp;", "&").replace("؟", "?")
-    match = _VIDEO.search(url)
-    if not match:
-        return None
-    start = _START.search(url[match.end() :])
-    if start is None:
-        return match.group(1), None
-    hours, minutes, seconds = (int(g) if g else 0 for g in start.groups())
-    return match.group(1), hours * 3600 + minutes * 60 + seconds
 
 
 def slugify(text: str, taken: set[str]) -> str:
@@ -164,10 +145,10 @@ class _Renderer:
         if section is not None and section.video is not None:
             seconds = section.start or 0
             url = f"https://www.youtube.com/watch?v={section.video}&t={seconds}s"
-            label = self.context.watch_label.format(t=timestamp(seconds))
+            label = self.context.watch_label.format(t=clock(seconds))
             extra = (
                 f' <a class="video-time" href="{html.escape(url)}" title="{html.escape(label)}">'
-                f"▶ {timestamp(seconds)}</a>"
+                f"▶ {clock(seconds)}</a>"
             )
             if self.context.embed_videos:
                 extra += (
@@ -251,43 +232,22 @@ def _short(tex: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _prepare_headings(
-    tokens: list[Token], stamps: Mapping[int, tuple[str | None, int | None]] | None = None
-) -> list[Section]:
+def _prepare_headings(tokens: list[Token], headings: list[Heading]) -> list[Section]:
     """Give headings ids, take the video link out of their text, and list them for the TOC.
 
-    ``stamps`` (heading token index → video id, seconds) comes from the notes parser, which
-    reads stamps the way the checker does; without it the link is read here."""
+    The video and start time are the heading's stamp in the document model, the one the
+    checker reads; the link dropped from the text is the one the parser took the stamp from."""
+    stamps = {heading.token_index: heading.stamp for heading in headings}
     taken: set[str] = set()
     sections = []
     for index, token in enumerate(tokens):
         if token.type != "heading_open" or index + 1 >= len(tokens):
             continue
         inline = tokens[index + 1]
-        children = inline.children or []
-        video = None
-        if stamps and index in stamps and stamps[index][0]:
-            video = stamps[index]
-        kept = []
-        for child in children:
-            if child.type == "link_open" and not any(c.meta.get("drop") for c in kept):
-                found = video_start(str(child.attrGet("href") or ""))
-                if found is not None:
-                    video = video or found
-                    child.meta["drop"] = True
-            kept.append(child)
-        if video is not None:
-            depth = 0
-            filtered = []
-            for child in kept:
-                if child.type == "link_open" and child.meta.get("drop"):
-                    depth = 1
-                    continue
-                if child.type == "link_close" and depth == 1:
-                    depth = 0
-                    continue
-                filtered.append(child)
-            inline.children = filtered
+        stamp = stamps.get(index)
+        video = stamp.video_id if stamp is not None else None
+        if video is not None and stamp is not None and stamp.is_link:
+            inline.children = _without_stamp_link(inline.children or [])
         text = "".join(
             c.content for c in (inline.children or []) if c.type in {"text", "code_inline"}
         ).strip()
@@ -297,23 +257,38 @@ def _prepare_headings(
             anchor=anchor,
             title=text,
             level=int(token.tag[1]),
-            video=video[0] if video else None,
-            start=video[1] if video else None,
+            video=video,
+            start=stamp.seconds if video is not None and stamp is not None else None,
         )
         tokens[index + 2].meta["section"] = section
         sections.append(section)
     return sections
 
 
-def render_tokens(
-    tokens: list[Token],
-    source: str,
-    context: RenderContext,
-    stamps: Mapping[int, tuple[str | None, int | None]] | None = None,
-) -> RenderedBody:
-    """Safe HTML for a note body (``source`` is the text the tokens came from, for macros)."""
+def _without_stamp_link(children: list[Token]) -> list[Token]:
+    """A heading's inline tokens without the first video link's open and close (its text
+    stays): the link the notes parser read the stamp from."""
+    kept: list[Token] = []
+    depth = 0
+    dropped = False
+    for child in children:
+        href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+        if not dropped and href and parse_video_url(href) is not None:
+            dropped = True
+            depth = 1
+            continue
+        if child.type == "link_close" and depth == 1:
+            depth = 0
+            continue
+        kept.append(child)
+    return kept
+
+
+def render_note(document: NoteDocument, context: RenderContext) -> RenderedBody:
+    """Safe HTML for a parsed note's body, rendered from the parse the checker lints."""
+    tokens, source = document.tokens, document.text
     local = notes_maths.local_macros(source) if "def" in source else {}
-    sections = _prepare_headings(tokens, stamps)
+    sections = _prepare_headings(tokens, document.headings)
     renderer = _Renderer(context, local)
     raw = renderer.render(tokens)
     safe = clean_html(raw)

@@ -1,10 +1,11 @@
 """Allow-list sanitising of everything students wrote, and of the MathML made from it.
 
-Student HTML (raw blocks, inline tags, attributes) goes through nh3 (ammonia) with the tags the
-2020 notes use; no ``<script>``, no event handlers, no ``javascript:`` URLs survive. Links to
-other hosts get ``rel="noopener"``. MathML produced by latex2mathml is checked separately with a
-strict tokeniser: it copies ``\\text{…}`` verbatim, so anything that is not one of its own tags
-is escaped as text.
+Student HTML (raw blocks, inline tags, attributes) goes through nh3 (ammonia) with the tags
+students may write (:mod:`dlcourse.notes.allowed_html`, the list the checker's HTML002 uses)
+plus the few the site writes itself; no ``<script>``, no event handlers, no ``javascript:``
+URLs survive. Links to other hosts get ``rel="noopener"``. MathML produced by latex2mathml is
+checked separately with a strict tokeniser: it copies ``\\text{…}`` verbatim, so anything that
+is not one of its own tags is escaped as text.
 """
 
 from __future__ import annotations
@@ -15,76 +16,24 @@ from urllib.parse import unquote
 
 import nh3
 
-ALLOWED_TAGS = {
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "button",
-    "caption",
-    "center",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "u",
-    "ul",
-    "var",
-    "input",
-}
-ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "title", "dir", "lang", "align"},
-    "a": {"href", "name"},
-    "img": {"src", "alt", "width", "height", "loading"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "ol": {"start"},
+from dlcourse.notes.allowed_html import STUDENT_ATTRIBUTES, STUDENT_TAGS, STUDENT_URL_SCHEMES
+
+#: Tags the site writes into a body itself, beyond what students may: the "play here" button of
+#: a time-stamped heading, inert without the site's script (which only ever embeds a
+#: youtube-nocookie player); and disabled checkboxes, which the site keeps although the checker
+#: reports them in notes (HTML001).
+SITE_TAGS = {"button", "input"}
+SITE_ATTRIBUTES = {
+    "img": {"loading"},
     "input": {"type", "checked", "disabled"},
-    # the site's own "play here" button (rendered into the body, so it passes through here too);
-    # inert without the site's script, which only ever embeds a youtube-nocookie player
     "button": {"type", "hidden", "data-video", "data-start"},
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_TAGS = set(STUDENT_TAGS) | SITE_TAGS
+ALLOWED_ATTRIBUTES = {
+    tag: set(STUDENT_ATTRIBUTES.get(tag, ())) | SITE_ATTRIBUTES.get(tag, set())
+    for tag in STUDENT_ATTRIBUTES.keys() | SITE_ATTRIBUTES.keys()
+}
+URL_SCHEMES = set(STUDENT_URL_SCHEMES)
 _EXTERNAL_ANCHOR = re.compile(r'<a href="((?:https?:)?//[^"]*)"')
 
 

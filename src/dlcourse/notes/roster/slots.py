@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dlcourse.course.calendar import CourseCalendar, Meeting
+from dlcourse.util.text import clock
 
 Role = str  # "writer" | "editor"
 ROLES: tuple[Role, ...] = ("writer", "editor")
@@ -74,11 +75,7 @@ class TimeSlice:
     video_end: int
 
     def __str__(self) -> str:
-        return f"{_clock(self.video_start)}–{_clock(self.video_end)}"
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}:00" if minutes >= 60 else f"{minutes}:00"
+        return f"{clock(60 * self.video_start)}–{clock(60 * self.video_end)}"
 
 
 def writer_slices(minutes: int, writers: int, offset: int = 0) -> list[TimeSlice]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
+from dlcourse.notes.allowed_html import STUDENT_TAGS
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import Param, rule
 
@@ -29,62 +30,6 @@ DANGEROUS = (
     "base",
     "frame",
     "frameset",
-)
-ALLOWED_TAGS = (
-    "img",
-    "center",
-    "br",
-    "b",
-    "a",
-    "td",
-    "tr",
-    "th",
-    "table",
-    "thead",
-    "tbody",
-    "sup",
-    "sub",
-    "figure",
-    "figcaption",
-    "div",
-    "span",
-    "code",
-    "pre",
-    "i",
-    "u",
-    "em",
-    "strong",
-    "p",
-    "hr",
-    "ul",
-    "ol",
-    "li",
-    "blockquote",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "iframe",
-    "video",
-    "source",
-    "small",
-    "details",
-    "summary",
-    "kbd",
-    "caption",
-    "colgroup",
-    "col",
-    "s",
-    "del",
-    "ins",
-    "mark",
-    "abbr",
-    "dl",
-    "dt",
-    "dd",
-    "font",
 )
 
 
@@ -171,11 +116,12 @@ def html_unsafe(doc, ctx, params) -> Iterator[Hit]:
     "warning",
     ("html",),
     params={
-        "allowed_tags": Param(list(ALLOWED_TAGS), "HTML tags notes may use"),
+        "allowed_tags": Param(list(STUDENT_TAGS), "HTML tags notes may use (the site shows these)"),
     },
 )
 def html_unknown_tag(doc, ctx, params) -> Iterator[Hit]:
-    """Raw HTML uses known tags (a translated '<centro>' renders as nothing)."""
+    """Raw HTML uses known tags (a translated '<centro>' renders as nothing).
+    Known means on the site's allow-list: the site drops any other tag and keeps its text."""
     allowed = set(params["allowed_tags"]) | set(DANGEROUS)
     for fragment in _fragments(doc):
         for match in _TAG.finditer(fragment.html):

@@ -7,13 +7,7 @@ from collections.abc import Iterator
 
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import Param, rule
-
-
-def clock(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+from dlcourse.util.text import clock
 
 
 def _timed(doc) -> bool:

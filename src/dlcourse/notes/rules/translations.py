@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import rule
-from dlcourse.notes.rules.timestamps import clock
+from dlcourse.util.text import clock
 
 
 def _translations(docs, ctx):
