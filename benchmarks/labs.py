@@ -1,17 +1,20 @@
 """Benchmark the labs: quick and full wall time of each, and our training loop's overhead.
 
-    python benchmarks/labs.py [--labs spiral,convnet] [--skip-full] [--threads 1] [--out DIR]
+    python benchmarks/labs.py [--labs spiral,convnet] [--skip-full | --overhead-only] [--threads 1]
+        [--repeat 9] [--out DIR]
 
 For spiral and convnet it also times ``dlcourse.labs.train.fit`` (with the run context's batching,
 AMP/DDP hooks and progress tracking) against a bare PyTorch loop on the same model, data, optimiser
-and number of epochs, trained side by side in alternating chunks. The ratio ``ours / bare`` is the
-overhead; the goal is ≤ 1.05.
+and number of epochs: ``--repeat`` fresh trainings with each loop, interleaved (AB, BA, …), on one
+thread. It reports the median and the min of each, the ratios ``ours / bare`` of medians and of
+mins, and the overhead per step in microseconds; the goal is a ratio ≤ 1.05.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -46,10 +49,13 @@ def bare_loop(model, x, y, optimizer, epochs: int, batch_size: int | None) -> No
 
 
 def loop_overhead(name: str, repeat: int) -> dict[str, float]:
-    """Seconds for the full config's training, bare loop vs ours, and their ratio.
+    """Seconds for the full config's training, bare loop vs ours: median, min and their ratios.
 
-    Both models train side by side in small alternating chunks of epochs (swapping who goes first),
-    so a change in machine load during the run hits both loops alike.
+    Each repetition trains a fresh model (same seed, so the same work) once with each loop, the
+    two interleaved (AB, BA, AB, …), so load that drifts over the run hits both alike. The
+    median is robust to a few disturbed runs; the min is the run least disturbed, the closest to
+    the loop's own cost. One thread, whatever ``--threads`` says: on a shared machine a second
+    thread mostly measures the neighbours.
     """
     if name == "spiral":
         cfg = spiral.CONFIGS["full"]
@@ -68,28 +74,45 @@ def loop_overhead(name: str, repeat: int) -> dict[str, float]:
         x, y = data.x_train, data.y_train
         make_model = lambda: convnet.ConvNet(data.shape, data.classes, cfg.channels)  # noqa: E731
         epochs, batch_size, lr = cfg.epochs, cfg.batch_size, cfg.lr
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     ctx = RunContext.create(device="cpu")
     batches = ctx.batches(x, y, batch_size=batch_size)
-    models, optimizers = {}, {}
-    for which in ("bare", "ours"):
-        torch.manual_seed(0)
-        models[which] = make_model()
-        optimizers[which] = torch.optim.Adam(models[which].parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    steps = {
-        "bare": lambda n: bare_loop(models["bare"], x, y, optimizers["bare"], n, batch_size),
-        "ours": lambda n: fit(models["ours"], loss_fn, optimizers["ours"], batches, n, ctx),
-    }
-    seconds = {"bare": 0.0, "ours": 0.0}
-    chunk = max(1, epochs // 20)
+
+    def train(which: str) -> float:
+        torch.manual_seed(0)
+        model = make_model()
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        start = time.perf_counter()
+        if which == "bare":
+            bare_loop(model, x, y, optimizer, epochs, batch_size)
+        else:
+            fit(model, loss_fn, optimizer, batches, epochs, ctx)
+        return time.perf_counter() - start
+
+    train("bare"), train("ours")  # warm-up: lazy initialisation, allocator, caches
+    seconds: dict[str, list[float]] = {"bare": [], "ours": []}
     for r in range(repeat):
-        for k, _ in enumerate(range(0, epochs, chunk)):
-            for which in ("bare", "ours") if (r + k) % 2 == 0 else ("ours", "bare"):
-                start = time.perf_counter()
-                steps[which](chunk)
-                seconds[which] += time.perf_counter() - start
-    bare, ours = seconds["bare"] / repeat, seconds["ours"] / repeat
-    return {"bare_s": bare, "ours_s": ours, "ratio": ours / bare}
+        for which in ("bare", "ours") if r % 2 == 0 else ("ours", "bare"):
+            seconds[which].append(train(which))
+    torch.set_num_threads(threads)
+    bare_med, ours_med = statistics.median(seconds["bare"]), statistics.median(seconds["ours"])
+    bare_min, ours_min = min(seconds["bare"]), min(seconds["ours"])
+    steps = epochs * len(batches)
+    return {
+        "repeat": repeat,
+        "steps": steps,
+        "bare_median_s": bare_med,
+        "ours_median_s": ours_med,
+        "bare_min_s": bare_min,
+        "ours_min_s": ours_min,
+        "ratio_of_medians": ours_med / bare_med,
+        "ratio_of_mins": ours_min / bare_min,
+        "overhead_us_per_step": 1e6 * (ours_min - bare_min) / steps,
+        "bare_s": seconds["bare"],
+        "ours_s": seconds["ours"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,18 +122,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labs", default=",".join(lab_names()))
     parser.add_argument("--skip-full", action="store_true")
     parser.add_argument(
+        "--overhead-only", action="store_true", help="only the loop-overhead measurement"
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1: steady on shared CPUs)"
     )
-    parser.add_argument("--repeat", type=int, default=3, help="full trainings per loop (overhead)")
+    parser.add_argument(
+        "--repeat", type=int, default=9, help="interleaved full trainings per loop (overhead)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="keep each run's metrics.json here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     names = [n.strip() for n in args.labs.split(",") if n.strip()]
-    configs = ["quick"] if args.skip_full else ["quick", "full"]
+    configs = [] if args.overhead_only else ["quick"] if args.skip_full else ["quick", "full"]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), CPU")
-    print(f"{'lab':26}" + "".join(f"{c + ' (s)':>12}" for c in configs))
-    results: dict[str, dict] = {}
-    for name in names:
+    results: dict[str, dict] = {name: {} for name in names}
+    if configs:
+        print(f"{'lab':26}" + "".join(f"{c + ' (s)':>12}" for c in configs))
+    for name in names if configs else []:
         row = {}
         for config in configs:
             out = args.out / f"{name}-{config}" if args.out else None
@@ -121,13 +150,22 @@ def main(argv: list[str] | None = None) -> int:
     overhead_labs = [n for n in ("spiral", "convnet") if n in names]
     if overhead_labs:
         print(
-            f"\ntraining-loop overhead vs a bare PyTorch loop (full config, mean of {args.repeat})"
+            f"\ntraining-loop overhead vs a bare PyTorch loop (full config, one thread, "
+            f"{args.repeat} interleaved runs each)"
         )
-        print(f"{'lab':12}{'bare (s)':>10}{'ours (s)':>10}{'ours/bare':>11}")
+        print(
+            f"{'lab':10}{'bare med':>10}{'ours med':>10}{'bare min':>10}{'ours min':>10}"
+            f"{'med ratio':>11}{'min ratio':>11}{'µs/step':>9}"
+        )
         for name in overhead_labs:
             o = loop_overhead(name, args.repeat)
             results[name]["overhead"] = o
-            print(f"{name:12}{o['bare_s']:10.3f}{o['ours_s']:10.3f}{o['ratio']:11.3f}", flush=True)
+            print(
+                f"{name:10}{o['bare_median_s']:10.3f}{o['ours_median_s']:10.3f}"
+                f"{o['bare_min_s']:10.3f}{o['ours_min_s']:10.3f}{o['ratio_of_medians']:11.3f}"
+                f"{o['ratio_of_mins']:11.3f}{o['overhead_us_per_step']:9.1f}",
+                flush=True,
+            )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "benchmark.json").write_text(json.dumps(results, indent=2) + "\n")

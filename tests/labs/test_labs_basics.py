@@ -94,7 +94,7 @@ def test_listening_to_kernels_detects_every_planted_event(quick_run) -> None:
 
 
 def test_mel_filterbank_is_a_partition_of_the_covered_band() -> None:
-    from dlcourse.labs.listening_to_kernels import mel_filterbank
+    from dlcourse.labs.audio import mel_filterbank
 
     bank = mel_filterbank(129, 20, 8000)  # [mels, freqs]
     assert bank.shape == (20, 129)
@@ -118,3 +118,17 @@ def test_hand_written_optimisers_match_torch_optim(quick_run, name: str) -> None
     m = quick_run("optimisers").metrics
     assert m[f"{name}_max_gap_to_torch"] < 1e-5
     assert m[f"{name}_final_loss"] < 0.1 * m[f"{name}_initial_loss"]
+
+
+def test_log_mel_of_a_tone_peaks_in_the_band_of_its_frequency() -> None:
+    from dlcourse.labs.audio import log_mel, mel_filterbank
+
+    rate = 8000
+    t = torch.arange(rate) / rate
+    tones = torch.stack([torch.sin(2 * math.pi * f * t) for f in (300.0, 2000.0)])  # [2, samples]
+    spec = log_mel(tones, rate, n_fft=256, n_mels=32, hop=128)  # batched: [2, mels, frames]
+    assert spec.shape == (2, 32, rate // 128 + 1)
+    bank = mel_filterbank(129, 32, rate)
+    for k, f in enumerate((300.0, 2000.0)):
+        expected = int(bank[:, round(f / (rate / 256))].argmax())  # the band that holds f
+        assert abs(int(spec[k].mean(1).argmax()) - expected) <= 1

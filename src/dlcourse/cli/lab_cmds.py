@@ -6,6 +6,7 @@ inside the commands that train, so ``dlcourse`` and ``dlcourse lab list`` work w
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -45,20 +46,36 @@ def list_labs() -> None:
 
 
 class _RichProgress:
-    """The ``ProgressSink`` the runner reports to: one Rich bar per training phase."""
+    """The ``ProgressSink`` the runner reports to: one Rich bar per training phase.
 
-    def __init__(self, progress) -> None:
+    A Rich update takes a lock and re-renders; at one call per epoch of a fast loop (spiral:
+    a millisecond per epoch) that would be visible, so advances are pooled and pushed at most
+    every ``interval`` seconds.
+    """
+
+    def __init__(self, progress, interval: float = 0.1) -> None:
         self.progress = progress
+        self.interval = interval
         self.task = None
+        self.pending = 0
+        self.last = 0.0
 
     def start(self, description: str, total: int | None) -> None:
         self.task = self.progress.add_task(description, total=total)
+        self.pending, self.last = 0, time.monotonic()
 
     def advance(self) -> None:
-        self.progress.advance(self.task)
+        self.pending += 1
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.progress.advance(self.task, self.pending)
+            self.pending, self.last = 0, now
 
     def stop(self) -> None:
         if self.task is not None:
+            if self.pending:
+                self.progress.advance(self.task, self.pending)
+                self.pending = 0
             self.progress.update(self.task, visible=False)
 
 
@@ -81,7 +98,9 @@ def run(
     seed: int = typer.Option(0, help="random seed (data, initial weights)"),
     out: Path = typer.Option(None, help="output folder (default: runs/NAME-CONFIG)"),
     data: str = typer.Option(
-        None, help="data source for labs that take one, e.g. mnist5k, mnist-idx:DIR, imdb:DIR"
+        None,
+        help="data source for labs that take one, e.g. mnist5k, mnist-idx:DIR,"
+        " fashion-mnist[:DIR], imdb:DIR",
     ),
     set_: list[str] = typer.Option([], "--set", help="override a config setting: KEY=VALUE"),
     threads: int = typer.Option(None, help="torch CPU threads (1 is steadier on shared machines)"),

@@ -20,7 +20,7 @@ from dlcourse.labs.plot import image_grid, subplots
 
 @dataclass(frozen=True)
 class Config:
-    data: str = "digits"  # or mnist5k, mnist-idx:DIR
+    data: str = "digits"  # or mnist5k, mnist-idx:DIR, fashion-mnist[:DIR]
     code: int = 12
     hidden: int = 128
     noise: float = 0.4  # std of the Gaussian corruption for the denoising AE

@@ -98,6 +98,14 @@ LABS: tuple[LabInfo, ...] = (
         notebook_2020="07-listening_to_kernels",
     ),
     _lab(
+        "spoken-digits",
+        "Spoken digits: a ConvNet that listens",
+        "A small CNN over log-mel spectrograms recognises spoken digits from voices it never"
+        " heard in training; a max over time makes it indifferent to where the word starts.",
+        "speech synthesised offline by espeak-ng (needs the espeak-ng package)",
+        week=3,
+    ),
+    _lab(
         "sequence-classification",
         "Sequence classification: RNN vs LSTM",
         "On the temporal-order task a vanilla RNN stays near chance while an LSTM solves it.",

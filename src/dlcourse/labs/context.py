@@ -116,6 +116,7 @@ class RunContext:
 
     # -- the loop's device-dependent steps -------------------------------------------------------
     def autocast(self) -> contextlib.AbstractContextManager[None]:
+        """float16 autocast under AMP; otherwise one shared no-op context (free to enter)."""
         return autocast(self.device, self.amp)
 
     def backward(self, loss: torch.Tensor) -> None:
@@ -153,8 +154,13 @@ class RunContext:
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         """Iterate and move the progress bar (the CLI shows it; tests see nothing)."""
+        if isinstance(self.progress, NoProgress):
+            return iter(items)  # nobody watching: no per-item call at all
         if total is None and hasattr(items, "__len__"):
             total = len(items)  # type: ignore[arg-type]
+        return self._tracked(items, description, total)
+
+    def _tracked(self, items: Iterable[T], description: str, total: int | None) -> Iterator[T]:
         self.progress.start(description, total)
         try:
             for item in items:

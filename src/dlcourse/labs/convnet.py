@@ -25,7 +25,7 @@ from dlcourse.labs.train import accuracy, count_parameters, fit
 
 @dataclass(frozen=True)
 class Config:
-    data: str = "digits"  # or mnist5k, mnist-idx:DIR
+    data: str = "digits"  # or mnist5k, mnist-idx:DIR, fashion-mnist[:DIR]
     channels: int = 4  # ~360 parameters: small enough that the inductive bias shows
     epochs: int = 30
     batch_size: int = 64

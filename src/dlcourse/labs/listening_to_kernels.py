@@ -6,7 +6,8 @@ the convolution becomes a *matched filter*: its peaks mark where the chirp occur
 noise and under a louder tone, because noise and tone do not correlate with it.
 
 A spectrogram (short-time Fourier transform) shows the same signal in time and frequency; a mel
-filterbank squeezes the frequency axis the way our ears do. Both are a few lines of ``torch.stft``.
+filterbank squeezes the frequency axis the way our ears do. Both are a few lines of ``torch.stft``,
+in :mod:`dlcourse.labs.audio` (shared with the spoken-digits lab).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from dlcourse.labs.audio import mel_filterbank, spectrogram
 from dlcourse.labs.context import RunContext
 from dlcourse.labs.plot import subplots
 
@@ -76,25 +78,6 @@ def find_peaks(score: torch.Tensor, threshold: float, min_distance: int) -> torc
     pooled = F.max_pool1d(score[None, None], 2 * min_distance + 1, stride=1, padding=min_distance)
     is_peak = (score == pooled[0, 0]) & (score > threshold)
     return is_peak.nonzero()[:, 0]
-
-
-def spectrogram(signal: torch.Tensor, n_fft: int) -> torch.Tensor:
-    """Power ``|STFT|²``: ``[n_fft // 2 + 1 frequencies, frames]``."""
-    window = torch.hann_window(n_fft)
-    spec = torch.stft(signal, n_fft, hop_length=n_fft // 4, window=window, return_complex=True)
-    return spec.abs() ** 2
-
-
-def mel_filterbank(n_freqs: int, n_mels: int, sample_rate: int) -> torch.Tensor:
-    """Triangular filters evenly spaced on the mel scale (HTK): ``[n_mels, n_freqs]``."""
-    to_mel = lambda f: 2595 * torch.log10(1 + f / 700)  # noqa: E731
-    to_hz = lambda m: 700 * (10 ** (m / 2595) - 1)  # noqa: E731
-    freqs = torch.linspace(0, sample_rate / 2, n_freqs)  # [n_freqs]
-    edges = to_hz(torch.linspace(0, float(to_mel(torch.tensor(sample_rate / 2))), n_mels + 2))
-    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]  # [n_mels, 1]
-    rising = (freqs - left) / (centre - left)
-    falling = (right - freqs) / (right - centre)
-    return torch.clamp(torch.minimum(rising, falling), min=0)
 
 
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:

@@ -28,10 +28,9 @@ def fit(
     description: str = "train",
 ) -> list[float]:
     """Train for ``epochs``; returns the mean training loss of each epoch (this rank's shard)."""
-    history = []
+    losses = []
     model.train()
     for _epoch in ctx.track(range(epochs), description):
-        total = torch.zeros((), device=ctx.device)
         for x, y in batches:
             with ctx.autocast():
                 output = model(x)  # 1. forward
@@ -39,9 +38,11 @@ def fit(
             optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
             ctx.backward(loss)  # 4. backward (scaled under AMP; all-reduced under DDP)
             ctx.step(optimizer)  # 5. step
-            total += loss.detach()  # stays on the device: no sync per step
-        history.append(total)
-    return [float(h) / len(batches) for h in history]  # one sync, at the end
+            losses.append(loss.detach())  # stays on the device: no sync per step
+    if not losses:
+        return [0.0] * epochs
+    per_epoch = torch.stack(losses).float().reshape(epochs, -1).mean(dim=1)  # one op, one sync
+    return per_epoch.tolist()
 
 
 @torch.no_grad()

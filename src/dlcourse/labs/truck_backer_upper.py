@@ -41,7 +41,9 @@ class Config:
     test_starts: int = 200
     hidden: int = 64
     emulator_lr: float = 3e-3
-    controller_lr: float = 1e-2
+    controller_lr: float = 1e-2  # decays to 1/20 of this along a cosine (fine control at the end)
+    first_lesson: float = 0.3  # curriculum: starts begin this fraction of the way out ...
+    curriculum: float = 0.5  # ... and reach the full range after this fraction of the iterations
 
 
 CONFIGS = {
@@ -115,12 +117,15 @@ class Controller(nn.Module):
         return MAX_STEER * torch.tanh(self.net(inputs))[:, 0]  # steering in ±45°
 
 
-def random_starts(n: int, cfg: Config, g: torch.Generator) -> torch.Tensor:
-    """Trailer behind the dock, roughly facing it; cab roughly in line with the trailer."""
+def random_starts(n: int, cfg: Config, g: torch.Generator, reach: float = 1.0) -> torch.Tensor:
+    """Trailer behind the dock, roughly facing it; cab roughly in line with the trailer.
+
+    ``reach`` < 1 shrinks distances and angles towards the dock: the curriculum's early lessons.
+    """
     u = torch.rand(n, 4, generator=g)
-    x = cfg.x_range[0] + (cfg.x_range[1] - cfg.x_range[0]) * u[:, 0]
-    y = cfg.y_range[0] + (cfg.y_range[1] - cfg.y_range[0]) * u[:, 1]
-    trailer = cfg.angle_range * (2 * u[:, 2] - 1)
+    x = reach * (cfg.x_range[0] + (cfg.x_range[1] - cfg.x_range[0]) * u[:, 0])
+    y = reach * (cfg.y_range[0] + (cfg.y_range[1] - cfg.y_range[0]) * u[:, 1])
+    trailer = reach * cfg.angle_range * (2 * u[:, 2] - 1)
     cab = trailer + 0.3 * (2 * u[:, 3] - 1)
     return torch.stack([x, y, cab, trailer], dim=1)
 
@@ -161,15 +166,30 @@ def docking_error(state: torch.Tensor) -> torch.Tensor:
     return state[:, 1] ** 2 + 10 * state[:, 3] ** 2 + torch.relu(state[:, 0]) ** 2
 
 
-def rollout(controller: nn.Module, step, start: torch.Tensor, horizon: int) -> torch.Tensor:
-    """Reverse until the rear reaches the dock line (x ≤ 0), then hold: ``[horizon + 1, b, 4]``."""
+def rollout(
+    controller: nn.Module, step, start: torch.Tensor, horizon: int, stop_early: bool = False
+) -> torch.Tensor:
+    """Reverse until the rear reaches the dock line (x ≤ 0), then hold: ``[steps + 1, b, 4]``.
+
+    ``stop_early`` ends the rollout once every truck is at the dock line (the rest would only
+    repeat the final state), so near starts in training cost few steps.
+    """
     states = [start]
     state = start
     for _ in range(horizon):
-        moving = (state[:, 0] > 0).float()[:, None]  # trucks at the dock line stop there
-        state = moving * step(state, controller(state)) + (1 - moving) * state
+        moving = state[:, 0] > 0  # trucks at the dock line stop there
+        if stop_early and not bool(moving.any()):
+            break
+        m = moving.float()[:, None]
+        state = m * step(state, controller(state)) + (1 - m) * state
         states.append(state)
     return torch.stack(states)
+
+
+def lesson(iteration: int, cfg: Config) -> float:
+    """Curriculum (Nguyen & Widrow's lessons): how far out this iteration's starts may be."""
+    progress = iteration / max(1.0, cfg.curriculum * cfg.controller_iterations)
+    return min(1.0, cfg.first_lesson + (1 - cfg.first_lesson) * progress)
 
 
 def train_controller(
@@ -181,17 +201,19 @@ def train_controller(
     torch.manual_seed(ctx.seed)
     controller = ctx.wrap(Controller(cfg.hidden))
     optimizer = torch.optim.Adam(controller.parameters(), lr=cfg.controller_lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, cfg.controller_iterations, eta_min=cfg.controller_lr / 20
+    )
     losses = []
-    for _it in ctx.track(range(cfg.controller_iterations), "truck: controller"):
-        start = random_starts(cfg.batch, cfg, g).to(ctx.device)
-        final = rollout(controller, emulator, start, cfg.horizon)[
-            -1
-        ]  # forward through the emulator
+    for it in ctx.track(range(cfg.controller_iterations), "truck: controller"):
+        start = random_starts(cfg.batch, cfg, g, lesson(it, cfg)).to(ctx.device)
+        final = rollout(controller, emulator, start, cfg.horizon, stop_early=True)[-1]  # forward
         loss = docking_error(final).mean()  # loss
         optimizer.zero_grad(set_to_none=True)  # zero_grad
         loss.backward()  # backward, through every step of the trajectory
         nn.utils.clip_grad_norm_(controller.parameters(), 1.0)  # long unrolls: tame rare spikes
         optimizer.step()  # step
+        schedule.step()
         losses.append(loss.detach())
     return unwrap_model(controller), [float(v) for v in losses]
 
@@ -208,8 +230,12 @@ def evaluate(
     docked = (
         (final[:, 0] <= 0) & (final[:, 1].abs() < 1.5) & (final[:, 3].abs() < 0.3) & ~jackknifed
     )
+    # Steep starts (far to the side, close to the dock) may be beyond the truck's turning circle.
+    steep = start[:, 1].abs() / start[:, 0] >= 0.35
     return {
         "docked_fraction": float(docked.float().mean()),
+        "docked_fraction_gentle_starts": float(docked[~steep].float().mean()),  # |y| < 0.35 x
+        "docked_fraction_steep_starts": float(docked[steep].float().mean()) if steep.any() else 1.0,
         "median_final_y": float(final[:, 1].abs().median()),
         "median_final_angle_deg": float(torch.rad2deg(final[:, 3].abs()).median()),
         "jackknifed_fraction": float(jackknifed.float().mean()),

@@ -26,7 +26,7 @@ from dlcourse.labs.plot import image_grid, subplots
 
 @dataclass(frozen=True)
 class Config:
-    data: str = "digits"  # or mnist5k, mnist-idx:DIR
+    data: str = "digits"  # or mnist5k, mnist-idx:DIR, fashion-mnist[:DIR]
     latent: int = 2  # two dimensions, so the latent space can be drawn
     hidden: int = 256
     epochs: int = 150

