@@ -81,6 +81,7 @@ def test_pages_load_clean_and_stay_on_localhost(page, example_url: str) -> None:
         "/en/",
         "/en/week01/01-1/",
         "/zh/week01/01-1/",
+        "/ar/week01/01-1/",
         "/en/search/",
     ):
         page.goto(example_url + path)
@@ -128,14 +129,41 @@ def test_language_switch(page, example_url: str) -> None:
     assert page.locator("html").get_attribute("lang") == "zh"
 
 
+def _assert_right_to_left_with_maths_left_to_right(page) -> None:
+    assert page.locator("html").get_attribute("lang") == "ar"
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    directions = page.evaluate(
+        "[...document.querySelectorAll('math')].map(m => getComputedStyle(m).direction)"
+    )
+    assert directions and set(directions) == {"ltr"}
+    assert page.errors == [] and page.outside == []
+
+
+def test_arabic_note_is_right_to_left_with_maths_left_to_right(page, example_url: str) -> None:
+    """The example course's own Arabic note (no corpus needed)."""
+    page.goto(example_url + "/ar/week01/01-1/")
+    page.wait_for_load_state("networkidle")
+    _assert_right_to_left_with_maths_left_to_right(page)
+    assert page.locator(".math-display math").count() >= 2  # display maths
+    # a display formula reads left to right: its first symbol (L) is left of its last
+    order = page.evaluate("""() => {
+        const f = document.querySelector('.math-display math');
+        const [a, b] = [f.querySelector('mi'), [...f.querySelectorAll('mi')].pop()];
+        return [a.getBoundingClientRect().left, b.getBoundingClientRect().left];
+    }""")
+    assert order[0] < order[1]
+    # a Latin date keeps its order in the right-to-left footer ("27 Jan 2020", not "Jan 2020 27")
+    date = page.locator(".note-footer time")
+    assert date.evaluate("t => getComputedStyle(t).unicodeBidi") == "plaintext"
+
+
 def test_arabic_is_right_to_left_with_maths_left_to_right(page, browser, corpus_site: Path) -> None:
+    """The same on the 2020 sample's Arabic notes (skipped without ``../shared``)."""
     url, server = _serve(corpus_site)
     try:
         page.goto(url + "/ar/week02/02-1/")
-        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-        direction = page.evaluate("getComputedStyle(document.querySelector('math')).direction")
-        assert direction == "ltr"
-        assert page.errors == [] and page.outside == []
+        _assert_right_to_left_with_maths_left_to_right(page)
     finally:
         server.shutdown()
 
