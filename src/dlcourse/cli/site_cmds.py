@@ -59,10 +59,18 @@ def serve(
     no_search: bool = typer.Option(False, "--no-search", help="Skip the search index."),
 ) -> None:
     """Build, serve on localhost, and rebuild with live reload when a file changes."""
-    from dlcourse.site.server import serve_course
+    from dlcourse.site.server import ServeError, serve_course
 
     course = load_or_exit(course_dir)
-    serve_course(course, out=out, host=host, port=port, search=not no_search)
+    try:
+        served = serve_course(course, out=out, host=host, port=port, search=not no_search)
+    except ServeError as error:  # the port is taken, the address is not this machine's, …
+        from dlcourse.cli.messages import echo_error
+
+        echo_error(str(error))
+        raise typer.Exit(2) from error
+    if not served:
+        raise typer.Exit(1)
 
 
 def import_jekyll(

@@ -309,16 +309,44 @@ def expand_paths(paths: Sequence[Path] | None, docs_dir: Path) -> list[Path]:
 
 
 def changed_files(ref: str, docs_dir: Path) -> set[Path]:
-    """Markdown files changed since git ``ref`` (committed, staged or not)."""
-    result = subprocess.run(
-        ["git", "-C", str(docs_dir), "diff", "--name-only", "--relative", ref, "--", "."],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ValueError(f"git cannot compare with {ref!r}: {result.stderr.strip()}")
-    return {(docs_dir / line).resolve() for line in result.stdout.splitlines() if line.strip()}
+    """Markdown files changed since git ``ref``: committed since, staged, modified or new
+    (untracked, not ignored). Raises ValueError with a message for the user when ``docs_dir``
+    is not in a git work tree or ``ref`` is not a commit there."""
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(
+                ["git", "-C", str(docs_dir), *args],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise ValueError(f"--changed-since: cannot run git: {error}") from error
+
+    inside = git("rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != "true":
+        raise ValueError(
+            f"--changed-since {ref}: {docs_dir} is not inside a git repository "
+            "(check without --changed-since, or run it in a clone)"
+        )
+    known = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    if known.returncode != 0:
+        raise ValueError(
+            f"--changed-since {ref}: no such commit, branch or tag in this repository "
+            "(e.g. HEAD~1, main, origin/main; in CI fetch the base branch first)"
+        )
+    names: list[str] = []
+    for args in (
+        ("diff", "--name-only", "-z", "--relative", known.stdout.strip(), "--", "."),
+        ("ls-files", "-z", "--others", "--exclude-standard", "--", "."),
+    ):
+        result = git(*args)
+        if result.returncode != 0:
+            raise ValueError(f"git cannot compare with {ref!r}: {result.stderr.strip()}")
+        names.extend(name for name in result.stdout.split("\0") if name)
+    return {(docs_dir / name).resolve() for name in names}
 
 
 def git_times(docs_dir: Path) -> dict[str, int] | None:

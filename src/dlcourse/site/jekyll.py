@@ -179,14 +179,27 @@ def import_jekyll(docs_dir: Path, force: bool = False) -> ImportResult:
     if not config_path.is_file():
         raise ImportError_(f"{config_path} not found: pass the Jekyll site folder (e.g. docs/)")
     target = docs_dir / "course.toml"
-    if target.exists() and not force:
-        raise ImportError_(f"{target} exists; pass --force to overwrite it")
+    exists = ImportError_(f"{target} exists; pass --force to overwrite it")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise exists
     config = read_config(config_path)
     text, guesses = course_toml(docs_dir, config)
     from dlcourse.course import parse_course
 
     parse_course(text, target)  # never write a file the course model rejects
-    atomic_write_text(target, text)
+    if force:
+        atomic_write_text(target, text)
+    else:  # created only if still absent: a course.toml is never overwritten without --force
+        try:
+            stream = open(target, "x", encoding="utf-8")  # noqa: SIM115 - closed below
+        except FileExistsError:
+            raise exists from None
+        try:
+            with stream:
+                stream.write(text)
+        except BaseException:
+            target.unlink(missing_ok=True)  # ours: created just above
+            raise
     return ImportResult(target, text, guesses)
 
 
