@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -133,9 +134,7 @@ def _package_key() -> str:
 _WORKER: dict[str, Any] = {}
 
 
-def _render_note(
-    item: tuple[str, str, str, str],
-) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def _render_note(item: tuple[str, str, str, str]) -> tuple[str, dict[str, Any]]:
     """Parse one note with the notes parser, render its body and run the checker's site rules
     on the same parse. Returns what the page needs."""
     from dlcourse.notes.document import parse_note
@@ -143,7 +142,6 @@ def _render_note(
     docs_rel, lang, path, display = item
     course: Course = _WORKER["course"]
     maths: MathCache = _WORKER["maths"]
-    new_before = set(maths.new)
     document = parse_note(Path(path), docs_dir=course.docs_dir, course=course, language=lang)
     url_of: dict[str, str] = _WORKER["url_of"]
     base = course.site.base_url
@@ -189,8 +187,49 @@ def _render_note(
         "formulas": body.formulas,
         "front": dict(document.front_matter),
     }
-    new = {key: maths.new[key] for key in maths.new.keys() - new_before}
-    return docs_rel, result, new
+    return docs_rel, result
+
+
+def _render_group(
+    group: list[tuple[str, str, str, str]],
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
+    """Render a group of notes in one worker; also hand back the formulas it converted."""
+    maths: MathCache = _WORKER["maths"]
+    before = len(maths.new)
+    done = [_render_note(item) for item in group]
+    new = dict(itertools.islice(maths.new.items(), before, None))
+    return done, new
+
+
+def _groups(items: list[tuple[str, str, str, str]]) -> list[list[tuple[str, str, str, str]]]:
+    """The notes grouped by their path under the language folder (``week02/02-1.md``): the
+    translations of one note share most formulas, so one worker converts each of them once.
+    Largest groups first, so the workers finish together."""
+    groups: dict[str, list[tuple[str, str, str, str]]] = {}
+    sizes: dict[str, int] = {}
+    for item in items:
+        key = item[0].split("/", 1)[-1]
+        groups.setdefault(key, []).append(item)
+        sizes[key] = sizes.get(key, 0) + _size(item[2])
+    return [groups[key] for key in sorted(groups, key=lambda k: -sizes[k])]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _warm_up() -> None:
+    """What every worker needs, made before the fork (once, not once per worker)."""
+    from dlcourse.notes import maths as notes_maths
+    from dlcourse.notes.markdown import shared_markdown
+
+    shared_markdown()
+    notes_maths.render("x")
+    if "checker" not in _WORKER:
+        _WORKER["checker"] = NoteChecker(_WORKER["course"])
 
 
 def _fragment(href: str) -> str:
@@ -198,30 +237,36 @@ def _fragment(href: str) -> str:
 
 
 def _render_all(
-    items: list[tuple[str, str, str]], options: BuildOptions
+    items: list[tuple[str, str, str, str]],
+    options: BuildOptions,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Render the notes, in forked workers for many; ``meanwhile`` runs here while they do."""
     results: dict[str, dict[str, Any]] = {}
     new_maths: dict[str, Any] = {}
     jobs = options.jobs or os.cpu_count() or 1
     total = len(items)
-    if jobs > 1 and total >= PARALLEL_THRESHOLD:
+    if jobs > 1 and total >= PARALLEL_THRESHOLD and _can_fork():
+        _warm_up()
         context = multiprocessing.get_context("fork")
-        chunk = max(1, total // (jobs * 4))
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            for done, (key, result, new) in enumerate(
-                pool.map(_render_note, items, chunksize=chunk), 1
-            ):
-                results[key] = result
+            futures = [pool.submit(_render_group, group) for group in _groups(items)]
+            meanwhile()
+            for future in concurrent.futures.as_completed(futures):
+                done, new = future.result()
+                results.update(done)
                 new_maths.update(new)
                 if options.progress:
-                    options.progress("render", done, total)
-    else:
-        for done, item in enumerate(items, 1):
-            key, result, new = _render_note(item)
-            results[key] = result
-            new_maths.update(new)
-            if options.progress:
-                options.progress("render", done, total)
+                    options.progress("render", len(results), total)
+        return {item[0]: results[item[0]] for item in items}, new_maths
+    maths: MathCache = _WORKER["maths"]
+    before = len(maths.new)
+    for done, item in enumerate(items, 1):
+        key, result = _render_note(item)
+        results[key] = result
+        if options.progress:
+            options.progress("render", done, total)
+    new_maths.update(itertools.islice(maths.new.items(), before, None))
     return results, new_maths
 
 
@@ -303,7 +348,17 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
     url_of = {f.docs_rel: course.site.base_url + f.url_path for f in sources.files}
     bodies: dict[str, dict[str, Any]] = {}
 
-    def render(to_render: list[SourceFile], options: BuildOptions) -> None:
+    environment = _environment()
+
+    def compile_templates() -> None:  # while the workers render (the layout needs them)
+        for name in environment.list_templates(extensions=["html"]):
+            environment.get_template(name)
+
+    def render(
+        to_render: list[SourceFile],
+        options: BuildOptions,
+        meanwhile: Callable[[], None] = lambda: None,
+    ) -> None:
         maths_path = cache_dir / "maths.pickle"
         try:
             maths_entries = pickle.loads(maths_path.read_bytes())
@@ -320,11 +375,11 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             (f.docs_rel, f.lang, str(f.path), _course_relative(course, f.path)) for f in to_render
         ]
         try:
-            rendered, new_maths = _render_all(items, options)
+            rendered, new_maths = _render_all(items, options, meanwhile)
         finally:
             _WORKER.clear()
         report.notes_parsed += len(rendered)
-        report.formulas_rendered += len(new_maths) + len(maths.new)
+        report.formulas_rendered += len(new_maths)  # each converted formula once
         for docs_rel, body in rendered.items():
             bundle.put(files_now[docs_rel]["body"], body)
             bodies[docs_rel] = body
@@ -333,7 +388,7 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             _atomic_write(maths_path, pickle.dumps(maths.entries, protocol=5))
 
     if to_render:
-        render(to_render, options)
+        render(to_render, options, compile_templates)
 
     # 2. metadata of every note (kept in the manifest, so unchanged notes are never loaded)
     def body_of(docs_rel: str) -> dict[str, Any]:
@@ -367,8 +422,11 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             f"{len(report.warnings)} warning(s) and --strict: the site was not updated",
             report.warnings,
         )
-    if bundle.dirty:  # only after --strict had its say: a failed build leaves the cache as it was
-        bundle.save({entry["body"] for entry in files_now.values()})
+
+    def save_bundle() -> None:  # run while the layout workers work
+        if bundle.dirty:  # only after --strict had its say: a failed build leaves the cache as is
+            bundle.save({entry["body"] for entry in files_now.values()})
+
     navigation_key = _hash(
         config_key,
         json.dumps(
@@ -380,7 +438,6 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
 
     # 3. lay out every page whose dependencies changed (in memory first: a template error
     # cannot leave a half-written site), in worker processes when there are many
-    environment = _environment()
     site = page_models.SiteModel(
         course, sources, body_of, lambda rel: files_now[rel]["meta"], environment, options
     )
@@ -389,7 +446,7 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
     old_pages: dict[str, str] = state.get("pages_hashes", {})
     new_pages: dict[str, str] = {}
     outputs = site.outputs()
-    changed: dict[str, bytes] = {}
+    changed: dict[str, bytes | None] = {}  # None: already written into the new tree
     kept: list[str] = []
     todo: list[int] = []
     for index, (rel, note, _producer) in enumerate(outputs):
@@ -400,12 +457,20 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
             kept.append(rel)
         else:
             todo.append(index)
-    for rel, data in _layout(site, outputs, todo, options):
-        new_pages[rel] = _hash(data)
-        if old_pages.get(rel) == new_pages[rel] and (out_dir / rel).exists():
-            kept.append(rel)
-        else:
-            changed[rel] = data
+    # a cold build (no site yet) can only rebuild the whole tree: the layout workers write their
+    # pages straight into the new tree (in parallel, nothing sent back), removed on any failure
+    direct = None if out_dir.exists() else _new_tree(out_dir)
+    try:
+        for rel, digest, data in _layout(site, outputs, todo, options, direct, save_bundle):
+            new_pages[rel] = digest
+            if old_pages.get(rel) == digest and (out_dir / rel).exists():
+                kept.append(rel)
+            else:
+                changed[rel] = data
+    except BaseException:
+        if direct is not None:
+            shutil.rmtree(direct, ignore_errors=True)
+        raise
     report.pages = sum(1 for rel in new_pages if rel.endswith(".html"))
     report.pages_rendered = len(changed)
     old_assets = state.get("assets", {})
@@ -419,7 +484,7 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
     if small_change:
         _patch(out_dir, changed, options, report)
     else:
-        _rebuild_tree(out_dir, changed, kept, sources, old_assets, options, report)
+        _rebuild_tree(out_dir, changed, kept, sources, old_assets, options, report, direct)
     cache_dir.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": BUILD_FORMAT,
@@ -511,13 +576,26 @@ class _Bundle:
 _LAYOUT: dict[str, Any] = {}
 
 
-def _produce(indices: list[int]) -> list[tuple[str, bytes]]:
+def _produce(indices: list[int]) -> list[tuple[str, str, bytes | None]]:
+    """Lay out pages: ``(path, content hash, bytes)``, or ``None`` for the bytes when the page
+    was written straight into the new tree (``_LAYOUT["direct"]``)."""
     outputs = _LAYOUT["outputs"]
-    done = []
+    direct: Path | None = _LAYOUT.get("direct")
+    made: set[Path] = set()
+    done: list[tuple[str, str, bytes | None]] = []
     for index in indices:
         rel, _note, producer = outputs[index]
         content = producer()
-        done.append((rel, content.encode() if isinstance(content, str) else content))
+        data = content.encode() if isinstance(content, str) else content
+        if direct is None:
+            done.append((rel, _hash(data), data))
+            continue
+        target = direct / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(data)
+        done.append((rel, _hash(data), None))
     return done
 
 
@@ -526,26 +604,25 @@ def _layout(
     outputs: list[tuple[str, str | None, page_models.Producer]],
     todo: list[int],
     options: BuildOptions,
-) -> list[tuple[str, bytes]]:
+    direct: Path | None = None,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> list[tuple[str, str, bytes | None]]:
     """Run the producers of the pages in ``todo``; forked workers share the navigation, which
-    is computed once here before the fork."""
+    is computed once here before the fork. With ``direct``, pages are written there.
+    ``meanwhile`` runs in this process while the workers lay out (before, without workers)."""
     jobs = options.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD * 4 and _can_fork():
-        site.prepare()
-        chunks = [todo[start::jobs] for start in range(jobs)]
-        _LAYOUT["outputs"] = outputs
-        try:
+    _LAYOUT["outputs"] = outputs
+    _LAYOUT["direct"] = direct
+    try:
+        if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD * 4 and _can_fork():
+            site.prepare()
+            chunks = [todo[start::jobs] for start in range(jobs)]
             context = multiprocessing.get_context("fork")
             with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-                return [page for chunk in pool.map(_produce, chunks) for page in chunk]
-        finally:
-            _LAYOUT.clear()
-    return _produce_local(outputs, todo, options)
-
-
-def _produce_local(outputs, todo: list[int], options: BuildOptions) -> list[tuple[str, bytes]]:
-    _LAYOUT["outputs"] = outputs
-    try:
+                futures = [pool.submit(_produce, chunk) for chunk in chunks]
+                meanwhile()
+                return [page for future in futures for page in future.result()]
+        meanwhile()
         pages = []
         for done, index in enumerate(todo, 1):
             pages.extend(_produce([index]))
@@ -562,18 +639,18 @@ def _can_fork() -> bool:
 
 def _rebuild_tree(
     out_dir: Path,
-    changed: dict[str, bytes],
+    changed: dict[str, bytes | None],
     kept: list[str],
     sources: SiteSources,
     old_assets: dict[str, list[int]],
     options: BuildOptions,
     report: BuildReport,
+    temp: Path | None = None,
 ) -> None:
-    """Write a whole new site beside the old one (unchanged files hard-linked), then swap."""
-    temp = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
-    if temp.exists():
-        shutil.rmtree(temp)
-    temp.mkdir(parents=True)
+    """Write a whole new site beside the old one (unchanged files hard-linked), then swap.
+    ``temp``: the new tree, already made (and holding the pages whose bytes are ``None``)."""
+    if temp is None:
+        temp = _new_tree(out_dir)
     made: set[Path] = set()
 
     def folder(path: Path) -> None:
@@ -587,6 +664,8 @@ def _rebuild_tree(
             folder(target.parent)
             os.link(out_dir / rel, target)
         for rel, data in changed.items():
+            if data is None:
+                continue
             target = temp / rel
             folder(target.parent)
             target.write_bytes(data)
@@ -601,12 +680,21 @@ def _rebuild_tree(
         raise
 
 
+def _new_tree(out_dir: Path) -> Path:
+    temp = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
+    if temp.exists():
+        shutil.rmtree(temp)
+    temp.mkdir(parents=True)
+    return temp
+
+
 def _patch(
-    out_dir: Path, changed: dict[str, bytes], options: BuildOptions, report: BuildReport
+    out_dir: Path, changed: dict[str, bytes | None], options: BuildOptions, report: BuildReport
 ) -> None:
     """A few pages changed and no file appeared or vanished: replace those files in place, each
     atomically (written beside, then renamed). Everything was rendered before the first write."""
     for rel, data in changed.items():
+        assert data is not None  # bytes are only written ahead into a new tree
         _atomic_write(out_dir / rel, data)
     if changed and options.search:
         from dlcourse.site import search

@@ -153,6 +153,8 @@ _SAFE_COLOUR = re.compile(r"^#?[0-9A-Za-z]{1,20}$")
 
 
 def _escape_text(text: str) -> str:
+    if "&" not in text and "<" not in text and ">" not in text:
+        return text  # nothing to escape (most text between MathML tags)
     parts = []
     position = 0
     for match in _ENTITY.finditer(text):
@@ -163,24 +165,37 @@ def _escape_text(text: str) -> str:
     return "".join(parts)
 
 
+_CLEAN_TAGS: dict[str, str] = {}  # a MathML tag as written → as kept (few distinct tags)
+
+
+def _clean_tag(match: re.Match[str]) -> str:
+    closing, name, attributes, self_closing = match.groups()
+    if name not in MATHML_TAGS:
+        return html.escape(match.group(0))
+    kept = []
+    for attr_name, value in _ATTRIBUTE.findall(attributes):
+        if attr_name not in MATHML_ATTRIBUTES:
+            continue
+        if attr_name in {"mathcolor", "mathbackground"} and not _SAFE_COLOUR.match(value):
+            continue
+        kept.append(f' {attr_name}="{value}"')
+    return f"<{closing}{name}{''.join(kept)}{' /' if self_closing else ''}>"
+
+
 def clean_mathml(markup: str) -> str:
     """Keep latex2mathml's own tags and attributes; escape everything else as text."""
     out = []
     position = 0
+    cache = _CLEAN_TAGS
     for match in _MATHML_TOKEN.finditer(markup):
         out.append(_escape_text(markup[position : match.start()]))
-        closing, name, attributes, self_closing = match.groups()
-        if name not in MATHML_TAGS:
-            out.append(html.escape(match.group(0)))
-        else:
-            kept = []
-            for attr_name, value in _ATTRIBUTE.findall(attributes):
-                if attr_name not in MATHML_ATTRIBUTES:
-                    continue
-                if attr_name in {"mathcolor", "mathbackground"} and not _SAFE_COLOUR.match(value):
-                    continue
-                kept.append(f' {attr_name}="{value}"')
-            out.append(f"<{closing}{name}{''.join(kept)}{' /' if self_closing else ''}>")
+        tag = match.group(0)
+        cleaned = cache.get(tag)
+        if cleaned is None:
+            cleaned = _clean_tag(match)
+            if len(cache) < 4096:
+                cache[tag] = cleaned
+        out.append(cleaned)
         position = match.end()
     out.append(_escape_text(markup[position:]))
     return "".join(out)
