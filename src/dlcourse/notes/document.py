@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -33,7 +35,10 @@ _ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]
 _CJK = re.compile(
     "[\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
 )
-_WORD = re.compile(r"[^\W_](?:[\w\u200c'’.\-]*[^\W_])?")
+# A word: a run of word characters, ZWNJ, apostrophes, dots and hyphens that holds a letter or
+# digit. Counted, not extracted: from the first letter the greedy run takes the rest (trimming
+# trailing punctuation would cost backtracking and never changes the count).
+_WORD = re.compile(r"[^\W_][\w\u200c'’.\-]*")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _FM_KEY = re.compile(r"^([^\s:#][^:]*?)\s*:\s?(.*)$")
@@ -416,12 +421,18 @@ def _fill_front_matter(doc: NoteDocument, content: str, first_line: int) -> None
         doc.front_matter_problem_line = first_line + 1 + at
 
 
+@lru_cache(maxsize=16)
+def _resolved(folder: Path) -> Path:
+    """A docs folder's real path (asked once per note, the same few folders every time)."""
+    return folder.resolve()
+
+
 def locate_in_docs(path: Path, docs_dir: Path | None) -> tuple[Path | None, str | None]:
     """The docs folder and the note's posix path inside it (inferred from the layout
     ``<docs>/<lang>/weekNN/file.md`` when ``docs_dir`` is not given)."""
     if docs_dir is not None:
         try:
-            return docs_dir, path.resolve().relative_to(docs_dir.resolve()).as_posix()
+            return docs_dir, path.resolve().relative_to(_resolved(docs_dir)).as_posix()
         except ValueError:
             pass
     parts = path.parts
@@ -438,10 +449,13 @@ def parse_note(
     docs_dir: Path | None = None,
     course: Any = None,
     language: str | None = None,
+    words: bool = True,
 ) -> NoteDocument:
     """Parse one note. ``source`` is a path (read from disk), text or bytes; ``path`` names the
     file when text is given. ``course`` (a :class:`dlcourse.course.Course`) supplies the docs
-    folder and which parts are lectures or practicums; without it, parts 1–2 are lectures."""
+    folder and which parts are lectures or practicums; without it, parts 1–2 are lectures.
+    ``words=False`` skips counting words (every ``words`` stays 0): for readers that never
+    use them, such as the site, whose rules (maths, figures, HTML, encoding) do not either."""
     if isinstance(source, Path):
         path = source
         source = source.read_bytes()
@@ -466,7 +480,7 @@ def parse_note(
     _place(doc, course, language)
     tokens = shared_markdown().parse(text)
     doc.tokens = tokens
-    _walk(doc, tokens)
+    _walk(doc, tokens, words)
     return doc
 
 
@@ -498,50 +512,61 @@ def meeting_kind(course: Any, week: int, part: int) -> NoteKind:
     return "lecture" if part in (1, 2) else "practicum"
 
 
-def _walk(doc: NoteDocument, tokens: list[Token]) -> None:
+def _walk(doc: NoteDocument, tokens: list[Token], words: bool = True) -> None:
     note_dir = doc.path.parent if doc.path is not None else None
     docs_dir = doc.docs_dir
     language = doc.language
     word_marks: list[tuple[int, float]] = []  # (line, words) of body text
+    previous = ""
     for index, token in enumerate(tokens):
         kind = token.type
-        line = token.map[0] + 1 if token.map else 0
-        if kind == "front_matter":
-            _fill_front_matter(doc, token.content, line)
-            doc.front_matter_end = token.map[1] if token.map else 0
+        if kind == "inline":
+            line = token.map[0] + 1 if token.map else 0
+            count = words and previous != "heading_open"
+            _walk_inline(doc, token, line, note_dir, docs_dir, word_marks, count, language)
         elif kind == "heading_open":
-            inline = tokens[index + 1]
-            children = inline.children or []
-            title = _inline_text(children)
-            stamp = None
-            raw_line = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
-            for child in children:
-                if child.type == "link_open":
-                    href = str(child.attrs.get("href", ""))
-                    stamp = _stamp(href, line, doc.column_of(line, "(", 1) + 1, True, raw_line)
-                    if stamp:
-                        break
-            if stamp is None and ("youtu" in raw_line):
-                stamp = _stamp(raw_line, line, doc.column_of(line, "http", 1), False, raw_line)
-                if stamp is not None:
-                    url_at = title.find("http")
-                    title = title[:url_at].rstrip(" （(]-:").lstrip("[") if url_at >= 0 else title
-                    title = title.replace("[", "").replace("]", "").strip()
-            doc.headings.append(Heading(int(token.tag[1]), title, line, stamp, index))
-        elif kind == "inline":
-            in_heading = tokens[index - 1].type == "heading_open"
-            _walk_inline(doc, token, line, note_dir, docs_dir, word_marks, in_heading, language)
+            line = token.map[0] + 1 if token.map else 0
+            _heading(doc, tokens, index, token, line)
         elif kind == "math_block":
+            line = token.map[0] + 1 if token.map else 0
             end = token.map[1] if token.map else line
             formula = Formula(token.content, token.content, True, "$$block", line, end)
             doc.maths.append(formula)
-            word_marks.append((line, formula_words(formula)))
+            if words:
+                word_marks.append((line, formula_words(formula)))
         elif kind == "html_block":
+            line = token.map[0] + 1 if token.map else 0
             end = token.map[1] if token.map else line
             doc.html_blocks.append(HtmlFragment(token.content, line, end, False))
             if "<img" in token.content or "<IMG" in token.content:
                 _html_images(doc, token.content, line, note_dir, docs_dir)
+        elif kind == "front_matter":
+            line = token.map[0] + 1 if token.map else 0
+            _fill_front_matter(doc, token.content, line)
+            doc.front_matter_end = token.map[1] if token.map else 0
+        previous = kind
     _structure(doc, word_marks)
+
+
+def _heading(doc: NoteDocument, tokens: list[Token], index: int, token: Token, line: int) -> None:
+    inline = tokens[index + 1]
+    children = inline.children or []
+    title = _inline_text(children)
+    stamp = None
+    raw_line = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
+    for child in children:
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            stamp = _stamp(href, line, doc.column_of(line, "(", 1) + 1, True, raw_line)
+            if stamp:
+                break
+    if stamp is None and ("youtu" in raw_line):
+        stamp = _stamp(raw_line, line, doc.column_of(line, "http", 1), False, raw_line)
+        if stamp is not None:
+            url_at = title.find("http")
+            title = title[:url_at].rstrip(" （(]-:").lstrip("[") if url_at >= 0 else title
+            title = title.replace("[", "").replace("]", "").strip()
+    doc.headings.append(Heading(int(token.tag[1]), title, line, stamp, index))
 
 
 def _walk_inline(
@@ -551,25 +576,29 @@ def _walk_inline(
     note_dir: Path | None,
     docs_dir: Path | None,
     word_marks: list[tuple[int, float]],
-    in_heading: bool,
+    count: bool,  # count the words (body text, not a heading)
     language: str | None,
 ) -> None:
     current = line
     link_stack: list[tuple[str, int, list[str]]] = []
-    words = 0.0
-    for child in token.children or []:
+    # body words, in order: text runs (str) and formula word counts (int)
+    runs: list[str | int] = []
+    texts: list[str] = []
+    for child in token.children or ():
         ctype = child.type
         if ctype == "text":
-            if not in_heading:
-                words += count_words(child.content, language)
+            if count:
+                texts.append(child.content)
+                runs.append(child.content)
             if link_stack:
                 link_stack[-1][2].append(child.content)
-        elif ctype in ("softbreak", "hardbreak"):
+        elif ctype == "softbreak" or ctype == "hardbreak":
             current += 1
         elif ctype == "code_inline":
-            if not in_heading:
-                words += count_words(child.content, language)
-        elif ctype in ("math_inline", "math_inline_double"):
+            if count:
+                texts.append(child.content)
+                runs.append(child.content)
+        elif ctype == "math_inline" or ctype == "math_inline_double":
             content = child.content
             double = ctype == "math_inline_double"
             tex = content if double else unescape_kramdown(content)
@@ -577,8 +606,8 @@ def _walk_inline(
             end = current + content.count("\n")
             formula = Formula(content, tex, display, "$$" if double else "$", current, end)
             doc.maths.append(formula)
-            if not in_heading:
-                words += formula_words(formula)
+            if count:
+                runs.append(formula_words(formula))
             current = end
         elif ctype == "image":
             src = unquote(str(child.attrs.get("src", "")))
@@ -589,11 +618,11 @@ def _walk_inline(
         elif ctype == "link_open":
             link_stack.append((unquote(str(child.attrs.get("href", ""))), current, []))
         elif ctype == "link_close" and link_stack:
-            href, at, texts = link_stack.pop()
+            href, at, texts_in = link_stack.pop()
             column = doc.column_of(at, "](" + href[:20], 1)
             column = column + 2 if column > 1 else doc.column_of(at, href[:20], 1)
             doc.links.append(
-                Link(href, "".join(texts), _resolve(href, note_dir, docs_dir), at, column)
+                Link(href, "".join(texts_in), _resolve(href, note_dir, docs_dir), at, column)
             )
         elif ctype == "html_inline":
             content = child.content
@@ -603,8 +632,28 @@ def _walk_inline(
             if content[:4].lower() == "<img":
                 _html_images(doc, content, current, note_dir, docs_dir)
             current += content.count("\n")
+    if not runs:
+        return
+    words = _run_words(runs, texts, language)
     if words:
         word_marks.append((line, words))
+
+
+def _run_words(runs: list[str | int], texts: list[str], language: str | None) -> float:
+    """The words of a paragraph's runs, as ``count_words`` of each run summed in order. Without
+    CJK every run counts whole words (integers), and a space between runs never joins or
+    splits a word, so one ``findall`` over the joined text gives the same sum."""
+    if texts:
+        joined = " ".join(texts)
+        if joined.isascii() or not _CJK.search(joined):
+            words = float(len(_WORD.findall(joined)))
+            if len(runs) != len(texts):
+                words += sum(run for run in runs if run.__class__ is int)
+            return words
+    words = 0.0
+    for run in runs:
+        words += count_words(run, language) if run.__class__ is str else run
+    return words
 
 
 def _html_images(
@@ -626,8 +675,12 @@ def _structure(doc: NoteDocument, word_marks: list[tuple[int, float]]) -> None:
     marks = sorted(word_marks)
     doc.words = round(sum(words for _, words in marks))
 
-    def words_between(start: int, end: int) -> int:
-        return round(sum(words for line, words in marks if start <= line <= end))
+    mark_lines = [line for line, _ in marks]
+
+    def words_between(start: int, end: int) -> int:  # the marks in order, as a plain filter
+        first = bisect_left(mark_lines, start)
+        last = bisect_right(mark_lines, end, first)
+        return round(sum(words for _, words in marks[first:last]))
 
     for position, heading in enumerate(headings):
         end = headings[position + 1].line - 1 if position + 1 < len(headings) else last_line

@@ -142,7 +142,9 @@ def _render_note(item: tuple[str, str, str, str]) -> tuple[str, dict[str, Any]]:
     docs_rel, lang, path, display = item
     course: Course = _WORKER["course"]
     maths: MathCache = _WORKER["maths"]
-    document = parse_note(Path(path), docs_dir=course.docs_dir, course=course, language=lang)
+    document = parse_note(
+        Path(path), docs_dir=course.docs_dir, course=course, language=lang, words=False
+    )
     url_of: dict[str, str] = _WORKER["url_of"]
     base = course.site.base_url
     translator = Translator(lang)

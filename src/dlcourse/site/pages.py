@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 from dlcourse.course import Course
 from dlcourse.site.i18n import Translator
@@ -50,6 +51,8 @@ class SiteModel:
         self.source_lang = course.notes.source_language
         self.asset_version = "1"
         self._stale: dict[str, bool] = {}  # docs_rel → is_stale (every page's switcher asks)
+        self._switcher_items: dict[tuple[Any, ...], str] = {}  # one <li> of the switcher
+        self._alternates: dict[str, Markup] = {}  # ref → the <link rel="alternate"> lines
 
     def prepare(self) -> None:
         """Compute what every page shares (navigation tables, calendar, compiled templates)
@@ -144,6 +147,39 @@ class SiteModel:
             f for f in self.sources.by_language(code) if f.kind == "page"
         ]
 
+    def switcher_items(self, items: list[dict[str, Any]], t: Translator) -> Markup:
+        """The switcher's ``<li>`` lines. Each one is made once per build: a language's entry
+        is the same on every page of a note's translations except its own (and the labels of
+        a missing or outdated translation are the page language's)."""
+        out = []
+        cache = self._switcher_items
+        for item in items:
+            url, stale = item["url"], item["stale"]
+            label = None
+            if not url:
+                label = t("translation_missing")
+            elif stale:
+                label = t("translation_stale")
+            key = (item["code"], item["name"], item["direction"], url, item["current"], label)
+            line = cache.get(key)
+            if line is None:
+                line = cache[key] = _switcher_item(item, label)
+            out.append(line)
+        return Markup("".join(out))
+
+    @staticmethod
+    def alternate_links(alternates: list[dict[str, Any]] | Markup) -> Markup:
+        """``<link rel="alternate">`` lines (already made: returned as they are)."""
+        if isinstance(alternates, Markup):
+            return alternates
+        return Markup(
+            "".join(
+                f'<link rel="alternate" hreflang="{escape(alt["code"])}" '
+                f'href="{escape(alt["url"])}">\n'
+                for alt in alternates
+            )
+        )
+
     # -- rendering helpers ------------------------------------------------------------------
     def render(self, template: str, lang: SiteLanguage, **context: Any) -> str:
         defaults: dict[str, Any] = {
@@ -159,6 +195,8 @@ class SiteModel:
             "live_reload": self.options.live_reload,
             "page_kind": template.removesuffix(".html"),
             "search_enabled": False,
+            "switcher_items": self.switcher_items,
+            "alternate_links": self.alternate_links,
         }
         defaults.update(context)
         return self.env.get_template(template).render(**defaults)
@@ -210,9 +248,12 @@ class SiteModel:
         switcher = self.switcher(
             source, lambda code: self.url(group[code]) if code in group else None
         )
-        alternates = [
-            {"code": code, "url": self.url(other)} for code, other in sorted(group.items())
-        ]
+        ref = self.ref(source)
+        alternates = self._alternates.get(ref)
+        if alternates is None:  # the same on every page of the note's translations
+            alternates = self._alternates[ref] = self.alternate_links(
+                [{"code": code, "url": self.url(other)} for code, other in sorted(group.items())]
+            )
         week_url = None
         if source.kind == "note" and source.week is not None:
             summary = self.week_summaries.get((source.lang, source.week))
@@ -433,3 +474,15 @@ class SiteModel:
         lines += [f"<url><loc>{html.escape(u)}</loc><lastmod>{today}</lastmod></url>" for u in urls]
         lines.append("</urlset>")
         return "\n".join(lines) + "\n"
+
+
+def _switcher_item(item: dict[str, Any], label: str | None) -> str:
+    """One ``<li>`` of the language switcher, as the template wrote it (autoescaped)."""
+    code, name = escape(item["code"]), escape(item["name"])
+    head = f'      <li lang="{code}" dir="{escape(item["direction"])}">'
+    if not item["url"]:
+        return f'{head}<span class="missing">{name}</span> <small>({escape(label)})</small></li>\n'
+    current = ' aria-current="page"' if item["current"] else ""
+    stale = f' <small class="stale">({escape(label)})</small>' if item["stale"] else ""
+    link = f'<a href="{escape(item["url"])}" hreflang="{code}"{current}>{name}</a>'
+    return f"{head}{link}{stale}</li>\n"

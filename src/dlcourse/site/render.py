@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
@@ -86,6 +87,7 @@ class _Renderer:
         self.formulas: list[str] = []
         self.warnings: list[tuple[int | None, str]] = []
         self.line: int | None = None
+        self._plain_tags: dict[tuple[str, int], str] = {}  # ('em', 1) → '<em>'
         self.renderer = RendererHTML()
         for name in (
             "math_inline",
@@ -106,8 +108,9 @@ class _Renderer:
 
     # -- maths --------------------------------------------------------------------------
     def formula(self, tex: str, display: bool, line: int | None) -> str:
-        tex = _PRIVATE_USE.sub("", tex)
-        body, _definitions = extract_definitions(tex)
+        if "\ue000" in tex or "\ue001" in tex:
+            tex = _PRIVATE_USE.sub("", tex)
+        body = extract_definitions(tex)[0] if "def" in tex else tex  # \gdef, \edef, \def
         if not body.strip():
             return ""
         result = self.context.maths.render(body, display, self.macros, self.macros_key)
@@ -212,18 +215,53 @@ class _Renderer:
     def render(self, tokens: list[Token]) -> str:
         options = shared_markdown().options
         env: dict[str, Any] = {}
-        out = []
+        out: list[str] = []
+        append = out.append
+        rules = self.renderer.rules
+        render_token = self.renderer.renderToken
+        inline = self._render_inline
         for index, token in enumerate(tokens):
             if token.map:
                 self.line = token.map[0] + 1
-            if token.type == "front_matter":
+            kind = token.type
+            if kind == "inline":
+                append(inline(token.children or [], options, env))
+            elif kind == "front_matter":
                 continue
-            if token.type == "inline":
-                out.append(self.renderer.renderInline(token.children or [], options, env))
-            elif token.type in self.renderer.rules:
-                out.append(self.renderer.rules[token.type](tokens, index, options, env))
+            elif kind in rules:
+                append(rules[kind](tokens, index, options, env))
             else:
-                out.append(self.renderer.renderToken(tokens, index, options, env))
+                append(render_token(tokens, index, options, env))
+        return "".join(out)
+
+    def _render_inline(self, children: list[Token], options: Any, env: Any) -> str:
+        """``RendererHTML.renderInline`` with its commonest cases inlined: text (escaped),
+        soft breaks and attribute-free tags such as ``<em>``/``</strong>`` (same output)."""
+        rules = self.renderer.rules
+        text_rule = rules.get("text")
+        softbreak_rule = rules.get("softbreak")
+        plain_text = getattr(text_rule, "__func__", None) is RendererHTML.text
+        plain_break = getattr(softbreak_rule, "__func__", None) is RendererHTML.softbreak
+        softbreak = "\n" if not options["breaks"] else None
+        tags = self._plain_tags
+        out: list[str] = []
+        append = out.append
+        for index, child in enumerate(children):
+            kind = child.type
+            if kind == "text" and plain_text:
+                append(escapeHtml(child.content))
+            elif kind == "softbreak" and plain_break and softbreak is not None:
+                append(softbreak)
+            elif kind in rules:
+                append(rules[kind](children, index, options, env))
+            elif not child.attrs and not child.block and not child.hidden and child.nesting:
+                key = (child.tag, child.nesting)
+                markup = tags.get(key)
+                if markup is None:
+                    markup = tags[key] = self.renderer.renderToken(children, index, options, env)
+                append(markup)
+            else:
+                append(self.renderer.renderToken(children, index, options, env))
         return "".join(out)
 
 

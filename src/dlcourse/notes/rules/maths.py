@@ -15,7 +15,15 @@ _DOLLAR = re.compile(r"(?<!\\)\$")
 
 def _display_dollar_lines(doc) -> list[int]:
     """Lines holding a '$$' outside code blocks (a blank-line-free count per file)."""
-    lines = []
+    lines: list[int] = []
+    text = doc.text
+    if "$$" not in text:  # nothing to count (fences only matter around a '$$')
+        return lines
+    if "```" not in text and "~~~" not in text:  # no fence: every '$$' counts
+        for number, line in enumerate(doc.lines, start=1):
+            if "$$" in line:
+                lines.extend([number] * line.count("$$"))
+        return lines
     fence = False
     for number, line in enumerate(doc.lines, start=1):
         stripped = line.lstrip()
@@ -115,6 +123,18 @@ def _formula_checker(macros: dict[str, str]) -> Callable[[str], str | None]:
     return check
 
 
+def _verdicts(doc, ctx) -> list[tuple[object, str | None]]:
+    """``(formula, problem)`` for every formula of the note: judged once for both MATH003
+    and MATH004 (kept on the document for this context)."""
+    cached = doc.__dict__.get("_maths_verdicts")
+    if cached is not None and cached[0] is doc.maths and cached[1] is ctx:
+        return cached[2]
+    check = _formula_checker(_macros(doc, ctx))
+    verdicts = [(formula, check(formula.tex)) for formula in doc.maths]
+    doc.__dict__["_maths_verdicts"] = (doc.maths, ctx, verdicts)
+    return verdicts
+
+
 def _macros(doc, ctx) -> dict[str, str]:
     macros = ctx.settings.macros
     if "def" in doc.text:
@@ -130,12 +150,11 @@ def maths_unknown_command(doc, ctx, params) -> Iterator[Hit]:
     """Every command in a formula is one the maths engine knows or a course macro.
     Course macros (\\vect, \\matr, \\E, \\R, \\pd, …) are declared in course.toml [notes.macros];
     machine translation damage such as '\\partiel' or '\\moyen' is caught here."""
-    macros = _macros(doc, ctx)
-    check = _formula_checker(macros)
-    names = [f"\\{name}" for name in macros]
-    for formula in doc.maths:
-        problem = check(formula.tex)
+    names: list[str] | None = None
+    for formula, problem in _verdicts(doc, ctx):
         if problem and problem.startswith("unknown command"):
+            if names is None:
+                names = [f"\\{name}" for name in _macros(doc, ctx)]
             unknown = problem.removeprefix("unknown command ").split(", ")
             guess = difflib.get_close_matches(unknown[0], names + _COMMON, 1, 0.75)
             yield Hit(
@@ -171,9 +190,7 @@ def maths_render(doc, ctx, params) -> Iterator[Hit]:
     """Every formula renders with the site's maths engine (latex2mathml, macros expanded).
     Unbalanced braces, a backslash split from its command ('\\ boldsymbol'), direction-control
     characters and parse failures are reported."""
-    check = _formula_checker(_macros(doc, ctx))
-    for formula in doc.maths:
-        problem = check(formula.tex)
+    for formula, problem in _verdicts(doc, ctx):
         if problem and not problem.startswith("unknown command"):
             yield Hit(
                 formula.line,
