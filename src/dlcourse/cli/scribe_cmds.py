@@ -218,23 +218,19 @@ def calendar_cmd(
     ),
 ) -> None:
     """Write scribe due dates as iCalendar (.ics): one for the class, or per student."""
-    from dlcourse.notes.roster import class_calendar, student_calendar
+    from dlcourse.notes.roster import class_calendar, find_student, student_calendar
     from dlcourse.notes.roster.io import write_all_atomic
 
     course, calendar = _course(course_dir)
     roster = _roster(course, calendar, roster_path)
     stamp = dt.datetime.now(dt.UTC)
     known = roster.students()
-    lookup = {}
-    for student_id, student in known.items():
-        for key in (student_id, student.email, student.netid):
-            if key:
-                lookup[key.lower()] = student_id
     wanted = []
     for text in students:
-        if text.lower() not in lookup:
+        student_id = find_student(known, text)
+        if student_id is None:
             _fail([f"--student {text!r}: not in the roster"])
-        wanted.append(lookup[text.lower()])
+        wanted.append(student_id)
     folder = _scribe_dir(course)
     files: dict[Path, str] = {}
     if per_student or len(wanted) > 1:
