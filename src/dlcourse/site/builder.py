@@ -11,7 +11,9 @@ previous site as it was.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import itertools
 import json
@@ -20,7 +22,7 @@ import os
 import pickle
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,8 +252,7 @@ def _render_all(
     total = len(items)
     if jobs > 1 and total >= PARALLEL_THRESHOLD and _can_fork():
         _warm_up()
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        with _forked_pool(jobs) as pool:
             futures = [pool.submit(_render_group, group) for group in _groups(items)]
             meanwhile()
             for future in concurrent.futures.as_completed(futures):
@@ -618,9 +619,11 @@ def _layout(
     try:
         if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD * 4 and _can_fork():
             site.prepare()
-            chunks = [todo[start::jobs] for start in range(jobs)]
-            context = multiprocessing.get_context("fork")
-            with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            # contiguous runs, not every jobs-th page: each worker then makes the folders of
+            # its own languages, and the two never wait on each other's parent folder lock
+            size = -(-len(todo) // jobs)
+            chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
+            with _forked_pool(jobs) as pool:
                 futures = [pool.submit(_produce, chunk) for chunk in chunks]
                 meanwhile()
                 return [page for future in futures for page in future.result()]
@@ -633,6 +636,20 @@ def _layout(
         return pages
     finally:
         _LAYOUT.clear()
+
+
+@contextlib.contextmanager
+def _forked_pool(jobs: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+    """Forked workers that inherit what the parent made. The parent's objects go to the
+    collector's permanent generation first (``gc.freeze``): a collection in a worker then never
+    walks them, so it neither spends time on them nor copies the pages they live on."""
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
 
 
 def _can_fork() -> bool:

@@ -37,16 +37,19 @@ URL_SCHEMES = set(STUDENT_URL_SCHEMES)
 _EXTERNAL_ANCHOR = re.compile(r'<a href="((?:https?:)?//[^"]*)"')
 
 
+# built once: ``nh3.clean`` would convert the allow-lists for ammonia on every call
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    link_rel=None,
+    strip_comments=True,
+)
+
+
 def clean_html(fragment: str) -> str:
     """Sanitise a rendered body fragment; external links get ``rel="noopener"``."""
-    cleaned = nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
-    )
+    cleaned = _CLEANER.clean(fragment)
     if "%" in cleaned or "&#" in cleaned:
         cleaned = _URL_ATTRIBUTE.sub(_defuse, cleaned)
     return _EXTERNAL_ANCHOR.sub(r'<a rel="noopener" href="\1"', cleaned)
