@@ -30,6 +30,7 @@ from dlcourse.notes.context import Context
 from dlcourse.notes.discover import iter_markdown_files
 from dlcourse.notes.document import NoteDocument, locate_in_docs, parse_note
 from dlcourse.notes.findings import Finding, Hit
+from dlcourse.util.workers import frozen_heap
 
 _PRAGMA = re.compile(r"<!--\s*dlcourse-disable-(next-line|file)\s+([A-Za-z0-9_,\s-]+?)\s*-->")
 PARALLEL_THRESHOLD = 48
@@ -252,9 +253,12 @@ def _run_parallel(
     shared_markdown()  # built once here, inherited by forked workers
     _WORKER["ctx"], _WORKER["settings"] = ctx, settings
     try:
-        with ProcessPoolExecutor(
-            workers, mp_context=_pool_context(), initializer=_init_worker, initargs=init
-        ) as pool:
+        with (
+            frozen_heap(),
+            ProcessPoolExecutor(
+                workers, mp_context=_pool_context(), initializer=_init_worker, initargs=init
+            ) as pool,
+        ):
             batches = _batches(files, sizes, workers * 3)
             return [item for batch in pool.map(_check_batch, batches) for item in batch]
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import itertools
 import json
@@ -36,6 +35,7 @@ from dlcourse.site.i18n import Translator
 from dlcourse.site.maths import MathCache
 from dlcourse.site.render import RenderContext, relative_target, render_note
 from dlcourse.site.sources import SiteSources, SourceFile, discover
+from dlcourse.util.workers import frozen_heap
 
 SITE_DIR = Path(__file__).resolve().parent
 BUILD_FORMAT = "site-6"
@@ -640,16 +640,12 @@ def _layout(
 
 @contextlib.contextmanager
 def _forked_pool(jobs: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
-    """Forked workers that inherit what the parent made. The parent's objects go to the
-    collector's permanent generation first (``gc.freeze``): a collection in a worker then never
-    walks them, so it neither spends time on them nor copies the pages they live on."""
-    gc.freeze()
-    try:
+    """Forked workers that inherit what the parent made (its heap frozen: see
+    :func:`dlcourse.util.workers.frozen_heap`)."""
+    with frozen_heap():
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
             yield pool
-    finally:
-        gc.unfreeze()
 
 
 def _can_fork() -> bool:
