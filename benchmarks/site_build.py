@@ -106,33 +106,35 @@ def _timed(course_root: Path, options) -> tuple[float, object]:
     return time.perf_counter() - started, report
 
 
-def _cpu_seconds() -> float:
-    """User + system seconds of this process and of its (finished) worker processes."""
+def _cpu_seconds() -> tuple[float, float]:
+    """User and system seconds of this process and of its (finished) worker processes."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+    return own.ru_utime + workers.ru_utime, own.ru_stime + workers.ru_stime
 
 
-def _cold(root: Path, options, repeat: int) -> tuple[list[float], list[float], object]:
+def _cold(root: Path, options, repeat: int) -> tuple[list[float], list[float], list[float], object]:
     """``repeat`` cold builds (no output, no cache), each into folders of its own that are kept
     until the benchmark ends: deleting a site just before building the next one makes ext4
     look longer for free inodes (measured here: 1.2 s instead of 0.2 s of system time per build
     for the ~1,300 files and folders of a site), which no first build of a course pays."""
-    walls, cpus, report = [], [], None
+    walls, users, systems, report = [], [], [], None
     for attempt in range(repeat):
         scratch = options.out_dir.parent / f"cold{attempt}"
         trial = dataclasses.replace(options, out_dir=scratch / "_site", cache_dir=scratch / "cache")
-        cpu = _cpu_seconds()
+        user, system = _cpu_seconds()
         seconds, report = _timed(root, trial)
-        cpus.append(_cpu_seconds() - cpu)
+        user_after, system_after = _cpu_seconds()
+        users.append(user_after - user)
+        systems.append(system_after - system)
         walls.append(seconds)
-    return walls, cpus, report
+    return walls, users, systems, report
 
 
 def run(root: Path, jobs: int | None, repeat: int) -> None:
     course = load_course(root)
     options = options_for(course, root.parent / "unused", search=False, jobs=jobs)
-    walls, cpus, cold = _cold(root, options, repeat)
+    walls, users, systems, cold = _cold(root, options, repeat)
     cold_s = statistics.median(walls)
     notes = sum(1 for f in (course.docs_dir).glob("*/week*/*.md"))
     print(
@@ -170,8 +172,9 @@ def run(root: Path, jobs: int | None, repeat: int) -> None:
         )
     print(f"  (one-note edit: {edited.pages_rendered} files written)")
     print(
-        f"  cold runs: {' '.join(f'{w:.2f}' for w in walls)} s wall; CPU (user+sys, all "
-        f"processes) median {statistics.median(cpus):.2f} s, min {min(cpus):.2f} s"
+        f"  cold runs: {' '.join(f'{w:.2f}' for w in walls)} s wall; CPU of all processes, "
+        f"median: user {statistics.median(users):.2f} s, system {statistics.median(systems):.2f} s"
+        " (system time well above 0.3 s: the file system is slow to make files, see docs/site.md)"
     )
     from dlcourse.site import search
 
