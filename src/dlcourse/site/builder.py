@@ -506,6 +506,11 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
 
 
 def _course_relative(course: Course, path: Path) -> str:
+    """How warnings name a file: its path under the course folder."""
+    try:  # discovered under the course folder: no file-system calls (resolve() lstats each part)
+        return path.relative_to(course.root).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(course.root).as_posix()
     except ValueError:
