@@ -62,10 +62,13 @@ def train(
 ) -> list[float]:
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.BCEWithLogitsLoss()
-    losses = []
+    windows = range(0, x.shape[1], cfg.bptt)
+    # one buffer for the losses, not a tensor kept per step (see ``train.fit``: the heap's pages)
+    losses = torch.empty(cfg.epochs * len(windows), device=ctx.device)  # (steps,)
+    step = 0
     for _epoch in ctx.track(range(cfg.epochs), "echo: truncated BPTT"):
         h = None  # a fresh memory each pass over the stream
-        for start in range(0, x.shape[1], cfg.bptt):
+        for start in windows:
             window = slice(start, start + cfg.bptt)
             with ctx.autocast():
                 logits, h = model(x[:, window], h)  # forward
@@ -74,8 +77,9 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             ctx.backward(loss)
             ctx.step(optimizer)
-            losses.append(loss.detach())
-    return [float(v) for v in losses]
+            losses[step] = loss.detach()
+            step += 1
+    return losses.tolist()
 
 
 @torch.no_grad()

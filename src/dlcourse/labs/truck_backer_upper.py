@@ -204,7 +204,8 @@ def train_controller(
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, cfg.controller_iterations, eta_min=cfg.controller_lr / 20
     )
-    losses = []
+    # one buffer for the losses, not a tensor kept per step (see ``train.fit``: the heap's pages)
+    losses = torch.empty(cfg.controller_iterations, device=ctx.device)  # (iterations,)
     for it in ctx.track(range(cfg.controller_iterations), "truck: controller"):
         start = random_starts(cfg.batch, cfg, g, lesson(it, cfg)).to(ctx.device)
         final = rollout(controller, emulator, start, cfg.horizon, stop_early=True)[-1]  # forward
@@ -214,8 +215,8 @@ def train_controller(
         nn.utils.clip_grad_norm_(controller.parameters(), 1.0)  # long unrolls: tame rare spikes
         optimizer.step()  # step
         schedule.step()
-        losses.append(loss.detach())
-    return unwrap_model(controller), [float(v) for v in losses]
+        losses[it] = loss.detach()
+    return unwrap_model(controller), losses.tolist()
 
 
 @torch.no_grad()
