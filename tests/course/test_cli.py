@@ -65,6 +65,19 @@ def test_info_reads_the_toml_not_the_code(course_copy: Path):
     assert "09:00–09:50" in output
 
 
+def test_info_prints_bracketed_course_text_as_written(course_copy: Path):
+    # Rich would read "[see the FAQ]" as a style (dropping it) and "[/]" as a closing tag
+    toml = course_copy / "course.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace(
+        'title = "Deep Learning (with PyTorch)"', 'title = "Deep Learning [see the FAQ] a[/]b"'
+    )
+    toml.write_text(text, encoding="utf-8")
+    result = run("info", str(course_copy))
+    assert result.exit_code == 0, result.output
+    assert "Deep Learning [see the FAQ] a[/]b" in result.output
+
+
 def test_validate_ok_and_error_exit_codes(course_copy: Path):
     ok = run("validate", str(course_copy))
     assert ok.exit_code == 0 and "40 meetings in 14 weeks" in ok.output

@@ -279,3 +279,21 @@ def test_example_build_goes_to_cwd_not_the_package(tmp_path: Path, monkeypatch) 
     assert (tmp_path / "_site" / "index.html").is_file()
     assert not (default_course_dir() / "_site").exists()
     assert not (default_course_dir() / ".dlcourse-cache").exists()
+
+
+def test_build_warnings_print_one_line_each_and_verbatim() -> None:
+    import io
+
+    from rich.console import Console
+
+    from dlcourse.site.app import print_warnings
+    from dlcourse.site.builder import BuildWarning
+
+    warnings = [
+        BuildWarning("en/week01/01-1.md", 12, "image '[see below]' a[/]b " + "x" * 120, "FIG002"),
+        BuildWarning("en/week01/01-2.md", None, "cannot read [bold]", ""),
+    ]
+    stream = io.StringIO()
+    print_warnings(Console(file=stream, width=40, color_system=None), warnings)
+    lines = stream.getvalue().splitlines()
+    assert lines == [f"warning {warning}" for warning in warnings]

@@ -88,18 +88,20 @@ def calendar(
 
 
 def print_summary(course: Course, cal: CourseCalendar) -> None:
+    # course.toml's text is printed as written: escaped, since Rich would read "[see below]"
+    # as markup (dropping it) and "[/]" as a closing tag (failing)
     console = _out()
     info = course.course
-    console.rule(f"[bold]{info.code}: {info.title}[/] — {info.term}")
-    console.print(info.description.strip())
+    console.rule(f"[bold]{escape(info.code)}: {escape(info.title)}[/] — {escape(info.term)}")
+    console.print(escape(info.description.strip()))
     if info.prerequisites:
-        console.print(f"[bold]Prerequisites:[/] {'; '.join(info.prerequisites)}")
+        console.print(f"[bold]Prerequisites:[/] {escape('; '.join(info.prerequisites))}")
 
     people = Table(title="People", show_lines=False)
     for column in ("Role", "Name", "Contact"):
         people.add_column(column)
     for person in course.people:
-        people.add_row(person.role, person.name, person.email or "")
+        people.add_row(escape(person.role), escape(person.name), escape(person.email or ""))
     console.print(people)
 
     schedule = course.schedule
@@ -113,7 +115,11 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
             else "all day (time not set)"
         )
         pattern.add_row(
-            meeting.title, meeting.kind, meeting.weekday.title(), when, meeting.lecturer or ""
+            escape(meeting.title),
+            meeting.kind,
+            meeting.weekday.title(),
+            when,
+            escape(meeting.lecturer or ""),
         )
     console.print(pattern)
 
@@ -138,14 +144,14 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
             meeting.slot,
             f"{meeting.date:%a %d %b}",
             when,
-            meeting.title,
-            meeting.lecturer or "",
+            escape(meeting.title),
+            escape(meeting.lecturer or ""),
             f"{meeting.scribe_due:%d %b %H:%M}",
         )
     console.print(dated)
     for off in schedule.days_off:
         span = f"{off.date}" + (f" → {off.until}" if off.until else "")
-        console.print(f"No class: {span} ({off.reason})")
+        console.print(f"No class: {span} ({escape(off.reason)})")
 
     scribe = course.scribe
     console.print(
@@ -159,7 +165,7 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
 
     for track in course.grading.tracks:
         title = (
-            f"Grading: {track.name}"
+            f"Grading: {escape(track.name)}"
             + (" (default)" if track.id == course.grading.default_track else "")
             + (" — requires approval" if track.requires_approval else "")
         )
@@ -168,7 +174,7 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
         grading.add_column("Weight", justify="right")
         for component in track.components:
             sign = {"core": "", "adjustment": "±", "bonus": "+"}[component.kind]
-            grading.add_row(component.label, f"{sign}{component.weight:g}%")
+            grading.add_row(escape(component.label), f"{sign}{component.weight:g}%")
         console.print(grading)
 
     if cal.deadlines:
@@ -178,11 +184,11 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
         for deadline in cal.deadlines:
             approx = " (approx.)" if deadline.approximate else ""
             homework.add_row(
-                deadline.title,
+                escape(deadline.title),
                 f"{deadline.release:%a %d %b %Y}",
                 f"{deadline.due:%a %d %b %Y %H:%M %Z}{approx}",
             )
         console.print(homework)
         policy = course.homework_policy
         late = "No late submissions." if policy.late_submissions == "none" else "Late work allowed."
-        console.print(f"{late} {policy.special_circumstances or ''}".strip())
+        console.print(escape(f"{late} {policy.special_circumstances or ''}".strip()))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dlcourse.labs.catalogue import LABS, get_lab
@@ -30,7 +31,7 @@ def _lab_or_exit(name: str):
     try:
         return get_lab(name)
     except KeyError as err:
-        console.print(f"[red]error:[/red] {err.args[0]}")
+        console.print(f"[red]error:[/red] {escape(str(err.args[0]))}")
         raise typer.Exit(2) from None
 
 
@@ -83,7 +84,7 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
     pairs = {}
     for item in items:
         if "=" not in item:
-            console.print(f"[red]error:[/red] --set expects KEY=VALUE, got {item!r}")
+            console.print(f"[red]error:[/red] --set expects KEY=VALUE, got {escape(repr(item))}")
             raise typer.Exit(2)
         key, value = item.split("=", 1)
         pairs[key.strip()] = value.strip()
@@ -141,7 +142,7 @@ def run(
                 progress=_RichProgress(progress),
             )
         except (ValueError, RuntimeError, FileNotFoundError) as err:
-            console.print(f"[red]error:[/red] {err}")
+            console.print(f"[red]error:[/red] {escape(str(err))}")
             raise typer.Exit(1) from None
     if result.metrics_path is None:  # not rank 0 of a torchrun job
         return
@@ -168,7 +169,7 @@ def notebook(
     from dlcourse.labs.notebook import write_notebook
 
     path = write_notebook(info.name, out, config=config)
-    console.print(f"wrote {path}")
+    console.print(f"wrote {escape(str(path))}")
 
 
 @lab_app.command("slurm")
@@ -207,10 +208,10 @@ def slurm(
             )
         )
     except ValueError as err:
-        console.print(f"[red]error:[/red] {err}")
+        console.print(f"[red]error:[/red] {escape(str(err))}")
         raise typer.Exit(2) from None
     if out is None:
         typer.echo(script, nl=False)
     else:
         out.write_text(script, encoding="utf-8")
-        console.print(f"wrote {out}; submit with: sbatch {out}")
+        console.print(f"wrote {escape(str(out))}; submit with: sbatch {escape(str(out))}")

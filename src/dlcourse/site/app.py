@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.text import Text
 
 from dlcourse.course import Course
 from dlcourse.site.builder import (
@@ -21,6 +24,20 @@ from dlcourse.site.builder import (
 def options_for(course: Course, out: Path | None = None, **kwargs: object) -> BuildOptions:
     out_dir = (out or default_out_dir(course)).resolve()
     return BuildOptions(out_dir=out_dir, cache_dir=default_cache_dir(course, out_dir), **kwargs)  # type: ignore[arg-type]
+
+
+def print_warnings(console: Console, warnings: Sequence[object]) -> None:
+    """``warning path:line: RULE message (hint)``, one line each (long lines are left to the
+    terminal to wrap, so every warning stays one line for grep and editors). The text is never
+    read as Rich markup: messages quote what students wrote, brackets included. One render for
+    all of them: a course can have thousands."""
+    if not warnings:
+        return
+    text = Text()
+    for warning in warnings:
+        text.append("warning", style="yellow")
+        text.append(f" {warning}\n")
+    console.print(text, highlight=False, soft_wrap=True, end="")
 
 
 def run_build(
@@ -74,20 +91,19 @@ def run_build(
         with progress:
             report = build_site(course, options)
     except BuildError as error:
-        for warning in error.warnings:
-            console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
-        console.print(f"[red]error[/red] {error}")
+        print_warnings(console, error.warnings)
+        console.print(f"[red]error[/red] {escape(str(error))}")
         return None
-    for warning in report.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+    print_warnings(console, report.warnings)
     if not quiet:
         if report.up_to_date:
-            console.print(f"site up to date: {report.out_dir} ({report.seconds:.2f} s)")
+            where = escape(str(report.out_dir))
+            console.print(f"site up to date: {where} ({report.seconds:.2f} s)")
         else:
             console.print(
                 f"built {report.pages} pages ({report.pages_rendered} written, "
                 f"{report.notes_parsed} notes rendered, {report.formulas} formulas) "
-                f"→ {report.out_dir} in {report.seconds:.2f} s"
+                f"→ {escape(str(report.out_dir))} in {report.seconds:.2f} s"
                 + ("" if report.search_indexed else " [dim](no search index)[/dim]")
             )
     return report
