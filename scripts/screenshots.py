@@ -28,17 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO_ROOT))  # the browser settings the browser tests use
+
+from tests.site.chromium import CHROMIUM, FLAGS  # noqa: E402
+
 WIDE = (1200, 900)
 PHONE = (390, 844)
 
