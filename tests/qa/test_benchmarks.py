@@ -1,0 +1,73 @@
+"""The benchmark scripts still run and print their figures (on tiny inputs; nothing is timed).
+
+A benchmark nobody can run any more is worse than none: its figures in the docs can no longer
+be checked. Each script runs here on inputs small enough for CI and must print every row it
+promises, with numbers in them.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+def _run(*args: str, timeout: int = 300) -> str:
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
+    out = _run("benchmarks/site_build.py", str(example_course_dir), "--repeat", "2")
+    block = out[out.index("/course/course: ") :]  # the example's rows (the sample's may come first)
+    for row in (
+        "cold, median of 2",
+        "cold, fastest",
+        "warm cache, no output",
+        "no-change rebuild (best of 5)",
+        "one-note edit (best of 3)",
+    ):
+        figures = rf"\s+{NUMBER}" * 4  # seconds, pages/s, formulas/s, ratio to Jekyll
+        assert re.search(rf"{re.escape(row)}{figures}x", block), row
+    assert re.search(rf"cold runs: {NUMBER} {NUMBER} s wall; CPU of all processes", block)
+    assert "(one-note edit: 1 files written)" in block
+
+
+def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
+    small = ("--megabytes", "0.3", "--repeat", "1", "--sample", str(corpus_dir))
+    out = _run("benchmarks/notes_check.py", *small)
+    assert re.search(rf"corpus: \d+ notes, {NUMBER} MB of Markdown; jobs=2", out)
+    for row in (
+        "baseline: 1 worker, no cache",
+        "cold: 2 workers, no cache",
+        "cold + cache write",
+        "warm: unchanged, from cache",
+        "warm: 5 notes edited",
+        "changed-only: --changed-since HEAD",
+    ):
+        assert re.search(rf"\| {re.escape(row)} \| {NUMBER} s \| \d+ \|", out), row
+    warm = re.search(r"\| warm: unchanged, from cache \| [\d.]+ s \| (\d+) \| (\d+) \|", out)
+    assert warm and warm.group(1) == warm.group(2)  # every file came from the cache
+
+
+def test_labs_overhead_benchmark_prints_its_ratios() -> None:
+    pytest.importorskip("torch")
+    out = _run("benchmarks/labs.py", "--labs", "spiral", "--overhead-only", "--repeat", "1")
+    medians_and_ratio = rf"\s+({NUMBER})\s+({NUMBER})\s+{NUMBER}\s+{NUMBER}\s+({NUMBER})"
+    row = re.search(rf"^spiral{medians_and_ratio}", out, re.M)
+    assert row, out
+    bare, ours, ratio = (float(value) for value in row.groups())
+    assert ratio == pytest.approx(ours / bare, abs=0.002)
