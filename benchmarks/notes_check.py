@@ -54,7 +54,7 @@ def build_corpus(sample: Path, target: Path, megabytes: float) -> tuple[int, int
 
 
 RUN = """
-import sys, time
+import resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from dlcourse.course import load_course
@@ -67,7 +67,10 @@ report = check_course(
     changed_since=since if since != "-" else None,
 )
 t2 = time.perf_counter()
-print(f"{t1 - t0:.3f} {t2 - t1:.3f} {len(report.files)} {len(report.findings)} {report.cached}")
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak MB (Linux: KiB)
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"{t1 - t0:.3f} {t2 - t1:.3f} {len(report.files)} {len(report.findings)} {report.cached} "
+      f"{own:.0f} {worker:.0f}")
 """
 
 
@@ -142,15 +145,16 @@ def main() -> None:
             rows.append(("changed-only: --changed-since HEAD", _run(docs, args.jobs, None, "HEAD")))
         base = rows[0][1][1]
         print(
-            "| run | check time | files | cached | files/s | MB/s | × baseline | imports+course |"
+            "| run | check time | files | cached | files/s | MB/s | × baseline | imports+course "
+            "| peak memory: main / largest child process |"
         )
-        print("|---|---|---|---|---|---|---|---|")
-        for name, (startup, seconds, files, _findings, cached) in rows:
+        print("|---|---|---|---|---|---|---|---|---|")
+        for name, (startup, seconds, files, _findings, cached, own, worker) in rows:
             mb = megabytes * files / count  # the share of the corpus this run covered
             print(
                 f"| {name} | {seconds:.2f} s | {files:.0f} | {cached:.0f} | "
                 f"{files / seconds:.0f} | {mb / seconds:.1f} | {base / seconds:.1f} | "
-                f"{startup:.2f} s |"
+                f"{startup:.2f} s | {own:.0f} / {worker:.0f} MB |"
             )
 
 

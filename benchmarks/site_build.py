@@ -178,6 +178,9 @@ def run(root: Path, jobs: int | None, repeat: int) -> None:
         f"median: user {user:.2f} s, system {system:.2f} s"
         + (" (much system time: the file system is slow to make files now)" if slow_files else "")
     )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  peak memory: this process {own:.0f} MB, largest worker {worker:.0f} MB (peak RSS)")
     from dlcourse.site import search
 
     if search.available():

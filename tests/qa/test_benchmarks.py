@@ -44,6 +44,7 @@ def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
         assert re.search(rf"{re.escape(row)}{figures}x", block), row
     assert re.search(rf"cold runs: {NUMBER} {NUMBER} s wall; CPU of all processes", block)
     assert "(one-note edit: 1 files written)" in block
+    assert re.search(r"peak memory: this process \d+ MB, largest worker \d+ MB", block)
 
 
 def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
@@ -59,6 +60,7 @@ def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
         "changed-only: --changed-since HEAD",
     ):
         assert re.search(rf"\| {re.escape(row)} \| {NUMBER} s \| \d+ \|", out), row
+    assert re.search(r"\| \d+ / \d+ MB \|$", out, re.M)  # peak memory, main / largest child
     warm = re.search(r"\| warm: unchanged, from cache \| [\d.]+ s \| (\d+) \| (\d+) \|", out)
     assert warm and warm.group(1) == warm.group(2)  # every file came from the cache
 
