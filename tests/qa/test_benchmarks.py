@@ -8,6 +8,7 @@ promises, with numbers in them.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,7 @@ def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
         "cold + cache write",
         "warm: unchanged, from cache",
         "warm: 5 notes edited",
-        "changed-only: --changed-since HEAD",
+        *(["changed-only: --changed-since HEAD"] if shutil.which("git") else []),
     ):
         assert re.search(rf"\| {re.escape(row)} \| {NUMBER} s \| \d+ \|", out), row
     assert re.search(r"\| \d+ / \d+ MB \|$", out, re.M)  # peak memory, main / largest child
