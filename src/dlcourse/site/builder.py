@@ -625,7 +625,7 @@ def _layout(
         if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD * 4 and _can_fork():
             site.prepare()
             # contiguous runs, not every jobs-th page: each worker then makes the folders of
-            # its own languages, and the two never wait on each other's parent folder lock
+            # its own languages, and the two rarely wait on each other's parent folder lock
             size = -(-len(todo) // jobs)
             chunks = [todo[start : start + size] for start in range(0, len(todo), size)]
             with _forked_pool(jobs) as pool:
