@@ -9,6 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from dlcourse.cli.messages import exit_course_error, load_or_exit
 from dlcourse.course import Course, CourseError
@@ -19,9 +20,9 @@ COURSE_ARG = typer.Argument(
 )
 
 
-def _out() -> Console:
+def _out(markup: bool = True) -> Console:
     # Made per call, not at import, so the width follows the terminal (and COLUMNS) of each run.
-    return Console()
+    return Console(markup=markup)
 
 
 def register(app: typer.Typer) -> None:
@@ -88,20 +89,20 @@ def calendar(
 
 
 def print_summary(course: Course, cal: CourseCalendar) -> None:
-    # course.toml's text is printed as written: escaped, since Rich would read "[see below]"
-    # as markup (dropping it) and "[/]" as a closing tag (failing)
-    console = _out()
+    # No markup at all: course.toml's text prints as written (Rich would read "[see below]" as a
+    # style and drop it, and fail on "[/]"); the few bold labels are styled Text instead.
+    console = _out(markup=False)
     info = course.course
-    console.rule(f"[bold]{escape(info.code)}: {escape(info.title)}[/] — {escape(info.term)}")
-    console.print(escape(info.description.strip()))
+    console.rule(Text.assemble((f"{info.code}: {info.title}", "bold"), f" — {info.term}"))
+    console.print(info.description.strip())
     if info.prerequisites:
-        console.print(f"[bold]Prerequisites:[/] {escape('; '.join(info.prerequisites))}")
+        console.print(Text("Prerequisites:", "bold"), "; ".join(info.prerequisites))
 
     people = Table(title="People", show_lines=False)
     for column in ("Role", "Name", "Contact"):
         people.add_column(column)
     for person in course.people:
-        people.add_row(escape(person.role), escape(person.name), escape(person.email or ""))
+        people.add_row(person.role, person.name, person.email or "")
     console.print(people)
 
     schedule = course.schedule
@@ -115,11 +116,7 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
             else "all day (time not set)"
         )
         pattern.add_row(
-            escape(meeting.title),
-            meeting.kind,
-            meeting.weekday.title(),
-            when,
-            escape(meeting.lecturer or ""),
+            meeting.title, meeting.kind, meeting.weekday.title(), when, meeting.lecturer or ""
         )
     console.print(pattern)
 
@@ -144,28 +141,29 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
             meeting.slot,
             f"{meeting.date:%a %d %b}",
             when,
-            escape(meeting.title),
-            escape(meeting.lecturer or ""),
+            meeting.title,
+            meeting.lecturer or "",
             f"{meeting.scribe_due:%d %b %H:%M}",
         )
     console.print(dated)
     for off in schedule.days_off:
         span = f"{off.date}" + (f" → {off.until}" if off.until else "")
-        console.print(f"No class: {span} ({escape(off.reason)})")
+        console.print(f"No class: {span} ({off.reason})")
 
     scribe = course.scribe
     console.print(
-        f"[bold]Scribes:[/] groups of {scribe.writers_per_group} writers + "
+        Text("Scribes:", "bold"),
+        f"groups of {scribe.writers_per_group} writers + "
         f"{scribe.editors_per_group} editor per {scribe.minutes_per_hour}-minute hour; "
         f"{scribe.groups_per_lecture} groups per lecture, {scribe.groups_per_lab} per lab; "
         f"~{scribe.minutes_per_writer} min and ~{scribe.words_per_subsection} words per writer, "
         f"~{scribe.words_per_summary}-word editor summary; due {scribe.due_after_days} days after "
-        f"the meeting at {scribe.due_time:%H:%M}."
+        f"the meeting at {scribe.due_time:%H:%M}.",
     )
 
     for track in course.grading.tracks:
         title = (
-            f"Grading: {escape(track.name)}"
+            f"Grading: {track.name}"
             + (" (default)" if track.id == course.grading.default_track else "")
             + (" — requires approval" if track.requires_approval else "")
         )
@@ -174,7 +172,7 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
         grading.add_column("Weight", justify="right")
         for component in track.components:
             sign = {"core": "", "adjustment": "±", "bonus": "+"}[component.kind]
-            grading.add_row(escape(component.label), f"{sign}{component.weight:g}%")
+            grading.add_row(component.label, f"{sign}{component.weight:g}%")
         console.print(grading)
 
     if cal.deadlines:
@@ -184,11 +182,11 @@ def print_summary(course: Course, cal: CourseCalendar) -> None:
         for deadline in cal.deadlines:
             approx = " (approx.)" if deadline.approximate else ""
             homework.add_row(
-                escape(deadline.title),
+                deadline.title,
                 f"{deadline.release:%a %d %b %Y}",
                 f"{deadline.due:%a %d %b %Y %H:%M %Z}{approx}",
             )
         console.print(homework)
         policy = course.homework_policy
         late = "No late submissions." if policy.late_submissions == "none" else "Late work allowed."
-        console.print(escape(f"{late} {policy.special_circumstances or ''}".strip()))
+        console.print(f"{late} {policy.special_circumstances or ''}".strip())
