@@ -27,11 +27,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(lab_app, name="lab")
 
 
+def _error(message: object) -> None:
+    """``error: MESSAGE``, the message as written (never read as Rich markup)."""
+    console.print(f"[red]error:[/red] {escape(str(message))}")
+
+
 def _lab_or_exit(name: str):
     try:
         return get_lab(name)
     except KeyError as err:
-        console.print(f"[red]error:[/red] {escape(str(err.args[0]))}")
+        _error(err.args[0])
         raise typer.Exit(2) from None
 
 
@@ -84,7 +89,7 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
     pairs = {}
     for item in items:
         if "=" not in item:
-            console.print(f"[red]error:[/red] --set expects KEY=VALUE, got {escape(repr(item))}")
+            _error(f"--set expects KEY=VALUE, got {item!r}")
             raise typer.Exit(2)
         key, value = item.split("=", 1)
         pairs[key.strip()] = value.strip()
@@ -109,7 +114,7 @@ def run(
     """Run a lab: writes metrics.json and PNG figures, prints a short report."""
     info = _lab_or_exit(name)
     if config not in ("quick", "full"):
-        console.print("[red]error:[/red] --config must be quick or full")
+        _error("--config must be quick or full")
         raise typer.Exit(2)
     overrides = _parse_sets(set_)
     if data is not None:
@@ -120,9 +125,7 @@ def run(
 
         from dlcourse.labs.runner import run_lab
     except ImportError as err:
-        console.print(
-            f"[red]error:[/red] {err}. Install the labs extra: pip install 'dlcourse[labs]'"
-        )
+        _error(f"{err}. Install the labs extra: pip install 'dlcourse[labs]'")
         raise typer.Exit(1) from None
 
     if threads is not None:
@@ -142,7 +145,7 @@ def run(
                 progress=_RichProgress(progress),
             )
         except (ValueError, RuntimeError, FileNotFoundError) as err:
-            console.print(f"[red]error:[/red] {escape(str(err))}")
+            _error(err)
             raise typer.Exit(1) from None
     if result.metrics_path is None:  # not rank 0 of a torchrun job
         return
@@ -208,7 +211,7 @@ def slurm(
             )
         )
     except ValueError as err:
-        console.print(f"[red]error:[/red] {escape(str(err))}")
+        _error(err)
         raise typer.Exit(2) from None
     if out is None:
         typer.echo(script, nl=False)
