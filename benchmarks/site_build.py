@@ -113,17 +113,22 @@ def _cpu_seconds() -> tuple[float, float]:
     return own.ru_utime + workers.ru_utime, own.ru_stime + workers.ru_stime
 
 
-def _cold(root: Path, options, repeat: int) -> tuple[list[float], list[float], list[float], object]:
+def _in(options, folder: Path):
+    """``options`` building into ``folder/_site`` with its cache in ``folder/cache``."""
+    return dataclasses.replace(options, out_dir=folder / "_site", cache_dir=folder / "cache")
+
+
+def _cold(
+    root: Path, options, work: Path, repeat: int
+) -> tuple[list[float], list[float], list[float], object]:
     """``repeat`` cold builds (no output, no cache), each into folders of its own that are kept
     until the benchmark ends: deleting a site just before building the next one makes ext4
     look longer for free inodes (measured here: 1.2 s instead of 0.2 s of system time per build
     for the ~1,300 files and folders of a site), which no first build of a course pays."""
     walls, users, systems, report = [], [], [], None
     for attempt in range(repeat):
-        scratch = options.out_dir.parent / f"cold{attempt}"
-        trial = dataclasses.replace(options, out_dir=scratch / "_site", cache_dir=scratch / "cache")
         user, system = _cpu_seconds()
-        seconds, report = _timed(root, trial)
+        seconds, report = _timed(root, _in(options, work / f"cold{attempt}"))
         user_after, system_after = _cpu_seconds()
         users.append(user_after - user)
         systems.append(system_after - system)
@@ -133,8 +138,9 @@ def _cold(root: Path, options, repeat: int) -> tuple[list[float], list[float], l
 
 def run(root: Path, jobs: int | None, repeat: int) -> None:
     course = load_course(root)
-    options = options_for(course, root.parent / "unused", search=False, jobs=jobs)
-    walls, users, systems, cold = _cold(root, options, repeat)
+    work = root.parent  # every build's output and cache stay here until the benchmark ends
+    options = options_for(course, search=False, jobs=jobs)
+    walls, users, systems, cold = _cold(root, options, work, repeat)
     cold_s = statistics.median(walls)
     notes = sum(1 for f in (course.docs_dir).glob("*/week*/*.md"))
     print(
@@ -143,10 +149,8 @@ def run(root: Path, jobs: int | None, repeat: int) -> None:
     )
     rows = [(f"cold, median of {repeat}", cold_s, cold), ("cold, fastest", min(walls), cold)]
     # the last cold build's cache, into a new output folder: warm cache, no output
-    out = root.parent / "warm" / "_site"
-    options = dataclasses.replace(
-        options, out_dir=out, cache_dir=root.parent / f"cold{repeat - 1}" / "cache"
-    )
+    last_cache = _in(options, work / f"cold{repeat - 1}").cache_dir
+    options = dataclasses.replace(_in(options, work / "warm"), cache_dir=last_cache)
     warm_s, warm = _timed(root, options)
     assert warm.notes_parsed == 0, warm.notes_parsed
     rows.append(("warm cache, no output", warm_s, warm))
@@ -185,7 +189,7 @@ def run(root: Path, jobs: int | None, repeat: int) -> None:
 
     if search.available():
         started = time.perf_counter()
-        search.index(out)
+        search.index(options.out_dir)
         print(f"  search index (Pagefind, all)     {time.perf_counter() - started:8.3f}")
 
 
