@@ -24,8 +24,8 @@ from torch import nn
 
 from dlcourse.labs import convnet, spiral
 from dlcourse.labs.catalogue import lab_names
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.images import load_images
+from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.runner import run_lab
 from dlcourse.labs.train import fit
 

@@ -19,9 +19,9 @@ import time
 
 from dlcourse.course import load_course
 from dlcourse.course.calendar import build_calendar
-from dlcourse.notes.roster import AssignOptions, assign, parse_signups, scribe_slots
-from dlcourse.notes.roster.assign import preference_cost, signup_order
-from dlcourse.notes.roster.sample import generate_signups_csv
+from dlcourse.scribe import AssignOptions, assign, parse_signups, scribe_slots
+from dlcourse.scribe.assign import preference_cost, signup_order
+from dlcourse.scribe.sample import generate_signups_csv
 
 GOAL_SECONDS = 2.0
 

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from dlcourse.course import load_course, parse_course
 from dlcourse.course.calendar import build_calendar
-from dlcourse.course.ics import course_ics
+from dlcourse.course.ical_export import course_ics
 
 UTC = dt.UTC
 NEW_YORK = ZoneInfo("America/New_York")

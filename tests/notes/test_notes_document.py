@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dlcourse.notes import count_words, discover_notes, parse_note, parse_video_url
 from dlcourse.notes.markdown import normalize_liquid
-from dlcourse.notes.maths import expand_macros, prepare_tex, render_check, unescape_kramdown
+from dlcourse.notes.tex import expand_macros, prepare_tex, render_check, unescape_kramdown
 
 NOTE = """---
 lang-ref: ch.02-1

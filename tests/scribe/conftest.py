@@ -11,8 +11,8 @@ import pytest
 
 from dlcourse.course import Course, default_course_dir, load_course
 from dlcourse.course.calendar import CourseCalendar, build_calendar
-from dlcourse.notes.roster import SignupSheet, parse_signups, scribe_slots
-from dlcourse.notes.roster.sample import generate_signups_csv
+from dlcourse.scribe import SignupSheet, parse_signups, scribe_slots
+from dlcourse.scribe.sample import generate_signups_csv
 
 
 @pytest.fixture

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dlcourse.notes.roster import (
+from dlcourse.scribe import (
     AssignOptions,
     assign,
     explain,
     parse_signups,
     roster_csv,
 )
-from dlcourse.notes.roster.roster import parse_roster
-from dlcourse.notes.roster.slots import slot_priority
+from dlcourse.scribe.roster import parse_roster
+from dlcourse.scribe.slots import slot_priority
 
 
 def per_slot(roster):

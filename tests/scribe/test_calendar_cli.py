@@ -16,7 +16,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from dlcourse.cli import app
-from dlcourse.notes.roster.sample import generate_signups_csv
+from dlcourse.scribe.sample import generate_signups_csv
 
 runner = CliRunner()
 ZONE = ZoneInfo("America/New_York")

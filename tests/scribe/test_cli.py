@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dlcourse.cli import app
-from dlcourse.notes.roster.sample import generate_signups_csv
+from dlcourse.scribe.sample import generate_signups_csv
 
 runner = CliRunner()
 

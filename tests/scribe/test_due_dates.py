@@ -4,8 +4,8 @@ import datetime as dt
 
 from icalendar import Calendar
 
-from dlcourse.notes.roster import assign, class_calendar, student_calendar
-from dlcourse.notes.roster.render import format_due
+from dlcourse.scribe import assign, class_calendar, student_calendar
+from dlcourse.scribe.roster_files import format_due
 
 STAMP = dt.datetime(2020, 1, 20, tzinfo=dt.UTC)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlcourse.notes.roster import RosterError, parse_signups
+from dlcourse.scribe import RosterError, parse_signups
 
 HEADER = "Name,Email,Track,Weeks,Meetings,Role,With\n"
 

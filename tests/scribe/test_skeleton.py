@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from dlcourse.notes import parse_note
-from dlcourse.notes.roster import assign, note_skeleton
-from dlcourse.notes.roster.skeleton import MISSING_VIDEO, PLACEHOLDER
+from dlcourse.scribe import assign, note_skeleton
+from dlcourse.scribe.skeleton import MISSING_VIDEO, PLACEHOLDER
 
 
 @pytest.fixture(scope="module")

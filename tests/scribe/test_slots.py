@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dlcourse.notes.roster import writer_slices
+from dlcourse.scribe import writer_slices
 
 
 def test_term_has_one_slot_per_meeting_hour(slots, calendar):

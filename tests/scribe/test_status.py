@@ -11,7 +11,7 @@ import pytest
 
 from dlcourse.course import load_course
 from dlcourse.course.calendar import build_calendar
-from dlcourse.notes.roster import (
+from dlcourse.scribe import (
     CreditPolicy,
     StatusReport,
     assign,
@@ -21,7 +21,7 @@ from dlcourse.notes.roster import (
     scribe_status,
     status_csv,
 )
-from dlcourse.notes.roster.gitdates import last_commit_time
+from dlcourse.scribe.gitdates import last_commit_time
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 NY = dt.timezone(dt.timedelta(hours=-5))

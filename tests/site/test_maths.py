@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.site.maths import MathCache, extract_definitions, macros_key, render
+from dlcourse.site.mathml import MathCache, extract_definitions, macros_key, render
 from dlcourse.site.sanitize import clean_mathml
 
 MACROS = {"vect": r"\boldsymbol{#1}", "D": r"\,\mathrm{d}", "deriv": r"\frac{\D #1}{\D #2}"}
@@ -27,14 +27,14 @@ def test_bold_maps_to_unicode_mathematical_alphanumerics() -> None:
 
 
 def test_site_and_checker_share_one_preparation() -> None:
-    from dlcourse.notes import maths as notes_maths
-    from dlcourse.site.maths import prepare
+    from dlcourse.notes import tex as notes_tex
+    from dlcourse.site.mathml import prepare
 
     for tex in (r"\arg\min_x \vect{x}", r"\begin{aligned}a&=b\end{aligned}", r"\color{FF0000}{x}"):
-        assert prepare(tex, MACROS) == notes_maths.prepare_tex(tex, MACROS)
-        assert notes_maths.check_formula(tex, MACROS) is None and render(tex, True, MACROS).ok
+        assert prepare(tex, MACROS) == notes_tex.prepare_tex(tex, MACROS)
+        assert notes_tex.check_formula(tex, MACROS) is None and render(tex, True, MACROS).ok
     broken = "\\ boldsymbol{x}"
-    assert notes_maths.check_formula(broken, MACROS) == render(broken, False, MACROS).message
+    assert notes_tex.check_formula(broken, MACROS) == render(broken, False, MACROS).message
 
 
 def test_unknown_command_is_a_message_and_source_fallback() -> None:

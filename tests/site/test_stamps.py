@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dlcourse.notes.document import parse_note
-from dlcourse.site.maths import MathCache
-from dlcourse.site.render import RenderContext, render_note
+from dlcourse.site.mathml import MathCache
+from dlcourse.site.note_html import RenderContext, render_note
 
 VIDEO = "0bMe_vCZo30"
 WATCH = f"https://www.youtube.com/watch?v={VIDEO}"

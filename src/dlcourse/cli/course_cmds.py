@@ -79,7 +79,7 @@ def calendar(
     no_homework: bool = typer.Option(False, "--no-homework", help="Leave out homework."),
 ) -> None:
     """Write the course calendar (meetings, scribe due dates, homework) as iCalendar."""
-    from dlcourse.course.ics import course_ics
+    from dlcourse.course.ical_export import course_ics
     from dlcourse.util.files import atomic_write_bytes
 
     course = load_or_exit(course_dir)

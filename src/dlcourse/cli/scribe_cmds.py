@@ -1,6 +1,6 @@
 """CLI for scribe duty: ``dlcourse scribe assign|calendar|status`` and ``dlcourse notes new``.
 
-Thin wrappers: they parse arguments, call :mod:`dlcourse.notes.roster` and print. Bad input
+Thin wrappers: they parse arguments, call :mod:`dlcourse.scribe` and print. Bad input
 prints every problem (file, row, what to do) and exits 2 without writing anything.
 """
 
@@ -59,7 +59,7 @@ def _scribe_dir(course: Course) -> Path:
 
 
 def _roster(course: Course, calendar: CourseCalendar, path: Path | None):
-    from dlcourse.notes.roster import RosterError, read_roster, scribe_slots
+    from dlcourse.scribe import RosterError, read_roster, scribe_slots
 
     try:
         return read_roster(
@@ -124,7 +124,7 @@ def assign_cmd(
     """Assign every scribe slot its writers and editor from a sign-up sheet; write the roster."""
     from pydantic import ValidationError
 
-    from dlcourse.notes.roster import (
+    from dlcourse.scribe import (
         AssignOptions,
         RosterError,
         assign,
@@ -138,8 +138,8 @@ def assign_cmd(
         scribe_slots,
         unknown_student,
     )
-    from dlcourse.notes.roster.io import write_all_atomic
-    from dlcourse.notes.roster.render import report_text
+    from dlcourse.scribe.io import write_all_atomic
+    from dlcourse.scribe.roster_files import report_text
 
     course, calendar = _course(course_dir)
     try:
@@ -218,8 +218,8 @@ def calendar_cmd(
     ),
 ) -> None:
     """Write scribe due dates as iCalendar (.ics): one for the class, or per student."""
-    from dlcourse.notes.roster import class_calendar, find_student, student_calendar
-    from dlcourse.notes.roster.io import write_all_atomic
+    from dlcourse.scribe import class_calendar, find_student, student_calendar
+    from dlcourse.scribe.io import write_all_atomic
 
     course, calendar = _course(course_dir)
     roster = _roster(course, calendar, roster_path)
@@ -265,8 +265,8 @@ def status_cmd(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write csv/json here."),
 ) -> None:
     """For every slot: file present, check errors, authors, on time; each student's credit."""
-    from dlcourse.notes.roster import scribe_status, status_csv
-    from dlcourse.notes.roster.io import write_atomic
+    from dlcourse.scribe import scribe_status, status_csv
+    from dlcourse.scribe.io import write_atomic
 
     if output not in ("table", "csv", "json"):
         _fail([f"--format {output!r}: use table, csv or json"])
@@ -359,8 +359,8 @@ def notes_new(
     ),
 ) -> None:
     """Write the note skeleton of a meeting for its scribe group, and its PR description."""
-    from dlcourse.notes.roster import note_skeleton
-    from dlcourse.notes.roster.io import write_all_atomic
+    from dlcourse.scribe import note_skeleton
+    from dlcourse.scribe.io import write_all_atomic
 
     course, calendar = _course(course_dir)
     meeting = calendar.meeting(week, part)

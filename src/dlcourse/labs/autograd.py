@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from dlcourse.labs.context import RunContext
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

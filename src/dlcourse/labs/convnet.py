@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.images import ImageSet, load_images
 from dlcourse.labs.plot import image_grid, subplots
+from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.train import accuracy, count_parameters, fit
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.distributed import unwrap_model
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

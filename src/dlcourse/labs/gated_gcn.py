@@ -19,8 +19,8 @@ import networkx as nx
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 FAMILIES = ("cycle", "star", "wheel", "lollipop", "hypercube", "grid", "clique", "circular_ladder")
 

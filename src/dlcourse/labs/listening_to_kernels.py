@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from dlcourse.labs.audio import mel_filterbank, spectrogram
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def build_notebook(name: str, config: str = "quick", seed: int = 0, device: str 
     )
     cells.append(
         nbformat.v4.new_code_cell(
-            "from dlcourse.labs.context import RunContext, seed_everything\n\n"
+            "from dlcourse.labs.run_context import RunContext, seed_everything\n\n"
             f'ctx = RunContext.create(device="{device}", seed={seed}, out="{info.name}-out")\n'
             f"seed_everything(ctx.seed)\n"
             f'cfg = CONFIGS["{config}"]\n'

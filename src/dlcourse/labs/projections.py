@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import torch
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.toy import toy_regression, true_curve
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

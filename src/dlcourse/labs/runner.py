@@ -20,8 +20,8 @@ from typing import Any
 import torch
 
 from dlcourse.labs.catalogue import get_lab
-from dlcourse.labs.context import ProgressSink, RunContext, seed_everything
 from dlcourse.labs.distributed import destroy_process_group, init_process_group
+from dlcourse.labs.run_context import ProgressSink, RunContext, seed_everything
 
 CONFIG_NAMES = ("quick", "full")
 

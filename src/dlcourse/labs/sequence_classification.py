@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.train import accuracy, fit
 
 SYMBOLS = ("a", "b", "c", "d", "X", "Y", "B", "E")  # distractors, relevant, begin, end

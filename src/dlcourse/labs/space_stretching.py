@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ import torch
 from torch import nn
 
 from dlcourse.labs.audio import log_mel
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.speech import Take, synthesise
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.train import accuracy, count_parameters, fit, predict
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.batches import TensorBatches
+from dlcourse.labs.run_context import RunContext
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 

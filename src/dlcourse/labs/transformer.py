@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.text import build_vocab, encode, load_text
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.train import accuracy, fit
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.distributed import unwrap_model
 from dlcourse.labs.plot import subplots
+from dlcourse.labs.run_context import RunContext
 
 CAB, TRAILER, SPEED = 4.0, 10.0, -1.0  # lengths; negative speed: reversing, 1 unit per step
 MAX_STEER = math.pi / 4

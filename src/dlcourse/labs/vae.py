@@ -18,10 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlcourse.labs.context import RunContext
 from dlcourse.labs.data.images import load_images
 from dlcourse.labs.distributed import unwrap_model
 from dlcourse.labs.plot import image_grid, subplots
+from dlcourse.labs.run_context import RunContext
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from dlcourse.notes.cache import (
     digest,
     fingerprint,
 )
+from dlcourse.notes.check_context import Context
 from dlcourse.notes.config import RuleSetting, resolve_rules
-from dlcourse.notes.context import Context
 from dlcourse.notes.discover import iter_markdown_files
 from dlcourse.notes.document import NoteDocument, locate_in_docs, parse_note
 from dlcourse.notes.findings import Finding, Hit

@@ -18,7 +18,7 @@ import yaml
 from markdown_it.token import Token
 
 from dlcourse.notes.markdown import normalize_liquid, shared_markdown, strip_baseurl
-from dlcourse.notes.maths import unescape_kramdown
+from dlcourse.notes.tex import unescape_kramdown
 
 NoteKind = Literal["lecture", "practicum", "summary", "other"]
 

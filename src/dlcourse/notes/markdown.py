@@ -5,7 +5,7 @@ kramdown's habits where they change the token stream:
 
 * front matter (``---`` … ``---``) becomes a ``front_matter`` token;
 * ``$…$`` and ``$$…$$`` (inline and as blocks) become ``math_inline`` / ``math_inline_double`` /
-  ``math_block`` tokens whose content is the TeX *as written* (see :mod:`dlcourse.notes.maths`
+  ``math_block`` tokens whose content is the TeX *as written* (see :mod:`dlcourse.notes.tex`
   for ``\\_`` → ``_`` inside single-dollar maths);
 * HTML blocks stay raw (``html_block``), as kramdown left Markdown inside them alone;
 * tables and footnotes are on;

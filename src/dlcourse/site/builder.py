@@ -30,10 +30,10 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
 from dlcourse.course import Course
 from dlcourse.site import pages as page_models
-from dlcourse.site.findings import NoteChecker
+from dlcourse.site.build_warnings import NoteChecker
 from dlcourse.site.i18n import Translator
-from dlcourse.site.maths import MathCache
-from dlcourse.site.render import RenderContext, relative_target, render_note
+from dlcourse.site.mathml import MathCache
+from dlcourse.site.note_html import RenderContext, relative_target, render_note
 from dlcourse.site.sources import SiteSources, SourceFile, discover
 from dlcourse.util.workers import frozen_heap
 
@@ -227,11 +227,11 @@ def _size(path: str) -> int:
 
 def _warm_up() -> None:
     """What every worker needs, made before the fork (once, not once per worker)."""
-    from dlcourse.notes import maths as notes_maths
+    from dlcourse.notes import tex as notes_tex
     from dlcourse.notes.markdown import shared_markdown
 
     shared_markdown()
-    notes_maths.render("x")
+    notes_tex.render("x")
     if "checker" not in _WORKER:
         _WORKER["checker"] = NoteChecker(_WORKER["course"])
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlcourse.site.i18n import KNOWN_LANGUAGES
-from dlcourse.site.maths import read_group
+from dlcourse.site.mathml import read_group
 from dlcourse.site.sources import front_matter, read_text
 from dlcourse.util.files import atomic_write_text
 

@@ -1,7 +1,7 @@
 """Every page of the site, as (output path, function producing its bytes).
 
 Pages are produced lazily so the builder can time and compare them one by one. Note bodies come
-already rendered (and sanitised) from :mod:`dlcourse.site.render` via ``body_of``.
+already rendered (and sanitised) from :mod:`dlcourse.site.note_html` via ``body_of``.
 """
 
 from __future__ import annotations
@@ -375,8 +375,8 @@ class SiteModel:
 
     def home_body(self) -> str:
         from dlcourse.notes.document import parse_note
-        from dlcourse.site.maths import MathCache
-        from dlcourse.site.render import RenderContext, render_note
+        from dlcourse.site.mathml import MathCache
+        from dlcourse.site.note_html import RenderContext, render_note
 
         path = self.course.home_page_path
         assert path is not None
@@ -441,7 +441,7 @@ class SiteModel:
     def ics(self) -> bytes:
         """The lead's writer; its DTSTAMP is fixed to the term's first day (midnight UTC) so
         the file is byte-stable across rebuilds and the page cache stays warm."""
-        from dlcourse.course.ics import course_ics
+        from dlcourse.course.ical_export import course_ics
 
         term_start = self.course.schedule.term_start
         stamp = dt.datetime.combine(term_start, dt.time(), tzinfo=dt.UTC)

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable, Iterator
 
 from dlcourse.notes.findings import Edit, Hit
-from dlcourse.notes.maths import check_formula_keyed, local_macros, macro_key, render_check
 from dlcourse.notes.rules.base import rule
+from dlcourse.notes.tex import check_formula_keyed, local_macros, macro_key, render_check
 
 _DOLLAR = re.compile(r"(?<!\\)\$")
 

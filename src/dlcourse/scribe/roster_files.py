@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from dlcourse.notes.roster.assign import AssignmentReport
-from dlcourse.notes.roster.roster import Duty, Roster
+from dlcourse.scribe.assign import AssignmentReport
+from dlcourse.scribe.roster import Duty, Roster
 
 HEADERS = ("Week", "Meeting", "Role", "Names", "Time slice (video)", "Due")
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dlcourse.notes import maths as notes_maths
+from dlcourse.notes import tex as notes_tex
 from dlcourse.site.sanitize import clean_mathml
 
 RENDERER_VERSION = "mathml-2"
@@ -88,7 +88,7 @@ def macros_key(macros: Mapping[str, str]) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-kramdown_unescape = notes_maths.unescape_kramdown
+kramdown_unescape = notes_tex.unescape_kramdown
 
 
 def read_group(text: str, start: int) -> tuple[str, int] | None:
@@ -130,9 +130,9 @@ def extract_definitions(tex: str) -> tuple[str, dict[str, str]]:
 
 
 def prepare(tex: str, macros: Mapping[str, str]) -> str:
-    """The LaTeX latex2mathml will see: :func:`dlcourse.notes.maths.prepare_tex`, the very
+    """The LaTeX latex2mathml will see: :func:`dlcourse.notes.tex.prepare_tex`, the very
     function the checker's maths rules judge."""
-    return notes_maths.prepare_tex(tex, macros)
+    return notes_tex.prepare_tex(tex, macros)
 
 
 def source_fallback(tex: str, display: bool) -> str:
@@ -152,12 +152,12 @@ def render(tex: str, display: bool, macros: Mapping[str, str]) -> Rendered:
     if not prepared:
         return Rendered("", True)
     # the checker's verdict is the site's verdict: one function decides "renders"
-    problem = notes_maths.render_check(prepared)
+    problem = notes_tex.render_check(prepared)
     if problem is not None:
         return Rendered(source_fallback(tex, display), False, problem)
     # called exactly as render_check calls it for inline maths, so its lru_cache hits (it keys
     # ``render(t)`` and ``render(t, False)`` apart): each formula is converted once
-    mathml = notes_maths.render(prepared, True) if display else notes_maths.render(prepared)
+    mathml = notes_tex.render(prepared, True) if display else notes_tex.render(prepared)
     mathml = unicode_bold(mathml)
     return Rendered(clean_mathml(mathml), True)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from dlcourse.notes.check import check_document
+from dlcourse.notes.check_context import Context
 from dlcourse.notes.config import RuleSetting, resolve_rules
-from dlcourse.notes.context import Context
 from dlcourse.notes.document import NoteDocument
 
 #: Rules the build reports: a rule with any of these tags (and note scope) runs on every page.

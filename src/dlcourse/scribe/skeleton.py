@@ -16,9 +16,9 @@ from pathlib import Path
 
 from dlcourse.course import Course
 from dlcourse.course.calendar import Meeting
-from dlcourse.notes.roster.render import format_due
-from dlcourse.notes.roster.roster import Duty, Roster
 from dlcourse.notes.rules.editor import PLACEHOLDER  # what ED005 (placeholder-text) reports
+from dlcourse.scribe.roster import Duty, Roster
+from dlcourse.scribe.roster_files import format_due
 
 #: An 11-character stand-in when course.toml has no video id for the meeting yet.
 MISSING_VIDEO = "VIDEO_ID_00"

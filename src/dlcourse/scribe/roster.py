@@ -14,8 +14,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlcourse.notes.roster.errors import RosterError, RosterIssue
-from dlcourse.notes.roster.slots import ScribeSlot, TimeSlice
+from dlcourse.scribe.errors import RosterError, RosterIssue
+from dlcourse.scribe.slots import ScribeSlot, TimeSlice
 
 ROSTER_COLUMNS = (
     "week",

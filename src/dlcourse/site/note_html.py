@@ -22,10 +22,10 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from dlcourse.notes import maths as notes_maths
+from dlcourse.notes import tex as notes_tex
 from dlcourse.notes.document import Heading, NoteDocument, parse_video_url
 from dlcourse.notes.markdown import shared_markdown
-from dlcourse.site.maths import MathCache, extract_definitions, macros_key
+from dlcourse.site.mathml import MathCache, extract_definitions, macros_key
 from dlcourse.site.sanitize import clean_html
 from dlcourse.util.text import clock
 
@@ -123,7 +123,7 @@ class _Renderer:
         return f"\ue000{len(self.formulas) - 1}\ue001"
 
     def _math_inline(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-        return self.formula(notes_maths.unescape_kramdown(tokens[idx].content), False, self.line)
+        return self.formula(notes_tex.unescape_kramdown(tokens[idx].content), False, self.line)
 
     def _math_inline_double(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
         return self.formula(tokens[idx].content, True, self.line)
@@ -325,7 +325,7 @@ def _without_stamp_link(children: list[Token]) -> list[Token]:
 def render_note(document: NoteDocument, context: RenderContext) -> RenderedBody:
     """Safe HTML for a parsed note's body, rendered from the parse the checker lints."""
     tokens, source = document.tokens, document.text
-    local = notes_maths.local_macros(source) if "def" in source else {}
+    local = notes_tex.local_macros(source) if "def" in source else {}
     sections = _prepare_headings(tokens, document.headings)
     renderer = _Renderer(context, local)
     raw = renderer.render(tokens)

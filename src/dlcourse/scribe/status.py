@@ -16,11 +16,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dlcourse.course import Course
-from dlcourse.notes.roster.credit import CreditPolicy, DutyState, duty_credit
-from dlcourse.notes.roster.gitdates import last_commit_time
-from dlcourse.notes.roster.notes_adapter import NoteFacts, name_key, read_note
-from dlcourse.notes.roster.roster import Roster
-from dlcourse.notes.roster.skeleton import note_path
+from dlcourse.scribe.credit import CreditPolicy, DutyState, duty_credit
+from dlcourse.scribe.gitdates import last_commit_time
+from dlcourse.scribe.notes_adapter import NoteFacts, name_key, read_note
+from dlcourse.scribe.roster import Roster
+from dlcourse.scribe.skeleton import note_path
 
 SCHEMA = "dlcourse.scribe-status/1"
 SlotState = Literal[

@@ -29,7 +29,7 @@ import networkx as nx
 
 from dlcourse.course import Course
 from dlcourse.course.calendar import CourseCalendar
-from dlcourse.notes.roster.errors import RosterError, RosterIssue
+from dlcourse.scribe.errors import RosterError, RosterIssue
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "fullname", "student", "studentname"),

@@ -2,7 +2,7 @@
 
 Public entry points::
 
-    from dlcourse.notes.roster import (
+    from dlcourse.scribe import (
         scribe_slots, read_signups, assign, AssignOptions, read_roster, roster_csv,
         note_skeleton, scribe_status, CreditPolicy,
     )
@@ -10,7 +10,7 @@ Public entry points::
 See ``docs/scribe.md`` for the rules (class size, time slices, credit) and the status schema.
 """
 
-from dlcourse.notes.roster.assign import (
+from dlcourse.scribe.assign import (
     Assignment,
     AssignmentReport,
     AssignOptions,
@@ -21,16 +21,16 @@ from dlcourse.notes.roster.assign import (
     find_student,
     unknown_student,
 )
-from dlcourse.notes.roster.credit import CreditPolicy, duty_credit
-from dlcourse.notes.roster.errors import RosterError, RosterIssue
-from dlcourse.notes.roster.ics import class_calendar, student_calendar
-from dlcourse.notes.roster.io import write_atomic
-from dlcourse.notes.roster.render import roster_html, roster_markdown
-from dlcourse.notes.roster.roster import Duty, Placement, Roster, Student, read_roster, roster_csv
-from dlcourse.notes.roster.signups import Signup, SignupSheet, parse_signups, read_signups
-from dlcourse.notes.roster.skeleton import Skeleton, note_path, note_skeleton
-from dlcourse.notes.roster.slots import ScribeSlot, TimeSlice, scribe_slots, writer_slices
-from dlcourse.notes.roster.status import StatusReport, scribe_status, status_csv
+from dlcourse.scribe.credit import CreditPolicy, duty_credit
+from dlcourse.scribe.errors import RosterError, RosterIssue
+from dlcourse.scribe.io import write_atomic
+from dlcourse.scribe.roster import Duty, Placement, Roster, Student, read_roster, roster_csv
+from dlcourse.scribe.roster_files import roster_html, roster_markdown
+from dlcourse.scribe.signups import Signup, SignupSheet, parse_signups, read_signups
+from dlcourse.scribe.skeleton import Skeleton, note_path, note_skeleton
+from dlcourse.scribe.slots import ScribeSlot, TimeSlice, scribe_slots, writer_slices
+from dlcourse.scribe.status import StatusReport, scribe_status, status_csv
+from dlcourse.scribe.student_calendars import class_calendar, student_calendar
 
 __all__ = [
     "AssignOptions",

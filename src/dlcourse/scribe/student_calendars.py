@@ -11,8 +11,8 @@ import datetime as dt
 
 from icalendar import Alarm, Calendar, Event
 
-from dlcourse.notes.roster.render import format_due
-from dlcourse.notes.roster.roster import Duty, Roster
+from dlcourse.scribe.roster import Duty, Roster
+from dlcourse.scribe.roster_files import format_due
 
 PRODID = "-//dlcourse//scribe duties//EN"
 

@@ -49,9 +49,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import linear_sum_assignment
 
 from dlcourse.course import ScribePolicy
-from dlcourse.notes.roster.roster import Placement, Roster, Student
-from dlcourse.notes.roster.signups import Signup, SignupSheet
-from dlcourse.notes.roster.slots import ScribeSlot, slot_priority
+from dlcourse.scribe.roster import Placement, Roster, Student
+from dlcourse.scribe.signups import Signup, SignupSheet
+from dlcourse.scribe.slots import ScribeSlot, slot_priority
 
 SAME_WEEK = 1.0
 OTHER_WEEK = 5.0
