@@ -148,8 +148,8 @@ def test_locate_points_at_the_written_line():
             "greater than or equal to 0",
         ),
         (
-            '{ id = "homework", label = "Homework", weight = 30 }',
-            '{ id = "homework", label = "Homework", weight = 35 }',
+            '{ id = "homework", label = "Homework", weight = 30, source = "homework" }',
+            '{ id = "homework", label = "Homework", weight = 35, source = "homework" }',
             "grading.tracks[0]",
             "add up to 105, not 100",
         ),

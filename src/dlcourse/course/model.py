@@ -15,6 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import EmailStr, Field, PrivateAttr, field_validator, model_validator
 
 from dlcourse.course.errors import ConfigValueError
+from dlcourse.course.grading_settings import (
+    ForumFormula,
+    HomeworkGrading,
+    LetterGrade,
+    Rounding,
+    WriteUpFormula,
+    check_letters,
+    default_letters,
+)
 from dlcourse.course.notes_settings import NotesSettings, Strict
 from dlcourse.course.site_settings import SiteSettings
 
@@ -238,6 +247,7 @@ class Homework(Strict):
     due: dt.datetime
     due_is_approximate: bool = False
     description: str | None = None
+    points: float = Field(100, gt=0, description="Points the assignment is graded out of.")
 
     @model_validator(mode="after")
     def _order(self) -> Homework:
@@ -279,20 +289,65 @@ class Project(Strict):
         return self
 
 
+ComponentSource = Literal["homework", "scores", "scribe-status", "forum"]
+_DEFAULT_SOURCE: dict[str, ComponentSource] = {
+    "core": "scores",
+    "adjustment": "scribe-status",
+    "bonus": "forum",
+}
+
+
 class GradeComponent(Strict):
     """One line of a grading track. ``core`` weights add up to the base grade (100 without
     adjustments); an ``adjustment`` moves it up or down by at most its weight (the ±10% write-up);
-    a ``bonus`` only adds (the 5% forum answers)."""
+    a ``bonus`` only adds (the 5% forum answers).
+
+    ``source`` says where the gradebook takes the component from: ``homework`` — the
+    ``[[homework]]`` assignments (aggregated by ``[grading.homework]``); ``scores`` — one
+    assessment with the component's id, out of ``max_points``, imported from a scores CSV and due
+    at ``due`` (default: the end of the term); ``scribe-status`` — the write-up formula;
+    ``forum`` — the forum formula. Default: ``scores`` for core, ``scribe-status`` for an
+    adjustment, ``forum`` for a bonus."""
 
     id: str
     label: str
     weight: float = Field(gt=0, le=100)
     kind: Literal["core", "adjustment", "bonus"] = "core"
+    source: ComponentSource | None = None
+    max_points: float = Field(100, gt=0, description="Points a 'scores' component is out of.")
+    due: dt.datetime | None = Field(
+        None, description="When a 'scores' component is due (missing counts as 0 after it)."
+    )
+
+    @model_validator(mode="after")
+    def _source_fits_kind(self) -> GradeComponent:
+        allowed = {
+            "homework": ("core",),
+            "scores": ("core",),
+            "scribe-status": ("adjustment",),
+            "forum": ("bonus",),
+        }[self.origin]
+        if self.kind not in allowed:
+            raise ConfigValueError(
+                f"component {self.id!r}: source {self.origin!r} feeds a {allowed[0]} component, "
+                f"not a {self.kind} one",
+                f'set kind = "{allowed[0]}", or pick the source that fits a {self.kind} component',
+                "source",
+            )
+        return self
+
+    @property
+    def origin(self) -> ComponentSource:
+        """The source, given or by default for the kind."""
+        return self.source or _DEFAULT_SOURCE[self.kind]
 
 
 class GradingTrack(Strict):
     id: str
     name: str
+    aliases: list[str] = Field(
+        default_factory=list, description="Other names for the track, e.g. 'phd' for doctoral."
+    )
     requires_approval: bool = False
     components: list[GradeComponent]
 
@@ -341,6 +396,16 @@ class GradingTrack(Strict):
 class GradingPolicy(Strict):
     default_track: str
     tracks: list[GradingTrack] = Field(min_length=1)
+    letters: list[LetterGrade] = Field(default_factory=default_letters)
+    rounding: Rounding = Field(default_factory=Rounding)
+    homework: HomeworkGrading = Field(default_factory=HomeworkGrading)
+    write_up: WriteUpFormula = Field(default_factory=WriteUpFormula)
+    forum: ForumFormula = Field(default_factory=ForumFormula)
+
+    @field_validator("letters")
+    @classmethod
+    def _letters(cls, value: list[LetterGrade]) -> list[LetterGrade]:
+        return check_letters(value)
 
     @model_validator(mode="after")
     def _default_exists(self) -> GradingPolicy:
@@ -351,6 +416,43 @@ class GradingPolicy(Strict):
                 "give each [[grading.tracks]] entry its own id",
                 "tracks",
             )
+        names = [name.lower() for track in self.tracks for name in (track.id, *track.aliases)]
+        if len(set(names)) != len(names):
+            repeated = sorted({name for name in names if names.count(name) > 1})
+            raise ConfigValueError(
+                f"track ids and aliases must be unique (ignoring case): {', '.join(repeated)}",
+                "give each alias to one track only",
+                "tracks",
+            )
+        seen: dict[str, GradeComponent] = {}
+        for track in self.tracks:
+            for component in track.components:
+                first = seen.setdefault(component.id, component)
+                same = (first.origin, first.max_points, first.due) == (
+                    component.origin,
+                    component.max_points,
+                    component.due,
+                )
+                if not same:
+                    raise ConfigValueError(
+                        f"component {component.id!r} differs between tracks in source, "
+                        "max_points or due",
+                        "a component shared by tracks is one assessment: give it the same "
+                        "source, max_points and due in each (weights and labels may differ)",
+                        "tracks",
+                    )
+                formula = {"scribe-status": self.write_up, "forum": self.forum}.get(
+                    component.origin
+                )
+                if formula is not None and formula.component != component.id:
+                    table = "write_up" if component.origin == "scribe-status" else "forum"
+                    raise ConfigValueError(
+                        f"track {track.id!r}: component {component.id!r} takes its points from "
+                        f"[grading.{table}], whose component is {formula.component!r}",
+                        f'set component = "{component.id}" in [grading.{table}], or rename '
+                        "the component",
+                        "tracks",
+                    )
         if self.default_track not in ids:
             raise ConfigValueError(
                 f"default_track {self.default_track!r} is not one of {ids}",
@@ -365,6 +467,14 @@ class GradingPolicy(Strict):
             if track.id == wanted:
                 return track
         raise KeyError(wanted)
+
+    def find_track(self, name: str) -> GradingTrack | None:
+        """The track whose id or alias is ``name`` (ignoring case), or None."""
+        wanted = name.strip().lower()
+        for track in self.tracks:
+            if wanted in (track.id.lower(), *(alias.lower() for alias in track.aliases)):
+                return track
+        return None
 
 
 class Course(Strict):
@@ -387,6 +497,35 @@ class Course(Strict):
 
     _root: Path | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _grading_fits_course(self) -> Course:
+        uses_homework = [
+            (track.id, component.id)
+            for track in self.grading.tracks
+            for component in track.components
+            if component.origin == "homework"
+        ]
+        if uses_homework and not self.homework:
+            track_id, component_id = uses_homework[0]
+            raise ConfigValueError(
+                f"track {track_id!r}: component {component_id!r} takes the [[homework]] "
+                "assignments, but the course lists none",
+                'add the [[homework]] entries, or give the component source = "scores"',
+                "grading",
+            )
+        policy = self.grading.homework
+        if (
+            uses_homework
+            and policy.aggregate == "drop-lowest"
+            and policy.drop >= len(self.homework)
+        ):
+            raise ConfigValueError(
+                f"[grading.homework] drops {policy.drop} of {len(self.homework)} homework",
+                "drop fewer than the course has, so at least one counts",
+                "grading",
+            )
+        return self
 
     # -- where things are -------------------------------------------------------------------
     @property

@@ -23,26 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from dlcourse.course.grading_settings import WriteUpFormula
 
 DutyState = Literal["complete", "needs-fixes", "unattributed", "late", "missing", "pending"]
 
 
-class CreditPolicy(BaseModel):
-    """Thresholds of the write-up credit; fractions of the component's weight."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    component: str = Field("write-up", description="Grade component id in course.toml.")
-    on_time: float = Field(1.0, ge=-1, le=1, description="On time, clean and attributed.")
-    late: float = Field(-0.5, ge=-1, le=1, description="Submitted after the due time.")
-    missing: float = Field(-1.0, ge=-1, le=1, description="Not submitted.")
-    unattributed: float = Field(0.0, ge=-1, le=1, description="On time, name not in authors.")
-    per_error: float = Field(0.1, ge=0, description="Taken off per checker error (on time).")
-    max_error_penalty: float = Field(0.5, ge=0, description="Most taken off for errors.")
-    late_limit_days: float | None = Field(
-        14, ge=0, description="Later than this many days counts as missing (None: never)."
-    )
+# The thresholds are the course's write-up formula ([grading.write_up] in course.toml): the
+# gradebook maps a duty's state with the same numbers, so the two never disagree.
+CreditPolicy = WriteUpFormula
 
 
 def duty_credit(
@@ -65,6 +53,5 @@ def duty_credit(
     if not attributed:
         return "unattributed", policy.unattributed, final
     if errors > 0:
-        penalty = min(errors * policy.per_error, policy.max_error_penalty)
-        return "needs-fixes", round(policy.on_time - penalty, 6), final
+        return "needs-fixes", policy.needs_fixes(errors), final
     return "complete", policy.on_time, final

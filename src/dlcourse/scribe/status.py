@@ -104,7 +104,7 @@ def scribe_status(
 ) -> StatusReport:
     """Join the roster with the notes. ``overrides`` maps a slot key (or its meeting's slot, e.g.
     ``01-2``) to a submission time (a pull request's), used instead of the git time."""
-    policy = policy or CreditPolicy()
+    policy = policy or course.grading.write_up
     as_of = (as_of or dt.datetime.now(course.tz)).astimezone(course.tz)
     overrides = dict(overrides or {})
     facts_cache: dict[Path, NoteFacts] = {}
