@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import tomllib
@@ -13,8 +14,18 @@ from pydantic import ValidationError
 from dlcourse.course.errors import ConfigValueError, CourseError, CourseIssue
 from dlcourse.course.locate import locate_key
 from dlcourse.course.model import Course
+from dlcourse.course.paths import is_inside
 
 COURSE_FILE = "course.toml"
+#: The largest course.toml read (a full course is about 20 KB): a bigger file is refused before
+#: it is parsed, so a pull request cannot make every CI run parse megabytes.
+MAX_COURSE_FILE_BYTES = 1_048_576
+#: Arrays and inline tables nested deeper than this are refused before parsing: tomllib recurses
+#: once per level and a few hundred '[' end in RecursionError; a course nests three at most.
+MAX_TOML_NESTING = 32
+#: Dotted keys of more parts than this are refused too: tomllib's time grows with the square of
+#: a key's parts (20,000 parts: 27 s); a course's longest key has four (notes.rules.ID.param).
+MAX_KEY_PARTS = 16
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -40,8 +51,22 @@ def load_course(path: str | Path | None = None) -> Course:
     if not config.is_file():
         hint = "run 'dlcourse init DIR' to create a course folder, or pass the folder that has one"
         raise CourseError([CourseIssue(config, None, "", "no course.toml here", hint)])
+    size = config.stat().st_size
+    if size > MAX_COURSE_FILE_BYTES:
+        raise CourseError(
+            [
+                CourseIssue(
+                    config,
+                    None,
+                    "",
+                    f"the file is {size:,} bytes, over the limit of {MAX_COURSE_FILE_BYTES:,}",
+                    "a course.toml holds the course's facts (about 20 KB for a full course); "
+                    "check that this is the right file",
+                )
+            ]
+        )
     try:
-        source = config.read_text(encoding="utf-8")
+        source = config.read_text(encoding="utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise CourseError(
             [CourseIssue(config, None, "", f"not UTF-8 text ({error.reason})", "save as UTF-8")]
@@ -56,7 +81,13 @@ def load_course(path: str | Path | None = None) -> Course:
 
 
 def parse_course(source: str, config: Path = Path(COURSE_FILE)) -> Course:
-    """Validate course.toml text. ``config`` only names the file in error messages."""
+    """Validate course.toml text. ``config`` only names the file in error messages. A leading
+    byte-order mark (Windows editors write one) is skipped: TOML forbids it, the text is the same.
+    """
+    source = source.removeprefix("\ufeff")
+    shape = _shape_problem(source, config)
+    if shape is not None:
+        raise CourseError([shape])
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
@@ -76,6 +107,84 @@ def parse_course(source: str, config: Path = Path(COURSE_FILE)) -> Course:
     if issues:
         raise CourseError(issues)
     return course
+
+
+def _shape_problem(source: str, config: Path) -> CourseIssue | None:
+    """What makes ``source`` too costly to hand to tomllib, found in one linear pass outside
+    strings and comments: brackets and braces nested deeper than :data:`MAX_TOML_NESTING` (a
+    table header's ``[[`` counts as two) or a dotted key of more than :data:`MAX_KEY_PARTS`
+    parts. None when the text is fine (tomllib then reports any syntax error itself)."""
+    depth = 0
+    dots = 0  # dots since the last '=', ',', bracket or line end: the parts of a dotted key
+    line = 1
+    index = 0
+    length = len(source)
+    while index < length:
+        char = source[index]
+        if char == "\n":
+            line += 1
+            dots = 0
+        elif char == "#":
+            end = source.find("\n", index)
+            index = length if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = source[index : index + 3] if source.startswith(char * 3, index) else char
+            end = _string_end(source, index + len(quote), quote)
+            line += source.count("\n", index, end)
+            index = end
+            continue
+        elif char in "[{":
+            depth += 1
+            dots = 0
+            if depth > MAX_TOML_NESTING:
+                return CourseIssue(
+                    config,
+                    line,
+                    "",
+                    f"arrays or inline tables nested more than {MAX_TOML_NESTING} deep",
+                    "a course.toml nests lists and tables a few levels at most: look for "
+                    "brackets '[' or braces '{' that are never closed",
+                )
+        elif char in "]}":
+            depth = max(0, depth - 1)
+            dots = 0
+        elif char in "=,":
+            dots = 0
+        elif char == ".":
+            dots += 1
+            if dots >= MAX_KEY_PARTS:
+                return CourseIssue(
+                    config,
+                    line,
+                    "",
+                    f"a dotted key of more than {MAX_KEY_PARTS} parts",
+                    "course keys have four parts at most, e.g. notes.rules.LEN001.tolerance",
+                )
+        index += 1
+    return None
+
+
+def _string_end(source: str, start: int, quote: str) -> int:
+    """Index just past the string that opened with ``quote`` before ``start`` (the end of the
+    line for an unterminated one-line string: tomllib reports that error with its line)."""
+    escapes = quote[0] == '"'
+    index = start
+    while index < len(source):
+        char = source[index]
+        if escapes and char == "\\":
+            index += 2
+            continue
+        if char == "\n" and len(quote) == 1:
+            return index
+        if source.startswith(quote, index):
+            # a closing triple quote may be followed by up to two more quotes of the content
+            end = index + len(quote)
+            while len(quote) == 3 and end < len(source) and source[end] == quote[0]:
+                end += 1
+            return min(end, index + len(quote) + 2)
+        index += 1
+    return index
 
 
 def _cross_references(course: Course, config: Path) -> list[CourseIssue]:
@@ -198,8 +307,11 @@ def _describe(detail: dict[str, Any]) -> tuple[str, str]:
         if isinstance(given, str) and given.lower() in expected.lower().replace("'", " ").split():
             hint = f"write it in lower case: {given.lower()!r}"
         return f"expected one of {expected}, got {given!r}", hint
-    if given is not None and not isinstance(given, dict | list) and repr(given) not in message:
-        message = f"{message} (got {given!r})"
+    if given is not None and not isinstance(given, dict | list):
+        # dates and times as written in TOML, not as Python reprs
+        shown = given.isoformat() if isinstance(given, dt.date | dt.time) else repr(given)
+        if shown not in message:
+            message = f"{message} (got {shown})"
     if isinstance(cause, ConfigValueError):
         return message, cause.hint
     return message, _TYPE_HINTS.get(kind, "")
@@ -264,10 +376,27 @@ def _syntax_hint(source: str, line: int | None) -> tuple[str, str]:
 
 
 def _check_files(course: Course, config: Path) -> list[CourseIssue]:
-    """Files the course names must exist (the toml is valid, but is the folder complete?)."""
+    """Files the course names must exist (the toml is valid, but is the folder complete?) and
+    stay inside the course folder once symbolic links are followed."""
     issues = []
+    named = {
+        ("course", "home_page"): course.course.home_page,
+        ("notes", "docs_dir"): course.notes.docs_dir,
+        ("notes", "contents_file"): course.notes.contents_file,
+    }
+    for keys, value in named.items():
+        if value is not None and not is_inside(course.root / value, course.root):
+            issues.append(
+                CourseIssue(
+                    config,
+                    course.locate(*keys),
+                    ".".join(keys),
+                    f"{value!r} leads outside the course folder (through a symbolic link)",
+                    "keep the file inside the course folder: replace the link by the file",
+                )
+            )
     home = course.home_page_path
-    if home is not None and not home.is_file():
+    if home is not None and not issues and not home.is_file():
         line = course.locate("course", "home_page")
         issues.append(
             CourseIssue(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import EmailStr, Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, EmailStr, Field, PrivateAttr, field_validator, model_validator
 
 from dlcourse.course.errors import ConfigValueError
 from dlcourse.course.grading_settings import (
@@ -25,6 +25,7 @@ from dlcourse.course.grading_settings import (
     default_letters,
 )
 from dlcourse.course.notes_settings import NotesSettings, Strict
+from dlcourse.course.paths import check_relative_path
 from dlcourse.course.site_settings import SiteSettings
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -37,6 +38,37 @@ WEEKDAYS: tuple[Weekday, ...] = (
     "saturday",
     "sunday",
 )
+
+
+#: The years a course date may fall in. Python's dates end on 9999-12-31, so a due date a week
+#: after a meeting late in 9999, or a time moved to UTC, would overflow; no course leaves them.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+#: The longest term, in days (a year-long course, with room to spare): the calendar expands the
+#: weekly pattern week by week, and term_end = 9999-12-31 once took 40 s before overflowing.
+MAX_TERM_DAYS = 400
+
+
+def _check_year(value: dt.date) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ConfigValueError(
+            f"{value.isoformat()} is outside the years {EARLIEST_YEAR}–{LATEST_YEAR}",
+            "check the year (YYYY-MM-DD)",
+        )
+
+
+def _course_date(value: dt.date) -> dt.date:
+    _check_year(value)
+    return value
+
+
+def _course_datetime(value: dt.datetime) -> dt.datetime:
+    _check_year(value.date())
+    return value
+
+
+#: A date or date-time of the course: a TOML date in the years the course model accepts.
+CourseDate = Annotated[dt.date, AfterValidator(_course_date)]
+CourseDateTime = Annotated[dt.datetime, AfterValidator(_course_datetime)]
 
 
 # Legacy tz-database names of a fixed UTC offset: 'EST' is -05:00 all year, so a spring course
@@ -53,6 +85,11 @@ class Identity(Strict):
     description: str
     prerequisites: list[str] = Field(default_factory=list)
     home_page: str | None = Field(None, description="Markdown file of the home page, relative.")
+
+    @field_validator("home_page")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        return None if value is None else check_relative_path(value)
 
 
 class Link(Strict):
@@ -119,8 +156,8 @@ class MeetingPattern(Strict):
 
 
 class DayOff(Strict):
-    date: dt.date
-    until: dt.date | None = Field(None, description="Last day of a multi-day break (inclusive).")
+    date: CourseDate
+    until: CourseDate | None = Field(None, description="Last day of a multi-day break (inclusive).")
     reason: str
 
     @model_validator(mode="after")
@@ -139,8 +176,8 @@ class DayOff(Strict):
 
 class Schedule(Strict):
     timezone: str
-    term_start: dt.date
-    term_end: dt.date
+    term_start: CourseDate
+    term_end: CourseDate
     office_hours: str | None = None
     meetings: list[MeetingPattern]
     days_off: list[DayOff] = Field(default_factory=list)
@@ -170,6 +207,15 @@ class Schedule(Strict):
             raise ConfigValueError(
                 f"term_end {self.term_end} is before term_start {self.term_start}",
                 "check the year and month of both dates (YYYY-MM-DD)",
+                "term_end",
+            )
+        days = (self.term_end - self.term_start).days + 1
+        if days > MAX_TERM_DAYS:
+            raise ConfigValueError(
+                f"the term lasts {days:,} days ({self.term_start} to {self.term_end}), "
+                f"longer than {MAX_TERM_DAYS}",
+                "check the year of term_end; a course longer than that is two course folders, "
+                "one per term",
                 "term_end",
             )
         ids = [meeting.id for meeting in self.meetings]
@@ -223,15 +269,19 @@ class Week(Strict):
 
 
 class ScribePolicy(Strict):
-    writers_per_group: int = Field(3, ge=1)
-    editors_per_group: int = Field(1, ge=0)
-    groups_per_lecture: int = Field(2, ge=1, description="One group per hour of lecture.")
-    groups_per_lab: int = Field(1, ge=1)
-    minutes_per_hour: int = Field(50, ge=1, description="Minutes of class in one scribed hour.")
-    minutes_per_writer: int = Field(15, ge=1)
-    words_per_subsection: int = Field(300, ge=1)
-    words_per_summary: int = Field(50, ge=1)
-    due_after_days: int = Field(7, ge=0)
+    # upper bounds keep a typo (70 for 7, an extra zero) a located error instead of a date
+    # overflow or an assignment over millions of empty places
+    writers_per_group: int = Field(3, ge=1, le=50)
+    editors_per_group: int = Field(1, ge=0, le=50)
+    groups_per_lecture: int = Field(2, ge=1, le=24, description="One group per hour of lecture.")
+    groups_per_lab: int = Field(1, ge=1, le=24)
+    minutes_per_hour: int = Field(
+        50, ge=1, le=600, description="Minutes of class in one scribed hour."
+    )
+    minutes_per_writer: int = Field(15, ge=1, le=600)
+    words_per_subsection: int = Field(300, ge=1, le=100_000)
+    words_per_summary: int = Field(50, ge=1, le=100_000)
+    due_after_days: int = Field(7, ge=0, le=366)
     due_time: dt.time = Field(dt.time(23, 59), description="Local time of day a write-up is due.")
     suggested_submission: str | None = None
 
@@ -243,8 +293,8 @@ class ScribePolicy(Strict):
 class Homework(Strict):
     id: str
     title: str
-    release: dt.datetime
-    due: dt.datetime
+    release: CourseDateTime
+    due: CourseDateTime
     due_is_approximate: bool = False
     description: str | None = None
     points: float = Field(100, gt=0, description="Points the assignment is graded out of.")
@@ -268,7 +318,7 @@ class HomeworkPolicy(Strict):
 
 class Midterm(Strict):
     title: str = "Mid-term knowledge test"
-    date: dt.date | Literal["to be determined"] = "to be determined"
+    date: CourseDate | Literal["to be determined"] = "to be determined"
 
 
 class Project(Strict):

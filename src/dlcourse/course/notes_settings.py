@@ -4,11 +4,12 @@ the checker's rule configuration. Owned by the notes part; validated with the re
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dlcourse.course.paths import check_relative_path
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _MACRO_NAME = re.compile(r"^[A-Za-z]+$")
@@ -65,9 +66,7 @@ class NotesSettings(Strict):
     @field_validator("docs_dir", "contents_file")
     @classmethod
     def _relative_path(cls, value: str | None) -> str | None:
-        if value is not None and (PurePosixPath(value).is_absolute() or ".." in value.split("/")):
-            raise ValueError("must be a path inside the course folder (relative, no '..')")
-        return value
+        return None if value is None else check_relative_path(value)
 
     @field_validator("rules_docs_url")
     @classmethod

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlcourse.course.model import EARLIEST_YEAR, LATEST_YEAR, MAX_TERM_DAYS
 from dlcourse.site.i18n import KNOWN_LANGUAGES
 from dlcourse.site.mathml import read_group
 from dlcourse.site.sources import front_matter, read_text
@@ -162,6 +163,34 @@ def _note_kinds(
     return kinds
 
 
+def _plausible_dates(
+    weeks: dict[int, dict[int, dict[str, str]]], guesses: list[str]
+) -> list[dt.date]:
+    """The notes' dates that can belong to one term: in the years a course may name and within
+    half the longest term of the middle date. Any other (a typo such as 9999 for 2020) is blanked
+    in ``weeks`` and named in ``guesses``, so the written course.toml never spans centuries."""
+    found = {
+        (number, part): day
+        for number, held in weeks.items()
+        for part, info in held.items()
+        if (day := _parse_date(info.get("date"))) is not None
+    }
+    middle = sorted(found.values())[len(found) // 2] if found else None
+    kept = []
+    for (number, part), day in sorted(found.items()):
+        # a week each side is left for rounding the term out to whole weeks
+        near = middle is not None and abs((day - middle).days) <= MAX_TERM_DAYS // 2 - 7
+        if EARLIEST_YEAR <= day.year <= LATEST_YEAR and near:
+            kept.append(day)
+            continue
+        weeks[number][part]["date"] = ""
+        guesses.append(
+            f"ignored the date {day.isoformat()} of week {number} part {part}: "
+            "far from the other notes' dates (fix it in the note)"
+        )
+    return kept
+
+
 def _week_mondays(weeks: dict[int, dict[int, dict[str, str]]]) -> dict[int, dt.date]:
     """The Monday of each week number, from its notes' dates."""
     mondays = {}
@@ -214,7 +243,6 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
     languages.sort(key=lambda code: (code != source, code))
 
     # notes of the source language: dates, lecturers, videos per week and part
-    dates: list[dt.date] = []
     lecturers: dict[int, Counter[str]] = {}
     weeks: dict[int, dict[int, dict[str, str]]] = {}
     for week_dir in sorted((docs_dir / source).glob("week*")):
@@ -237,11 +265,9 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
                 "lecturer": front.get("lecturer", ""),
                 "video": video.group(1) if video else "",
             }
-            day = _parse_date(front.get("date"))
-            if day:
-                dates.append(day)
             if front.get("lecturer"):
                 lecturers.setdefault(part, Counter())[front["lecturer"]] += 1
+    dates = _plausible_dates(weeks, guesses)
     kinds = _note_kinds(docs_dir / source, weeks, guesses)
     lecture_parts = max(
         (sum(k == "lecture" for k in w.values()) for w in kinds.values()), default=0
@@ -255,7 +281,7 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
     last_week = max(weeks) if weeks else 1
     end = max([*dates, max(mondays.values(), default=start) + dt.timedelta(days=6)])
     if not dates:
-        end = start + dt.timedelta(days=7 * last_week - 1)
+        end = start + dt.timedelta(days=min(7 * last_week, MAX_TERM_DAYS) - 1)
     guesses.append(f"term {start} – {end} from the notes' dates (set the real term)")
     guesses.append("timezone 'UTC' (set the course's zone, e.g. 'America/New_York')")
 
