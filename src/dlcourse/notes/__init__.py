@@ -16,11 +16,11 @@ from dlcourse.notes.document import (
     Section,
     Subsection,
     VideoStamp,
-    count_words,
     parse_note,
     parse_video_url,
 )
 from dlcourse.notes.markdown import make_markdown
+from dlcourse.notes.words import count_words
 
 __all__ = [
     "Figure",

@@ -19,6 +19,11 @@ from markdown_it.token import Token
 
 from dlcourse.notes.markdown import normalize_liquid, shared_markdown, strip_baseurl
 from dlcourse.notes.tex import unescape_kramdown
+from dlcourse.notes.words import (
+    count_plain_words,
+    count_words,
+    needs_script_ratio,
+)
 
 NoteKind = Literal["lecture", "practicum", "summary", "other"]
 
@@ -32,19 +37,14 @@ _TIME_PARAM = re.compile(r"(?:^|[?&؟;#])(?:amp;)?t=([0-9hms]+)")
 _HMS = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
 _IMG_TAG = re.compile(r"<img\b([^>]*)>?", re.IGNORECASE)
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-_CJK = re.compile(
-    "[\u2e80-\u2fff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+_SCRIPT_LINK = re.compile(
+    r"\[(?P<text>[^\]]*)\]\(\s*<?\s*(?P<inline>(?:javascript|vbscript|data:text/html)(?:[^\s()>]|\([^\s()]*\))*)"
+    r"|^\s{0,3}\[[^\]]+\]:\s*<?\s*(?P<reference>(?:javascript|vbscript|data:text/html)\S*)",
+    re.IGNORECASE,
 )
-# A word: a run of word characters, ZWNJ, apostrophes, dots and hyphens that holds a letter or
-# digit. Counted, not extracted: from the first letter the greedy run takes the rest (trimming
-# trailing punctuation would cost backtracking and never changes the count).
-_WORD = re.compile(r"[^\W_][\w\u200c'’.\-]*")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _FM_KEY = re.compile(r"^([^\s:#][^:]*?)\s*:\s?(.*)$")
-
-#: Characters of CJK text per English word (NOTES-FACTS: zh ~1.65, ja ~2.4).
-CJK_CHARS_PER_WORD = {"zh": 1.65, "ja": 2.4}
 
 
 @dataclass(frozen=True)
@@ -240,22 +240,6 @@ def decode_note(data: bytes) -> tuple[str, bool, DecodeProblem | None]:
             f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
         )
         return data.decode("utf-8", errors="replace"), has_bom, problem
-
-
-def count_words(text: str, language: str | None = None) -> float:
-    """Words in prose: space-separated words; CJK characters divided by the language's
-    characters-per-word ratio; Persian ZWNJ never splits a word."""
-    if not text:
-        return 0.0
-    cjk = 0
-    if not text.isascii() and _CJK.search(text):
-        cjk = len(_CJK.findall(text))
-        if cjk:
-            text = _CJK.sub(" ", text)
-    words = float(len(_WORD.findall(text)))
-    if cjk:
-        words += cjk / CJK_CHARS_PER_WORD.get(language or "", 1.65)
-    return words
 
 
 def formula_words(formula: Formula) -> int:
@@ -551,9 +535,15 @@ def _walk(doc: NoteDocument, tokens: list[Token], words: bool = True) -> None:
 def _heading(doc: NoteDocument, tokens: list[Token], index: int, token: Token, line: int) -> None:
     inline = tokens[index + 1]
     children = inline.children or []
+    if _only_comments(children):
+        # '## <!--[English title](…&t=…)-->': a translator keeps the source heading out of
+        # sight above their own; it shows nothing and is no heading, and its link no stamp
+        return
     title = _inline_text(children)
     stamp = None
     raw_line = doc.lines[line - 1] if 0 < line <= len(doc.lines) else ""
+    if "<!--" in raw_line:
+        raw_line = _blank_comments(raw_line)
     for child in children:
         if child.type == "link_open":
             href = str(child.attrs.get("href", ""))
@@ -567,6 +557,27 @@ def _heading(doc: NoteDocument, tokens: list[Token], index: int, token: Token, l
             title = title[:url_at].rstrip(" （(]-:").lstrip("[") if url_at >= 0 else title
             title = title.replace("[", "").replace("]", "").strip()
     doc.headings.append(Heading(int(token.tag[1]), title, line, stamp, index))
+
+
+def _refused_links(doc: NoteDocument, text: str, line: int) -> None:
+    """Links markdown-it refuses to make because of their scheme (``[x](javascript:…)``, also
+    as a reference definition) stay text here, but kramdown makes them live links on a Jekyll
+    site: they join the note's links so that HTML001 reports them."""
+    for match in _SCRIPT_LINK.finditer(text):
+        href = match.group("inline") or match.group("reference")
+        column = doc.column_of(line, href[:20], 1)
+        doc.links.append(Link(href, match.group("text") or "", None, line, column))
+
+
+def _only_comments(children: list[Token]) -> bool:
+    """Whether a heading's content is nothing but HTML comments (and space)."""
+    commented = False
+    for child in children:
+        if child.type == "html_inline" and child.content.startswith("<!--"):
+            commented = True
+        elif not (child.type in ("text", "softbreak") and not child.content.strip()):
+            return False
+    return commented
 
 
 def _walk_inline(
@@ -592,6 +603,9 @@ def _walk_inline(
                 runs.append(child.content)
             if link_stack:
                 link_stack[-1][2].append(child.content)
+            content = child.content
+            if "](" in content or "]:" in content:
+                _refused_links(doc, content, current)
         elif ctype == "softbreak" or ctype == "hardbreak":
             current += 1
         elif ctype == "code_inline":
@@ -641,12 +655,12 @@ def _walk_inline(
 
 def _run_words(runs: list[str | int], texts: list[str], language: str | None) -> float:
     """The words of a paragraph's runs, as ``count_words`` of each run summed in order. Without
-    CJK every run counts whole words (integers), and a space between runs never joins or
-    splits a word, so one ``findall`` over the joined text gives the same sum."""
+    a script counted by characters every run counts whole words (integers), and a space between
+    runs never joins or splits a word, so one count over the joined text gives the same sum."""
     if texts:
         joined = " ".join(texts)
-        if joined.isascii() or not _CJK.search(joined):
-            words = float(len(_WORD.findall(joined)))
+        if not needs_script_ratio(joined):
+            words = float(count_plain_words(joined))
             if len(runs) != len(texts):
                 words += sum(run for run in runs if run.__class__ is int)
             return words

@@ -21,7 +21,14 @@ from functools import lru_cache
 from latex2mathml.converter import convert
 
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
-_GDEF = re.compile(r"\\[gx]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
+# A macro definition up to its body: \gdef\name#1#2, \def, \edef, \xdef, \newcommand{\name}[2]
+# (also \renewcommand, \providecommand, starred, with or without braces around the name) and
+# \DeclareMathOperator{\name}.
+_DEFINITION = re.compile(
+    r"\\(?:(?P<op>DeclareMathOperator)\*?|[gex]?def|(?:re)?newcommand\*?|providecommand\*?)"
+    r"\s*(?:\{\s*\\(?P<braced>[A-Za-z]+)\s*\}|\\(?P<bare>[A-Za-z]+))"
+    r"\s*(?:\[\d\])?\s*(?:#\d\s*)*"
+)
 _UNKNOWN_IN_OUTPUT = re.compile(r"<m[io][^>]*>\\([A-Za-z]+)</m[io]>")
 _SPLIT_COMMAND = re.compile(r"\\\s+([a-z]{4,})\s*\{")
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
@@ -62,13 +69,24 @@ def _read_argument(tex: str, pos: int) -> tuple[str, int] | None:
 
 
 def local_macros(tex: str) -> dict[str, str]:
-    """Macros a note defines itself with ``\\gdef\\name#1{body}`` (as week 10 did)."""
+    """Macros a note defines itself, anywhere in its text (a hidden ``<div>$$\\gdef…$$</div>``
+    as week 10 did, or inside a formula): ``\\gdef``, ``\\def``, ``\\newcommand`` and
+    friends, ``\\DeclareMathOperator``. A later definition of a name replaces an earlier one."""
     found: dict[str, str] = {}
-    for match in _GDEF.finditer(tex):
-        body = _read_argument(tex, match.end() - 1)
-        if body is not None:
-            found[match.group(1)] = body[0]
+    if "\\" not in tex:
+        return found
+    for match in _DEFINITION.finditer(tex):
+        body = _read_argument(tex, match.end())
+        if body is None:
+            continue
+        name = match.group("braced") or match.group("bare")
+        found[name] = rf"\operatorname{{{body[0]}}}" if match.group("op") else body[0]
     return found
+
+
+def defines_macros(text: str) -> bool:
+    """Whether ``text`` may hold a macro definition (a cheap test before :func:`local_macros`)."""
+    return "def" in text or "command" in text or "DeclareMathOperator" in text
 
 
 _ARITY_CACHE: dict[int, tuple[Mapping[str, str], dict[str, int]]] = {}
@@ -165,14 +183,11 @@ _ENVIRONMENT = re.compile(r"\\(begin|end)\{(aligned|alignedat|gathered|gather\*?
 _BARE_HEX_COLOUR = re.compile(r"(\\(?:text)?color\s*\{)([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\}")
 _COMPAT_BODIES = {name: body for name, (_, body) in ENGINE_COMPAT.items()}
 _COMPAT_ARITY = {name: count for name, (count, _) in ENGINE_COMPAT.items()}
-_DEFINITION = re.compile(
-    r"\\(?:[gx]?def|newcommand|renewcommand)\s*\{?\\[A-Za-z]+\}?\s*(?:\[\d\])?(?:#\d\s*)*"
-)
 
 
 def strip_definitions(tex: str) -> str:
     """Remove ``\\gdef\\name#1{…}`` / ``\\newcommand`` definitions (they render nothing)."""
-    if "def" not in tex and "command" not in tex:
+    if not defines_macros(tex):
         return tex
     out = []
     pos = 0

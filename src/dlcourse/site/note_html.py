@@ -325,7 +325,7 @@ def _without_stamp_link(children: list[Token]) -> list[Token]:
 def render_note(document: NoteDocument, context: RenderContext) -> RenderedBody:
     """Safe HTML for a parsed note's body, rendered from the parse the checker lints."""
     tokens, source = document.tokens, document.text
-    local = notes_tex.local_macros(source) if "def" in source else {}
+    local = notes_tex.local_macros(source) if notes_tex.defines_macros(source) else {}
     sections = _prepare_headings(tokens, document.headings)
     renderer = _Renderer(context, local)
     raw = renderer.render(tokens)

@@ -136,13 +136,31 @@ def lang_ref_path(doc, ctx, params) -> Iterator[Hit]:
         )
 
 
+def page_language(doc, ctx) -> str:
+    """The language a page belongs to: its language folder (``ar/week01/…``, ``ar/index.md``),
+    else its ``lang`` key, else — a page at the top of the docs folder, such as the home page —
+    the source language."""
+    if doc.language:
+        return doc.language
+    folder = doc.rel_path.split("/", 1)[0] if doc.rel_path and "/" in doc.rel_path else None
+    codes = {language.code for language in ctx.course.notes.languages}
+    if folder and (folder in codes or _LANGUAGE_FOLDER.match(folder)):
+        return folder
+    return doc.front_matter.get("lang") or ctx.source_language
+
+
+_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
 @rule("FM004", "lang-ref-unique", "error", ("front-matter", "translation"), scope="course")
 def lang_ref_unique(docs, ctx, params) -> Iterator[Hit]:
-    """No two pages of one language share a lang-ref."""
-    seen: dict[tuple[str | None, str], list] = defaultdict(list)
+    """No two pages of one language share a lang-ref.
+    A lang-ref pairs a page with its translations, so it is shared across languages by design
+    (every language's home page is 'home'); within one language it must be unique."""
+    seen: dict[tuple[str, str], list] = defaultdict(list)
     for doc in docs:
         if doc.lang_ref:
-            seen[(doc.language, doc.lang_ref)].append(doc)
+            seen[(page_language(doc, ctx), doc.lang_ref)].append(doc)
     for (_, ref), group in seen.items():
         for doc in group[1:]:
             yield Hit(

@@ -8,7 +8,13 @@ from collections.abc import Callable, Iterator
 
 from dlcourse.notes.findings import Edit, Hit
 from dlcourse.notes.rules.base import rule
-from dlcourse.notes.tex import check_formula_keyed, local_macros, macro_key, render_check
+from dlcourse.notes.tex import (
+    check_formula_keyed,
+    defines_macros,
+    local_macros,
+    macro_key,
+    render_check,
+)
 
 _DOLLAR = re.compile(r"(?<!\\)\$")
 
@@ -136,12 +142,13 @@ def _verdicts(doc, ctx) -> list[tuple[object, str | None]]:
 
 
 def _macros(doc, ctx) -> dict[str, str]:
+    """The course's macros and those the note defines anywhere in its text (in maths, or in a
+    hidden ``<div>$$\\gdef…$$</div>``): the site renders the note with the same table."""
     macros = ctx.settings.macros
-    if "def" in doc.text:
-        macros = dict(macros)
-        for formula in doc.maths:
-            if "def" in formula.source:
-                macros.update(local_macros(formula.source))
+    if defines_macros(doc.text):
+        local = local_macros(doc.text)
+        if local:
+            macros = {**macros, **local}
     return macros
 
 

@@ -54,40 +54,119 @@ def translation_structure(docs, ctx, params) -> Iterator[Hit]:
             )
 
 
+def matched_stamps(ours: list, theirs: list) -> list[tuple[int, int]]:
+    """Index pairs ``(i, j)`` of equal start times, in order, as many as possible (a longest
+    common subsequence of the two stamp lists by value)."""
+    n, m = len(ours), len(theirs)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            if ours[i].start == theirs[j].start:
+                best[i][j] = best[i + 1][j + 1] + 1
+            else:
+                best[i][j] = max(best[i + 1][j], best[i][j + 1])
+    pairs = []
+    i = j = 0
+    while i < n and j < m:
+        if ours[i].start == theirs[j].start:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _gaps(ours: list, theirs: list) -> list[tuple[list, list, int, int | None]]:
+    """Between consecutive matched stamps: the unmatched stamps of each side, with the lines
+    that bound the gap in the translation (previous matched line, next matched line)."""
+    pairs = matched_stamps(ours, theirs)
+    gaps = []
+    previous_i, previous_j, previous_line = -1, -1, 0
+    for i, j in [*pairs, (len(ours), len(theirs))]:
+        next_line = ours[i].line if i < len(ours) else None
+        unmatched = (ours[previous_i + 1 : i], theirs[previous_j + 1 : j])
+        gaps.append((*unmatched, previous_line, next_line))
+        if i < len(ours):
+            previous_i, previous_j, previous_line = i, j, ours[i].line
+    return gaps
+
+
 @rule("TR003", "translation-timestamps", "error", ("translation", "timestamps"), scope="course")
 def translation_timestamps(docs, ctx, params) -> Iterator[Hit]:
-    """A translation keeps its source's time stamps: same videos, same start times."""
+    """A translation keeps its source's time stamps: same videos, same start times.
+    The two lists of stamps are aligned by value, then by order, so that one missing, extra or
+    changed stamp is reported once, at its own line, instead of shifting every later one:
+    a changed start at the heading that carries it, an extra one at its heading, a missing one
+    at the translated heading that should carry it (an unstamped heading of the source
+    heading's level in the same place) or else where the stamps resume."""
     for doc, source in _translations(docs, ctx):
         if source is None or not doc.subsections:
             continue  # no stamps at all is TS001's finding
-        theirs = [(s.video_id, s.start) for s in source.subsections]
-        ours = [(s.video_id, s.start) for s in doc.subsections]
-        for index, sub in enumerate(doc.subsections):
-            if index >= len(theirs):
+        ours = [s for s in doc.subsections if s.start is not None]
+        theirs = [s for s in source.subsections if s.start is not None]
+        for i, j in matched_stamps(ours, theirs):
+            sub, original = ours[i], theirs[j]
+            if sub.video_id != original.video_id:
                 yield Hit(
                     sub.line,
-                    f"time stamp {clock(sub.start or 0)} has no counterpart in {source.rel_path}",
-                    sub.heading.stamp.column,
-                    "remove it or align the headings with the source",
-                    path=doc.rel_path,
-                )
-            elif ours[index] != theirs[index]:
-                video, start = theirs[index]
-                yield Hit(
-                    sub.line,
-                    f"time stamp {clock(sub.start or 0)} ({sub.video_id}) differs "
-                    f"from the source's {clock(start or 0)} ({video})",
+                    f"time stamp {clock(sub.start or 0)} links video {sub.video_id!r}, "
+                    f"the source's ({source.rel_path} line {original.line}) {original.video_id!r}",
                     sub.heading.stamp.column,
                     "copy the source's link",
                     path=doc.rel_path,
                 )
-        if len(ours) < len(theirs):
-            missing = ", ".join(clock(start or 0) for _, start in theirs[len(ours) :])
+        for extra_side, missing_side, after, before in _gaps(ours, theirs):
+            for sub, original in zip(extra_side, missing_side, strict=False):
+                yield Hit(
+                    sub.line,
+                    f"time stamp {clock(sub.start or 0)} ({sub.video_id}) differs from the "
+                    f"source's {clock(original.start or 0)} ({original.video_id}, "
+                    f"{source.rel_path} line {original.line})",
+                    sub.heading.stamp.column,
+                    "copy the source's link",
+                    path=doc.rel_path,
+                )
+            for sub in extra_side[len(missing_side) :]:
+                yield Hit(
+                    sub.line,
+                    f"time stamp {clock(sub.start or 0)} has no counterpart in {source.rel_path}",
+                    sub.heading.stamp.column,
+                    "remove it, or copy the stamp of the source heading it translates",
+                    path=doc.rel_path,
+                )
+            missing = missing_side[len(extra_side) :]
+            if missing:
+                yield from _missing_stamps(doc, source, missing, after, before)
+
+
+def _missing_stamps(doc, source, missing: list, after: int, before: int | None) -> Iterator[Hit]:
+    """Each source stamp the translation lacks, at the unstamped heading of the same level
+    between the neighbouring matched stamps, or else where the stamps resume."""
+    end = before if before is not None else float("inf")
+    candidates = [h for h in doc.headings if after < h.line < end and h.stamp is None]
+    fallback = before or (doc.subsections[-1].line if doc.subsections else 1)
+    for original in missing:
+        heading = next((h for h in candidates if h.level == original.level), None)
+        if heading is not None:
+            candidates = candidates[candidates.index(heading) + 1 :]
             yield Hit(
-                doc.subsections[-1].line,
-                f"time stamps missing: {missing}",
+                heading.line,
+                f"heading {heading.title!r} has no time stamp; the source heading "
+                f"{original.title!r} ({source.rel_path} line {original.line}) starts at "
+                f"{clock(original.start or 0)}",
                 1,
-                f"{source.rel_path} has {len(theirs)} stamped headings",
+                "link the video as the source does: ## [Title](…&t=SECONDSs)",
+                path=doc.rel_path,
+            )
+        else:
+            yield Hit(
+                fallback,
+                f"time stamp {clock(original.start or 0)} of the source heading "
+                f"{original.title!r} ({source.rel_path} line {original.line}) is missing",
+                1,
+                "translate the source's stamped heading with its link",
                 path=doc.rel_path,
             )
 
