@@ -100,6 +100,24 @@ def test_maths_is_drawn_as_maths(page, example_url: str) -> None:
     assert positions is None or positions[0] <= positions[1] + 1
 
 
+def test_maths_is_drawn_with_the_shipped_maths_font(page, example_url: str) -> None:
+    """Latin Modern Math (WOFF2, served from the site's static folder) is loaded and used by
+    every formula, whatever fonts the machine has."""
+    page.goto(example_url + "/en/week02/02-1/")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready")
+    faces = page.evaluate("""() => [...document.fonts]
+        .filter(f => f.family.replace(/"/g, '') === 'Latin Modern Math')
+        .map(f => f.status)""")
+    assert faces == ["loaded"]
+    families = page.evaluate(
+        "[...document.querySelectorAll('math')].map(m => getComputedStyle(m).fontFamily)"
+    )
+    assert families and all(f.startswith('"Latin Modern Math"') for f in families)
+    assert page.evaluate("document.fonts.check('16px \"Latin Modern Math\"', '∑')")
+    assert page.outside == []
+
+
 def test_bold_vectors_are_bold_in_chromium(page, example_url: str) -> None:
     """\\vect{x} is a Mathematical Bold Italic code point, which Chromium draws bold (it
     ignores mathvariant); its glyph is wider than the plain italic letter's."""

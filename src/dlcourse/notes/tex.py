@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from latex2mathml.converter import convert
+from dlcourse.notes.mathml_core import to_mathml
 
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 # A macro definition up to its body: \gdef\name#1#2, \def, \edef, \xdef, \newcommand{\name}[2]
@@ -158,6 +158,7 @@ def expand_macros(
 #: The site gets the same rewriting through :func:`prepare_tex`.
 ENGINE_COMPAT: dict[str, tuple[int, str]] = {
     "arg": (0, r"\operatorname{arg}"),
+    "sim": (0, r"\thicksim"),  # latex2mathml draws \sim as the letter '~'
     "nonumber": (0, ""),
     "notag": (0, ""),
     "relax": (0, ""),
@@ -178,7 +179,7 @@ ENVIRONMENT_COMPAT: dict[str, tuple[str, str]] = {
     "gather*": (r"\begin{array}{c}", r"\end{array}"),
     "gather": (r"\begin{array}{c}", r"\end{array}"),
 }
-_ENVIRONMENT = re.compile(r"\\(begin|end)\{(aligned|alignedat|gathered|gather\*?)\}(\{\d+\})?")
+_ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{(aligned|alignedat|gathered|gather\*?)\}(\{\d+\})?")
 #: ``\color{FF0000}``: a bare hex colour (KaTeX accepted it) needs its ``#`` for MathML.
 _BARE_HEX_COLOUR = re.compile(r"(\\(?:text)?color\s*\{)([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})\}")
 _COMPAT_BODIES = {name: body for name, (_, body) in ENGINE_COMPAT.items()}
@@ -265,10 +266,10 @@ def brace_error(tex: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def render(tex: str, display: bool = False) -> str:
-    """MathML for an already expanded formula (raises what latex2mathml raises)."""
-    return convert(tex, display="block" if display else "inline")
+    """MathML Core for an already expanded formula (raises what latex2mathml raises):
+    :func:`dlcourse.notes.mathml_core.to_mathml`, cached there."""
+    return to_mathml(tex, display)
 
 
 @lru_cache(maxsize=65536)

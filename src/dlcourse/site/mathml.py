@@ -1,7 +1,9 @@
 """Maths at build time: LaTeX → MathML Core, rendered once per distinct formula.
 
 MathML Core is drawn natively by Chromium, Firefox and Safari, so a reader needs no script and
-no CDN. latex2mathml does the conversion; this module adds what the course needs around it:
+no CDN. latex2mathml does the conversion, repaired for MathML Core by
+:mod:`dlcourse.notes.mathml_core` (shared with the checker); this module adds what the course
+needs around it:
 course and page-local macros (``\\gdef``), shims for commands latex2mathml lacks, detection of
 output that is not really maths (unknown commands), and a content-addressed cache.
 
@@ -21,53 +23,9 @@ from dataclasses import dataclass
 from dlcourse.notes import tex as notes_tex
 from dlcourse.site.sanitize import clean_mathml
 
-RENDERER_VERSION = "mathml-2"
+RENDERER_VERSION = "mathml-core-1"
 
 _GDEF = re.compile(r"\\[gex]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
-_STYLED = re.compile(
-    r'<(mi|mn|mo)((?:\s[^>]*?)?)\smathvariant="(bold|bold-italic)"([^>]*)>([^<]*)</\1>'
-)
-
-
-def _alphabet(latin: int, greek_upper: int, digits: int) -> dict[str, str]:
-    """One Unicode "Mathematical Bold (Italic)" alphabet: Latin, Greek (with the variants in
-    the order Unicode lists them after the lower-case letters) and digits."""
-    table = {chr(65 + i): chr(latin + i) for i in range(26)}
-    table.update({chr(97 + i): chr(latin + 26 + i) for i in range(26)})
-    table.update({chr(0x391 + i): chr(greek_upper + i) for i in range(25) if i != 17})
-    table["\u03f4"] = chr(greek_upper + 17)  # capital theta symbol takes the reserved slot
-    table["\u2207"] = chr(greek_upper + 25)  # nabla
-    table.update({chr(0x3B1 + i): chr(greek_upper + 26 + i) for i in range(25)})
-    for offset, char in enumerate("\u2202\u03f5\u03d1\u03f0\u03d5\u03f1\u03d6", start=51):
-        table[char] = chr(greek_upper + offset)
-    table.update({chr(48 + i): chr(digits + i) for i in range(10)})
-    return table
-
-
-#: ``mathvariant`` → code points. MathML Core (Chromium) ignores ``mathvariant`` except
-#: ``normal``, so a bold vector must be a bold character itself: ``𝒙`` (U+1D499), not ``x``
-#: styled bold. Unicode has no bold-italic digits; bold ones serve both.
-BOLD = {
-    "bold": _alphabet(0x1D400, 0x1D6A8, 0x1D7CE),
-    "bold-italic": _alphabet(0x1D468, 0x1D71C, 0x1D7CE),
-}
-
-
-def _bold(match: re.Match[str]) -> str:
-    tag, before, variant, after, content = match.groups()
-    table = BOLD[variant]
-    text = html.unescape(content)
-    if not text or any(char not in table for char in text):
-        return match.group(0)  # something without a bold code point: leave it to the browser
-    mapped = "".join(table[char] for char in text)
-    return f"<{tag}{before}{after}>{mapped}</{tag}>"
-
-
-def unicode_bold(mathml: str) -> str:
-    """``<mi mathvariant="bold-italic">x</mi>`` → ``<mi>𝒙</mi>`` (and ``bold`` → ``𝐱``)."""
-    if "mathvariant=" not in mathml:
-        return mathml
-    return _STYLED.sub(_bold, mathml)
 
 
 @dataclass(frozen=True)
@@ -158,7 +116,6 @@ def render(tex: str, display: bool, macros: Mapping[str, str]) -> Rendered:
     # called exactly as render_check calls it for inline maths, so its lru_cache hits (it keys
     # ``render(t)`` and ``render(t, False)`` apart): each formula is converted once
     mathml = notes_tex.render(prepared, True) if display else notes_tex.render(prepared)
-    mathml = unicode_bold(mathml)
     return Rendered(clean_mathml(mathml), True)
 
 

@@ -1,0 +1,449 @@
+"""latex2mathml's element tree made into MathML Core as browsers draw it, and written out safely.
+
+latex2mathml targets MathML 3, which browsers never fully drew; Chromium, Firefox and Safari draw
+MathML Core, which ignores ``mathvariant`` (but ``normal``), ``fence`` and ``separator`` and
+takes an operator's spacing from its position in a row. Compared formula by formula with Temml
+(the reference LaTeX → MathML Core converter; ``tests/site/maths_compare.py``), the tree needs
+these repairs, each one a pattern seen in the course's notes:
+
+* **letters**: styled letters (``\\mathbf``, ``\\boldsymbol``, ``\\mathbb``, ``\\mathcal``,
+  ``\\texttt`` …) become Unicode Mathematical Alphanumeric code points (``𝒙``, ``ℝ``, ``𝚁``);
+  ``\\mathrm{d}`` keeps its upright ``d`` (latex2mathml loses it for one letter) and capital
+  Greek is upright as in TeX; the letters of ``\\mathrm{softargmax}`` are one ``<mi>``.
+* **operator names** (``\\max``, ``\\log``, ``\\operatorname{ReLU}`` …) are ``<mi>`` followed by
+  an invisible function application and, before an argument that is not bracketed, TeX's thin
+  space (latex2mathml makes some of them ``<mo>``, which get operator spacing on both sides).
+* **ordinary symbols** latex2mathml makes operators (``∂``, ``∞``, ``⊤``, ``.``, ``/``) are
+  ``<mi>``; ``\\cdot`` is U+22C5 and ``*`` the asterisk operator U+2217, as TeX draws them.
+* **binary operators** with nothing to bind on one side (``(\\cdot)``, ``-1``, ``^{+}``) lose
+  their spacing, TeX's rule for a binary operator in an ordinary place.
+* **fences**: ``\\lVert``/``\\rvert``, ``\\langle``, ``\\lbrace`` are non-stretchy fences (a bare
+  ``‖`` stretched and dropped its superscript like a subscript), and a script on a closing
+  fence applies to the whole bracketed group: ``‖𝒘‖²`` and ``(h(s))'``, as Temml does.
+* **accents** use the spacing accent characters at their natural size (``ˆ`` U+02C6, ``‾``,
+  ``˜``), not the ASCII ``^`` and ``~`` or a stretched macron.
+
+:func:`to_mathml` writes the tree itself: every text is escaped, so ``\\text{</math>}`` stays
+text (latex2mathml's own writer unescaped the whole document, letting it close the formula).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+from xml.etree.ElementTree import Element
+
+from latex2mathml.converter import convert_to_element
+
+_ENTITY = re.compile(r"&#x([0-9A-Fa-f]+);|&#(\d+);")
+_ROWS = {"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose", "merror"}
+_SCRIPTED = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+#: Closing fence → its opening fence, for the scripted-group repair.
+_OPENER = {")": "(", "]": "[", "}": "{", "⟩": "⟨", "|": "|", "‖": "‖", "⌉": "⌈", "⌋": "⌊"}
+_FENCES = set("()[]{}⟨⟩|‖⌈⌉⌊⌋")
+#: Symbols TeX draws as ordinary characters that latex2mathml writes as ``<mo>``.
+_ORDINARY = set("∂∞⊤⊥ℓ∅ℏ./′")
+#: ``<mo>`` text → what TeX (and Temml) draw for it.
+_OPERATOR_CHARACTERS = {"·": "⋅", "*": "∗", "~": "∼"}
+#: Binary operators: spaced on both sides only between two operands (TeX's Bin atoms).
+_BINARY = set("+−±∓×⋅∗∘∙÷∪∩∧∨∖⊕⊖⊗⊘⊙⊎⊓⊔⋆⋄◃▹△▽")
+#: Accent characters latex2mathml puts over a base → the spacing accents Temml draws.
+_ACCENTS = {"^": "ˆ", "¯": "‾", "~": "˜", "\u02dc": "˜"}
+#: Symbols that stay operators (for their dictionary spacing) but are ordinary atoms in TeX.
+_PREFIX_ORDINARY = set("∇¬∀∃∄")
+_THIN_SPACE = "0.1667em"
+_RELATION_SPACE = "0.2222em"
+_RELATION_SPACED = {":", "∣"}
+_FUNCTION_APPLICATION = "\u2061"
+
+
+def _letter_table(style: str) -> dict[str, str]:
+    """Latin letters, digits and Greek letters → the Unicode alphabet named
+    ``MATHEMATICAL {style}`` (with the letter-like symbols that fill its holes: ℝ, ℎ, ℬ …)."""
+    table: dict[str, str] = {}
+    names = [(chr(c), f"CAPITAL {chr(c)}") for c in range(65, 91)]
+    names += [(chr(c), f"SMALL {chr(c).upper()}") for c in range(97, 123)]
+    names += [(str(d), f"DIGIT {unicodedata.name(str(d)).split()[-1]}") for d in range(10)]
+    for code in (*range(0x391, 0x3AA), *range(0x3B1, 0x3CA)):
+        name = unicodedata.name(chr(code), "")
+        if name.startswith("GREEK "):
+            letter = name.removeprefix("GREEK ").replace(" LETTER", "")
+            names.append((chr(code), letter))
+    names += [
+        ("\u2207", "NABLA"),
+        ("\u2202", "PARTIAL DIFFERENTIAL"),
+        ("\u03f5", "EPSILON SYMBOL"),
+        ("\u03d1", "THETA SYMBOL"),
+        ("\u03f0", "KAPPA SYMBOL"),
+        ("\u03d5", "PHI SYMBOL"),
+        ("\u03f1", "RHO SYMBOL"),
+        ("\u03d6", "PI SYMBOL"),
+        ("\u03f4", "CAPITAL THETA SYMBOL"),
+    ]
+    # holes in the alphabets, filled by the letter-like symbols Unicode had before them (found
+    # under their own names: SCRIPT CAPITAL B, DOUBLE-STRUCK CAPITAL R …) and these
+    renamed = {"ITALIC SMALL H": "PLANCK CONSTANT"}
+    renamed.update({f"FRAKTUR CAPITAL {c}": f"BLACK-LETTER CAPITAL {c}" for c in "CHIRZ"})
+    for char, name in names:
+        wanted = f"{style} {name}"
+        for candidate in (f"MATHEMATICAL {wanted}", renamed.get(wanted, wanted)):
+            try:
+                table[char] = unicodedata.lookup(candidate)
+                break
+            except KeyError:
+                continue
+    return table
+
+
+#: ``mathvariant`` → its alphabet. MathML Core draws only ``normal``: a bold vector must be a
+#: bold character itself. Bold-italic digits do not exist: bold ones serve.
+ALPHABETS: dict[str, dict[str, str]] = {
+    variant: _letter_table(style)
+    for variant, style in {
+        "bold": "BOLD",
+        "italic": "ITALIC",
+        "bold-italic": "BOLD ITALIC",
+        "double-struck": "DOUBLE-STRUCK",
+        "script": "SCRIPT",
+        "bold-script": "BOLD SCRIPT",
+        "fraktur": "FRAKTUR",
+        "bold-fraktur": "BOLD FRAKTUR",
+        "sans-serif": "SANS-SERIF",
+        "bold-sans-serif": "SANS-SERIF BOLD",
+        "sans-serif-italic": "SANS-SERIF ITALIC",
+        "sans-serif-bold-italic": "SANS-SERIF BOLD ITALIC",
+        "monospace": "MONOSPACE",
+    }.items()
+}
+for _digit in range(10):
+    ALPHABETS["bold-italic"][str(_digit)] = ALPHABETS["bold"][str(_digit)]
+
+
+def _decode(text: str | None) -> str:
+    if not text or "&" not in text:
+        return text or ""
+    return _ENTITY.sub(
+        lambda m: chr(int(m.group(1), 16)) if m.group(1) else chr(int(m.group(2))), text
+    )
+
+
+def _is_capital_greek(text: str) -> bool:
+    return len(text) == 1 and "\u0391" <= text <= "\u03a9"
+
+
+def _styled(element: Element) -> None:
+    """Letters with a ``mathvariant`` → code points of that alphabet (where all have one)."""
+    variant = element.get("mathvariant")
+    if variant is None or variant == "normal":
+        return
+    table = ALPHABETS.get(variant)
+    text = element.text or ""
+    if table is None or not text:
+        return
+    if any(char in table for char in text):  # '.' in \texttt{x.grad} has no monospace form
+        element.text = "".join(table.get(char, char) for char in text)
+        del element.attrib["mathvariant"]
+
+
+def _letters(element: Element) -> None:
+    """Token text decoded; letter styles made code points (see the module's docstring)."""
+    raw = element.text or ""
+    text = _decode(raw)
+    element.text = text
+    tag = element.tag
+    # \mathrm{d}: latex2mathml writes the upright letter as a character reference and no
+    # mathvariant, which MathML Core draws italic; capital Greek is upright in TeX
+    upright = (raw.startswith("&#") and text.isascii() and text.isalpha()) or _is_capital_greek(
+        text
+    )
+    if tag == "mi" and "mathvariant" not in element.attrib and upright:
+        element.set("mathvariant", "normal")
+    _styled(element)
+    if tag == "mo":
+        if text in _ORDINARY and not element.attrib:
+            element.tag = "mi"
+        elif text in _OPERATOR_CHARACTERS:
+            element.text = _OPERATOR_CHARACTERS[text]
+        elif text in ("{", "}", "⟨", "⟩", "‖", "|") and "stretchy" not in element.attrib:
+            element.set("stretchy", "false")  # \lVert, \rvert … (matrix fences are repaired back)
+    elif tag == "mi" and text in ("{", "}", "⟨", "⟩"):
+        element.tag = "mo"  # \lbrace, \langle: fences, not letters
+        element.set("stretchy", "false")
+    if text in _RELATION_SPACED and (tag == "mo" or (tag == "mi" and text == ":")):
+        # ':' (latex2mathml: a letter) and \mid are relations: TeX spaces them, as Temml does
+        element.tag = "mo"
+        element.set("lspace", _RELATION_SPACE)
+        element.set("rspace", _RELATION_SPACE)
+
+
+def _operator_name(element: Element) -> bool:
+    """A multi-letter operator name (``max``, ``log``, ``ReLU``) as latex2mathml wrote it."""
+    text = element.text or ""
+    return element.tag in ("mi", "mo") and len(text) > 1 and text.isalpha()
+
+
+def _base(element: Element) -> Element:
+    while element.tag in _SCRIPTED and len(element):
+        element = element[0]
+    return element
+
+
+def _merge_upright_letters(row: Element) -> None:
+    """``\\mathrm{softargmax}`` → one ``<mi>softargmax</mi>`` (a multi-letter ``<mi>`` is upright
+    and keeps the word's kerning), instead of ten upright single letters."""
+    children = list(row)
+    if len(children) < 2 or not all(
+        c.tag == "mi" and c.get("mathvariant") == "normal" and len(c) == 0 for c in children
+    ):
+        return
+    word = "".join(c.text or "" for c in children)
+    if not word.isalpha():
+        return
+    for child in children[1:]:
+        row.remove(child)
+    children[0].text = word
+    del children[0].attrib["mathvariant"]
+
+
+def _kind(element: Element) -> str:
+    """The TeX atom class of a row child, as far as spacing needs it."""
+    if element.tag == "mrow" and len(element) and element[0].get("fence") == "true":
+        return "open"  # \left( … \right): Temml sets no space between \log and it
+    if element.tag != "mo" or len(element):
+        return "ord" if _base(element).tag != "mo" else _kind(_base(element))
+    text = element.text or ""
+    if text in _PREFIX_ORDINARY:
+        return "ord"
+    if element.get("stretchy") == "false" or element.get("fence") == "true":
+        if text in "([{⟨⌈⌊" and text:
+            return "open"
+        if text in ")]}⟩⌉⌋" and text:
+            return "close"
+    if text in _BINARY:
+        return "bin"
+    if text in ",;":
+        return "punct"
+    return "rel"
+
+
+def _binary_to_ordinary(children: list[Element]) -> None:
+    """TeX turns a binary operator into an ordinary symbol when there is nothing to bind on one
+    side: first in its row, after another operator or an opening fence, before a relation, a
+    closing fence or punctuation, or last."""
+    kinds = [_kind(child) for child in children]
+    for index, (child, kind) in enumerate(zip(children, kinds, strict=True)):
+        if kind != "bin" or child.tag != "mo" or "lspace" in child.attrib:
+            continue
+        before = kinds[index - 1] if index else None
+        after = kinds[index + 1] if index + 1 < len(kinds) else None
+        if before in (None, "bin", "rel", "open", "punct") or after in (
+            None,
+            "rel",
+            "close",
+            "punct",
+        ):
+            child.set("lspace", "0")
+            child.set("rspace", "0")
+
+
+def _group_scripted_fence(row: Element) -> None:
+    """``‖𝒘‖²``, ``(h(s))'``: latex2mathml puts the script on the closing fence alone, which
+    MathML Core then stretches and places on its own; the script belongs to the group."""
+    index = 0
+    while index < len(row):
+        child = row[index]
+        if child.tag in ("msup", "msub", "msubsup") and len(child) and child[0].tag == "mo":
+            closing = child[0]
+            opener = _OPENER.get(closing.text or "")
+            start = _matching_opener(row, index, opener, closing.text or "") if opener else None
+            if start is not None:
+                group = Element("mrow")
+                for moved in list(row)[start:index]:
+                    row.remove(moved)
+                    group.append(moved)
+                child.remove(closing)
+                group.append(closing)
+                child.insert(0, group)
+                _row_repairs(group)
+                index = start
+        index += 1
+
+
+def _matching_opener(row: Element, close_index: int, opener: str, closer: str) -> int | None:
+    depth = 0
+    for index in range(close_index - 1, -1, -1):
+        sibling = row[index]
+        if sibling.tag != "mo":
+            continue
+        text = sibling.text or ""
+        if opener == closer:
+            if text == opener:
+                return index
+        elif text == closer:
+            depth += 1
+        elif text == opener:
+            if depth == 0:
+                return index
+            depth -= 1
+    return None
+
+
+def _operator_names(row: Element) -> None:
+    """``\\max(a)``, ``\\log x``, ``\\min_w f``: each name an ``<mi>`` (``<mo>max</mo>`` gets an
+    operator's spacing on both sides), then an invisible function application, then TeX's
+    thin space unless a bracket or an operator follows."""
+    index = 0
+    while index < len(row):
+        child = row[index]
+        name = _base(child)
+        if _operator_name(name) and not name.text.startswith("\\"):  # type: ignore[union-attr]
+            name.tag = "mi"
+            for attribute in ("movablelimits", "stretchy", "mathvariant"):
+                name.attrib.pop(attribute, None)
+            following = row[index + 1] if index + 1 < len(row) else None
+            apply = Element("mo")
+            apply.text = _FUNCTION_APPLICATION
+            row.insert(index + 1, apply)
+            index += 1
+            if following is not None and _kind(following) == "ord" and not _is_function(following):
+                space = Element("mspace", {"width": _THIN_SPACE})
+                row.insert(index + 1, space)
+                index += 1
+        index += 1
+
+
+def _is_function(element: Element) -> bool:
+    return element.tag == "mo" and element.text == _FUNCTION_APPLICATION
+
+
+def _matrix_fences(row: Element) -> None:
+    """The brackets latex2mathml writes around a ``bmatrix``/``pmatrix`` table must stretch."""
+    children = list(row)
+    for index, child in enumerate(children):
+        if child.tag != "mtable":
+            continue
+        for neighbour in children[index - 1 : index] + children[index + 1 : index + 2]:
+            if neighbour.tag == "mo" and (neighbour.text or "") in _FENCES:
+                neighbour.set("stretchy", "true")
+
+
+def _accent(element: Element) -> None:
+    """``\\hat``, ``\\bar``, ``\\tilde``: the spacing accent character, not stretched."""
+    if len(element) != 2 or element[1].tag != "mo":
+        return
+    mark = element[1]
+    text = mark.text or ""
+    if text in _ACCENTS:
+        mark.text = _ACCENTS[text]
+        mark.set("stretchy", "false")
+        element.set("accent", "true")
+    elif text == "→" and element.get("accent") is None and len(element[0]) <= 1:
+        mark.set("stretchy", "false")  # \vec: TeX's small arrow, not one as wide as the base
+
+
+def _table_kind(table: Element, row: Element) -> str:
+    """Which TeX environment a table came from, as far as its spacing goes (the site's
+    stylesheet spaces ``tex-align``, ``tex-cases`` and ``tex-matrix`` tables as TeX does:
+    MathML Core ignores ``columnalign``, ``columnspacing`` and ``rowspacing``)."""
+    if table.get("columnspacing") == "0em 2em":
+        return "tex-align"  # aligned (written as align*): right/left pairs, 1em between pairs
+    children = list(row)
+    index = children.index(table)
+    before = children[index - 1] if index else None
+    if before is not None and before.tag == "mo" and before.text == "{" and index == 1:
+        return "tex-cases"  # latex2mathml: an mrow of the stretchy brace and the table
+    return "tex-matrix"
+
+
+def _tables(row: Element) -> None:
+    for child in row:
+        if child.tag == "mtable" and "class" not in child.attrib:
+            child.set("class", _table_kind(child, row))
+
+
+def _row_repairs(row: Element) -> None:
+    if row.tag == "mtd" and len(row) > 1 and row[0].tag == "mi" and not row[0].text:
+        row.remove(row[0])  # align*'s placeholder before '&=' (the '=' keeps its spacing)
+    if row.tag == "mrow":
+        _merge_upright_letters(row)
+    _group_scripted_fence(row)
+    _matrix_fences(row)
+    _tables(row)
+    _operator_names(row)
+    _binary_to_ordinary(list(row))
+
+
+def improve(element: Element) -> None:
+    """Apply every repair of the module's docstring to ``element`` and its descendants."""
+    if element.text is not None or element.tag in ("mi", "mo", "mn", "mtext"):
+        _letters(element)
+    for child in element:
+        improve(child)
+        if child.tail:
+            child.tail = _decode(child.tail)
+    if element.tag in _ROWS:
+        _row_repairs(element)
+    else:
+        _tables(element)
+    if element.tag == "mover":
+        _accent(element)
+    if element.tag in _SCRIPTED and len(element):
+        base = element[0]
+        if base.tag == "mrow":
+            _merge_upright_letters(base)
+        if _operator_name(base):
+            base.tag = "mi"
+            base.attrib.pop("movablelimits", None)
+        for script in element[1:]:
+            if script.tag == "mo" and script.text in _BINARY and "lspace" not in script.attrib:
+                script.set("lspace", "0")  # x^{+}: a lone sign binds nothing
+                script.set("rspace", "0")
+
+
+def write(element: Element) -> str:
+    """The tree as MathML: every text and attribute value escaped, so no text can become
+    markup (and no character references are needed: the page is UTF-8)."""
+    out: list[str] = []
+    _write(element, out)
+    return "".join(out)
+
+
+def _write(element: Element, out: list[str]) -> None:
+    tag = element.tag
+    attributes = "".join(
+        f' {name}="{html.escape(str(value))}"'
+        for name, value in element.attrib.items()
+        if name != "xmlns"
+    )
+    out.append(f"<{tag}{attributes}>")
+    if element.text:
+        out.append(html.escape(element.text, quote=False))
+    for child in element:
+        _write(child, out)
+        if child.tail:
+            out.append(html.escape(child.tail, quote=False))
+    out.append(f"</{tag}>")
+
+
+#: Operator names that take their scripts as limits (under and over) in display style.
+_LIMITS = {"lim", "liminf", "limsup", "max", "min", "sup", "inf", "det", "gcd", "Pr"}
+_AS_LIMITS = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}
+
+
+def _display_limits(row: Element) -> None:
+    """``$$\\min_w f(w)$$``: in a display formula TeX puts the limits under the name."""
+    for child in row:
+        if child.tag in _AS_LIMITS and len(child) and (child[0].text or "") in _LIMITS:
+            child.tag = _AS_LIMITS[child.tag]
+
+
+@lru_cache(maxsize=65536)
+def to_mathml(tex: str, display: bool = False) -> str:
+    """MathML Core for an already expanded formula (raises what latex2mathml raises)."""
+    root = convert_to_element(tex, display="block" if display else "inline")
+    improve(root)
+    if display and len(root) and root[0].tag == "mrow":
+        _display_limits(root[0])
+    return write(root)
