@@ -8,7 +8,7 @@ from __future__ import annotations
 import typer
 
 from dlcourse import __version__
-from dlcourse.cli import course_cmds, lab_cmds, notes_cmds, scribe_cmds, site_cmds
+from dlcourse.cli import course_cmds, grades_cmds, lab_cmds, notes_cmds, scribe_cmds, site_cmds
 
 app = typer.Typer(
     name="dlcourse",
@@ -35,7 +35,7 @@ def _root(
         help="Print the version and exit.",
     ),
 ) -> None:
-    """dlcourse: one course model, four parts around it."""
+    """dlcourse: one course model, five parts around it."""
 
 
 course_cmds.register(app)
@@ -43,6 +43,7 @@ site_cmds.register(app)
 notes_cmds.register(app)
 scribe_cmds.register(app)
 lab_cmds.register(app)
+grades_cmds.register(app)
 
 
 def main() -> None:
