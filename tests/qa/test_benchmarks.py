@@ -74,3 +74,20 @@ def test_labs_overhead_benchmark_prints_its_ratios() -> None:
     assert row, out
     bare, ours, ratio = (float(value) for value in row.groups())
     assert ratio == pytest.approx(ours / bare, abs=0.002)
+
+
+def test_grades_benchmark_prints_every_row() -> None:
+    pytest.importorskip("sqlalchemy")
+    out = _run("benchmarks/grades.py", "--students", "12", "--assessments", "5", "--repeat", "1")
+    backends = ["sqlite"] + (["postgresql"] if "postgresql: 12 students" in out else [])
+    if not sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")):
+        assert "postgresql: not installed; skipped" in out
+    for backend in backends:
+        block = out[out.index(f"{backend}: 12 students × 5 assessments = 60 scores") :]
+        for row in ("import 60 scores", "full recompute (best of 1)"):
+            ratio = rf"\| ({NUMBER}) \| ({NUMBER}) \| ({NUMBER})x \|"
+            match = re.search(rf"\| {re.escape(row)} {ratio}", block)
+            assert match, (backend, row)
+            ours, baseline, shown = (float(v) for v in match.groups())
+            assert shown == pytest.approx(baseline / ours, rel=0.06, abs=0.06)
+        assert re.search(rf"\| Canvas export \(best of 1\) \| {NUMBER} \|", block)
