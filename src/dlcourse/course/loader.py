@@ -7,9 +7,9 @@ import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dlcourse.course.errors import ConfigValueError, CourseError, CourseIssue
 from dlcourse.course.locate import locate_key
@@ -27,6 +27,7 @@ MAX_TOML_NESTING = 32
 #: a key's parts (20,000 parts: 27 s); a course's longest key has four (notes.rules.ID.param).
 MAX_KEY_PARTS = 16
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+M = TypeVar("M", bound=BaseModel)
 
 
 def default_course_dir() -> Path:
@@ -85,6 +86,19 @@ def parse_course(source: str, config: Path = Path(COURSE_FILE)) -> Course:
     byte-order mark (Windows editors write one) is skipped: TOML forbids it, the text is the same.
     """
     source = source.removeprefix("\ufeff")
+    course = parse_toml_model(source, config, Course)
+    course._source = source
+    issues = _cross_references(course, config)
+    if issues:
+        raise CourseError(issues)
+    return course
+
+
+def parse_toml_model(source: str, config: Path, model: type[M]) -> M:
+    """Validate TOML text into ``model``; every problem becomes a :class:`CourseIssue` at the
+    line of the key at fault (other parts' TOML files, e.g. ``assignment.toml``, use this too).
+    Text too deeply nested for tomllib is refused before it is parsed."""
+    source = source.removeprefix("\ufeff")
     shape = _shape_problem(source, config)
     if shape is not None:
         raise CourseError([shape])
@@ -99,14 +113,9 @@ def parse_course(source: str, config: Path = Path(COURSE_FILE)) -> Course:
             [CourseIssue(config, line, key, f"TOML syntax error: {message}", hint)]
         ) from error
     try:
-        course = Course.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         raise CourseError(_issues_from(error, data, source, config)) from error
-    course._source = source
-    issues = _cross_references(course, config)
-    if issues:
-        raise CourseError(issues)
-    return course
 
 
 def _shape_problem(source: str, config: Path) -> CourseIssue | None:

@@ -1,0 +1,1 @@
+"""Homework and the group project: assignments, release, submissions, sandboxed grading."""
