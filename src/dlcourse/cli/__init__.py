@@ -8,7 +8,15 @@ from __future__ import annotations
 import typer
 
 from dlcourse import __version__
-from dlcourse.cli import course_cmds, grades_cmds, lab_cmds, notes_cmds, scribe_cmds, site_cmds
+from dlcourse.cli import (
+    course_cmds,
+    grades_cmds,
+    homework_cmds,
+    lab_cmds,
+    notes_cmds,
+    scribe_cmds,
+    site_cmds,
+)
 
 app = typer.Typer(
     name="dlcourse",
@@ -44,6 +52,7 @@ notes_cmds.register(app)
 scribe_cmds.register(app)
 lab_cmds.register(app)
 grades_cmds.register(app)
+homework_cmds.register(app)
 
 
 def main() -> None:

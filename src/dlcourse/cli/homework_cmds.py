@@ -1,0 +1,307 @@
+"""CLI for homework and the group project: ``dlcourse hw …`` and ``dlcourse project …``.
+
+Thin wrappers over :mod:`dlcourse.homework`. Bad input prints every problem (file, line, what
+to do) and exits 2 without writing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dlcourse.cli.messages import echo_error, exit_course_error, load_or_exit
+from dlcourse.course import Course, CourseError
+from dlcourse.course.loader import COURSE_FILE
+
+console = Console(highlight=False)
+
+hw_app = typer.Typer(
+    name="hw",
+    help="Homework: release bundles, grade submissions in a sandbox, feedback, Gradescope.",
+    no_args_is_help=True,
+)
+project_app = typer.Typer(
+    name="project",
+    help="The group project: form groups and check each group's deliverables.",
+    no_args_is_help=True,
+)
+
+COURSE_OPTION = typer.Option(
+    None,
+    "--course",
+    "-c",
+    help="Course folder (holding course.toml). Default: the folder you are in (or a parent), "
+    "else the example.",
+)
+UNSAFE_OPTION = typer.Option(
+    False,
+    "--unsafe-no-sandbox",
+    help="Run student code without the bubblewrap sandbox (only for code you trust).",
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hw_app, name="hw")
+    app.add_typer(project_app, name="project")
+
+
+def _course(path: Path | None) -> Course:
+    if path is None:
+        for folder in (Path.cwd(), *Path.cwd().parents):
+            if (folder / COURSE_FILE).is_file():
+                path = folder
+                break
+    return load_or_exit(path)
+
+
+def _assignment(course: Course, assignment_id: str):
+    from dlcourse.homework.assignment import load_assignment
+
+    try:
+        return load_assignment(course, assignment_id)
+    except CourseError as error:
+        raise exit_course_error(error) from error
+
+
+def _sandbox_or_exit(unsafe: bool) -> None:
+    from dlcourse.homework.sandbox import sandbox_problem
+
+    if unsafe:
+        return
+    problem = sandbox_problem()
+    if problem:
+        echo_error(f"cannot grade untrusted code: {problem}")
+        raise typer.Exit(2)
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%a %d %b %Y %H:%M %Z")
+
+
+# -- hw list / release ------------------------------------------------------------------------
+@hw_app.command("list")
+def list_cmd(course_dir: Path | None = COURSE_OPTION) -> None:
+    """The course's assignment folders with their dates (course time zone)."""
+    from dlcourse.homework.assignment import list_assignments
+
+    course = _course(course_dir)
+    table = Table("id", "title", "released", "due", "tests (public / hidden)")
+    for assignment_id in list_assignments(course):
+        assignment = _assignment(course, assignment_id)
+        table.add_row(
+            assignment.id,
+            assignment.title,
+            _when(assignment.release),
+            _when(assignment.due),
+            f"{len(assignment.test_files('public'))} / {len(assignment.test_files('hidden'))}",
+        )
+    console.print(table)
+
+
+@hw_app.command("release")
+def release_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    course_dir: Path | None = COURSE_OPTION,
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Folder for ID/ and ID.zip. Default: the current folder."
+    ),
+) -> None:
+    """Build the student bundle: starter files, public tests, README (folder and zip)."""
+    from dlcourse.homework.release import release
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    try:
+        bundle = release(assignment, course, out or Path.cwd())
+    except CourseError as error:
+        raise exit_course_error(error) from error
+    typer.echo(
+        f"released {assignment.id} ({bundle.regions_cut} solution regions cut, "
+        f"{len(bundle.files)} files): {bundle.folder} and {bundle.archive}"
+    )
+    typer.echo(f"due {_when(assignment.due)}")
+
+
+# -- hw test / grade / feedback --------------------------------------------------------------
+def _print_results(results: dict) -> None:
+    table = Table("test", "score", "status", "visibility")
+    for test in results["tests"]:
+        table.add_row(
+            test["name"],
+            f"{test['score']:g} / {test['max_score']:g}",
+            test["extra_data"]["status"],
+            test["visibility"],
+        )
+    console.print(table)
+    meta = results["extra_data"]["meta"]
+    typer.echo(
+        f"score {results['score']:g}; run {meta['status']}, {meta['time']:.2f} CPU-s, "
+        f"{meta['wall']:.2f} s wall, {meta['max_rss_kb'] // 1024} MB max RSS"
+        + (f", killed by {meta['killed_by']}" if meta["killed_by"] else "")
+    )
+    if results["output"]:
+        typer.echo(results["output"])
+
+
+@hw_app.command("test")
+def test_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    files: list[Path] = typer.Argument(..., help="The files to grade (e.g. the solution)."),
+    course_dir: Path | None = COURSE_OPTION,
+    results_out: Path | None = typer.Option(None, "--results", help="Write results.json here."),
+    unsafe: bool = UNSAFE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print results.json instead of a table."),
+) -> None:
+    """Grade some files once, in the sandbox (check that the solution scores full marks)."""
+    from dlcourse.homework.grading import grade_files
+    from dlcourse.util.files import atomic_write_text
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        echo_error(f"no such file: {', '.join(missing)}")
+        raise typer.Exit(2)
+    _sandbox_or_exit(unsafe)
+    results = grade_files(
+        assignment, {path.name: path.read_bytes() for path in files}, unsafe_no_sandbox=unsafe
+    )
+    if results_out is not None:
+        atomic_write_text(results_out, json.dumps(results, indent=1) + "\n")
+    if as_json:
+        typer.echo(json.dumps(results, indent=1))
+    else:
+        _print_results(results)
+
+
+@hw_app.command("grade")
+def grade_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    submissions: Path = typer.Argument(..., help="Folder with one folder per student (NetID)."),
+    course_dir: Path | None = COURSE_OPTION,
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Where results go. Default: ./graded/ID."
+    ),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Sandboxes at once."),
+    slurm: bool = typer.Option(False, "--slurm", help="Run as a SLURM job array (submitit)."),
+    force: bool = typer.Option(False, "--force", help="Re-grade even unchanged submissions."),
+    unsafe: bool = UNSAFE_OPTION,
+) -> None:
+    """Grade every submission in parallel; unchanged ones (same files, same tests) are skipped."""
+    from dlcourse.homework import grading
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    try:
+        folders = grading.submission_folders(submissions)
+    except CourseError as error:
+        raise exit_course_error(error) from error
+    _sandbox_or_exit(unsafe)
+    target = (out or Path.cwd() / "graded" / assignment.id).resolve()
+
+    def report(outcome: grading.GradeOutcome) -> None:
+        note = " (unchanged)" if outcome.skipped else ""
+        typer.echo(
+            f"{outcome.student}: {outcome.score:g} / {outcome.max_score:g} [{outcome.status}]{note}"
+        )
+
+    if slurm:
+        try:
+            import submitit  # noqa: F401
+        except ImportError as error:
+            echo_error("--slurm needs submitit: pip install -e '.[homework]'")
+            raise typer.Exit(2) from error
+        outcomes = grading.grade_on_slurm(
+            assignment, course.root, folders, target, unsafe_no_sandbox=unsafe, force=force
+        )
+        for outcome in outcomes:
+            report(outcome)
+    else:
+        outcomes = grading.grade_all(
+            assignment,
+            folders,
+            target,
+            jobs=jobs,
+            unsafe_no_sandbox=unsafe,
+            force=force,
+            on_done=report,
+        )
+    typer.echo(grading.total_line(outcomes))
+    typer.echo(f"results in {target}")
+
+
+@hw_app.command("feedback")
+def feedback_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    graded: Path | None = typer.Argument(None, help="Graded folder. Default: ./graded/ID."),
+    course_dir: Path | None = COURSE_OPTION,
+    published: bool = typer.Option(
+        False, "--published", help="Grades are published: show after_published tests too."
+    ),
+) -> None:
+    """Write feedback.html per student with the tests they may see now."""
+    from dlcourse.homework.grading import RESULTS_FILE
+    from dlcourse.homework.results import feedback_html
+    from dlcourse.util.files import atomic_write_text
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    folder = graded or Path.cwd() / "graded" / assignment.id
+    results_files = sorted(folder.glob(f"*/{RESULTS_FILE}"))
+    if not results_files:
+        echo_error(f"{folder}: no graded submissions; run 'dlcourse hw grade {assignment.id}'")
+        raise typer.Exit(2)
+    now = dt.datetime.now(dt.UTC)
+    for path in results_files:
+        results = json.loads(path.read_text())
+        page = feedback_html(
+            assignment.title, path.parent.name, results, now, assignment.due, published
+        )
+        atomic_write_text(path.parent / "feedback.html", page)
+    typer.echo(f"{len(results_files)} feedback pages in {folder}/*/feedback.html")
+
+
+@hw_app.command("gradescope")
+def gradescope_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    course_dir: Path | None = COURSE_OPTION,
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Zip to write. Default: ./ID-gradescope.zip."
+    ),
+) -> None:
+    """Write the Gradescope autograder zip (setup.sh, run_autograder, tests, dlcourse)."""
+    from dlcourse.homework.gradescope import autograder_zip
+    from dlcourse.util.files import atomic_write_bytes
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    target = out or Path.cwd() / f"{assignment.id}-gradescope.zip"
+    atomic_write_bytes(target, autograder_zip(course, assignment))
+    typer.echo(f"wrote {target}")
+
+
+@hw_app.command("gradescope-run", hidden=True)
+def gradescope_run_cmd(
+    assignment_id: str = typer.Argument(...),
+    submission: Path = typer.Option(..., "--submission"),
+    results_out: Path = typer.Option(..., "--results"),
+    course_dir: Path | None = COURSE_OPTION,
+) -> None:
+    """Inside Gradescope's container (run_autograder calls this): grade and write results."""
+    from dlcourse.homework.grading import grade_files, read_submission
+    from dlcourse.homework.sandbox import sandbox_problem
+    from dlcourse.util.files import atomic_write_text
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    # Gradescope's container is the outer isolation; bwrap adds ours where it can run there.
+    unsafe = sandbox_problem() is not None
+    results = grade_files(
+        assignment, read_submission(assignment, submission), unsafe_no_sandbox=unsafe
+    )
+    atomic_write_text(results_out, json.dumps(results, indent=1) + "\n")

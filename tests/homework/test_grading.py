@@ -1,0 +1,210 @@
+"""Grading: results.json, idempotent re-grading, parallel runs, submitit, feedback, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcourse.cli import app
+from dlcourse.course import load_course
+from dlcourse.course.scaffold import init_course
+from dlcourse.homework.assignment import load_assignment
+from dlcourse.homework.grading import grade_all, grade_on_slurm
+from dlcourse.homework.results import feedback_html, visible_tests
+
+runner = CliRunner()
+
+ASSIGNMENT = """title = "Adding"
+release = 2020-02-03T17:00:00
+due = 2020-02-10T23:59:00
+submit = ["mod.py"]
+points = 10
+
+[limits]
+cpu_seconds = 5
+test_wall_seconds = 10
+wall_seconds = 60
+"""
+SOLUTION = "def add(a, b):\n    # BEGIN SOLUTION\n    return a + b\n    # END SOLUTION\n"
+PUBLIC = "from mod import add\n\n\ndef test_small():\n    assert add(1, 2) == 3\n"
+HIDDEN = (
+    "from autograde import weight\nfrom mod import add\n\n\n@weight(3)\ndef test_big():\n"
+    "    print('checking big numbers')\n    assert add(10**20, 1) == 10**20 + 1\n"
+)
+
+
+@pytest.fixture
+def course(tmp_path: Path):
+    folder = init_course(tmp_path / "course")
+    hw = folder / "homework" / "add"
+    (hw / "solution").mkdir(parents=True)
+    (hw / "tests" / "public").mkdir(parents=True)
+    (hw / "tests" / "hidden").mkdir(parents=True)
+    (hw / "assignment.toml").write_text(ASSIGNMENT)
+    (hw / "solution" / "mod.py").write_text(SOLUTION)
+    (hw / "tests" / "public" / "test_public.py").write_text(PUBLIC)
+    (hw / "tests" / "hidden" / "test_hidden.py").write_text(HIDDEN)
+    return load_course(folder)
+
+
+def make_submissions(root: Path, answers: dict[str, str]) -> Path:
+    for student, body in answers.items():
+        (root / student).mkdir(parents=True)
+        (root / student / "mod.py").write_text(f"def add(a, b):\n    return {body}\n")
+    return root
+
+
+def test_grade_all_scores_skips_unchanged_and_regrades_changed(course, tmp_path, sandbox_ready):
+    assignment = load_assignment(course, "add")
+    subs = make_submissions(
+        tmp_path / "subs", {"ab123": "a + b", "cd456": "a + b if a < 5 else 0", "ef789": "0"}
+    )
+    folders = {p.name: p for p in sorted(subs.iterdir())}
+    out = tmp_path / "graded"
+    first = {o.student: o for o in grade_all(assignment, folders, out, jobs=2)}
+    assert {s: o.score for s, o in first.items()} == {"ab123": 10.0, "cd456": 2.5, "ef789": 0.0}
+    assert not any(o.skipped for o in first.values())
+    results = json.loads((out / "cd456" / "results.json").read_text())
+    assert {t["name"]: t["status"] for t in results["tests"]} == {
+        "public/test_public.py::test_small": "passed",
+        "hidden/test_hidden.py::test_big": "failed",
+    }
+    assert results["tests"][1]["visibility"] == "after_due_date"
+    assert json.loads((out / "cd456" / "meta.json").read_text())["status"] == "OK"
+    (subs / "ef789" / "mod.py").write_text("def add(a, b):\n    return a + b\n")
+    again = {o.student: o for o in grade_all(assignment, folders, out, jobs=2)}
+    assert again["ab123"].skipped and again["cd456"].skipped and not again["ef789"].skipped
+    assert again["ef789"].score == 10.0
+    hidden = assignment.hidden_tests_dir / "test_hidden.py"
+    hidden.write_text(hidden.read_text().replace("@weight(3)", "@weight(1)"))
+    third = grade_all(load_assignment(course, "add"), folders, out, jobs=2)
+    assert not any(o.skipped for o in third)  # the tests changed: everyone again
+    assert {o.student: o.score for o in third}["cd456"] == 5.0
+
+
+def test_submitit_local_executor_runs_the_same_grading(course, tmp_path, sandbox_ready):
+    submitit = pytest.importorskip("submitit")
+    assignment = load_assignment(course, "add")
+    subs = make_submissions(tmp_path / "subs", {"ab123": "a + b", "ef789": "0"})
+    executor = submitit.LocalExecutor(folder=str(tmp_path / "logs"))
+    executor.update_parameters(timeout_min=5)
+    outcomes = grade_on_slurm(
+        assignment,
+        course.root,
+        {p.name: p for p in sorted(subs.iterdir())},
+        tmp_path / "graded",
+        executor=executor,
+    )
+    assert [(o.student, o.score) for o in outcomes] == [("ab123", 10.0), ("ef789", 0.0)]
+    assert (tmp_path / "graded" / "ab123" / "results.json").is_file()
+
+
+def test_feedback_shows_only_what_the_student_may_see():
+    results = {
+        "score": 1,
+        "output": "",
+        "tests": [
+            {
+                "name": "pub",
+                "score": 1,
+                "max_score": 1,
+                "status": "passed",
+                "visibility": "visible",
+                "output": "<script>alert(1)</script>",
+            },
+            {
+                "name": "hid",
+                "score": 0,
+                "max_score": 3,
+                "status": "failed",
+                "visibility": "after_due_date",
+                "output": "SECRET",
+            },
+            {
+                "name": "never",
+                "score": 0,
+                "max_score": 1,
+                "status": "failed",
+                "visibility": "hidden",
+                "output": "NEVER",
+            },
+        ],
+    }
+    due = dt.datetime(2020, 2, 10, 23, 59, tzinfo=dt.UTC)
+    before = feedback_html("HW", "ab123", results, due - dt.timedelta(seconds=1), due)
+    assert "SECRET" not in before and "NEVER" not in before and "2 more tests" in before
+    assert "<script>" not in before and "&lt;script&gt;" in before
+    after = feedback_html("HW", "ab123", results, due + dt.timedelta(seconds=1), due)
+    assert "SECRET" in after and "NEVER" not in after
+    assert [t["name"] for t in visible_tests(results, due, due, published=True)] == ["pub"]
+
+
+def run_cli(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_cli_release_grade_feedback_gradescope_from_inside_a_course(
+    course, tmp_path, sandbox_ready, monkeypatch
+):
+    subs = make_submissions(tmp_path / "subs", {"ab123": "a + b", "cd456": "0"})
+    monkeypatch.chdir(course.root)
+    result = run_cli("hw", "list")
+    assert result.exit_code == 0 and "add" in result.output and "hw1" in result.output
+    result = run_cli("hw", "release", "add")
+    assert result.exit_code == 0, result.output
+    assert (course.root / "add.zip").is_file() and "raise NotImplementedError" in (
+        course.root / "add" / "mod.py"
+    ).read_text()
+    result = run_cli("hw", "grade", "add", subs, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert "ab123: 10 / 10 [OK]" in result.output and "cd456: 0 / 10 [OK]" in result.output
+    result = run_cli("hw", "grade", "add", subs)
+    assert "2 submissions: 0 graded, 2 unchanged" in result.output
+    result = run_cli("hw", "feedback", "add")
+    assert result.exit_code == 0, result.output
+    page = (course.root / "graded" / "add" / "ab123" / "feedback.html").read_text()
+    assert "test_small" in page and "checking big numbers" in page  # the due date is past
+    result = run_cli("hw", "test", "add", course.root / "homework/add/solution/mod.py", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["score"] == 10
+    result = run_cli("hw", "gradescope", "add")
+    assert result.exit_code == 0, result.output
+    names = zipfile.ZipFile(course.root / "add-gradescope.zip").namelist()
+    assert {"setup.sh", "run_autograder", "dlcourse/homework/runtime/harness.py"} <= set(names)
+    assert "course/homework/add/tests/hidden/test_hidden.py" in names
+    assert not any("solution/mod.py" in name for name in names)
+
+
+def test_cli_bad_input_exits_2_and_writes_nothing(course, tmp_path, monkeypatch):
+    monkeypatch.chdir(course.root)
+    result = run_cli("hw", "release", "nope")
+    assert result.exit_code == 2 and "no assignment 'nope'" in result.output
+    result = run_cli("hw", "grade", "add", tmp_path / "missing")
+    assert result.exit_code == 2 and "no such folder" in result.output
+    result = run_cli("hw", "feedback", "add")
+    assert result.exit_code == 2 and "no graded submissions" in result.output
+    assert not (course.root / "graded").exists() and not (course.root / "add.zip").exists()
+
+
+@pytest.mark.slow
+def test_example_homework_solution_scores_full_marks_and_the_starter_none(
+    example_course_dir, tmp_path, sandbox_ready
+):
+    pytest.importorskip("torch")
+    from dlcourse.homework.grading import grade_files
+    from dlcourse.homework.release import release
+
+    course = load_course(example_course_dir)
+    assignment = load_assignment(course, "hw1")
+    solution = grade_files(
+        assignment, {"mlp.py": (assignment.solution_dir / "mlp.py").read_bytes()}
+    )
+    assert solution["score"] == 100 and len(solution["tests"]) == 7
+    starter = release(assignment, course, tmp_path).folder / "mlp.py"
+    graded = grade_files(assignment, {"mlp.py": starter.read_bytes()})
+    assert graded["score"] == 0
+    assert all("NotImplementedError" in t["output"] for t in graded["tests"])
