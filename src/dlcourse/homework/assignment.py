@@ -11,8 +11,8 @@ homework/hw1/
 ```
 
 ``assignment.toml`` is validated like ``course.toml``: unknown keys are errors and every problem
-names the file, the line and what to do. Dates missing from it come from the course's
-``[[homework]]`` entry of the same id; dates given in both places must agree.
+names the file, the line and what to do. Dates and points missing from it come from the
+course's ``[[homework]]`` entry of the same id; values given in both places must agree.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pydantic import Field, field_validator
 
 from dlcourse.course import Course, CourseError, CourseIssue
 from dlcourse.course.calendar import localize
+from dlcourse.course.errors import ConfigValueError
 from dlcourse.course.loader import parse_toml_model
 from dlcourse.course.locate import locate_key
 from dlcourse.course.notes_settings import Strict
@@ -58,7 +59,12 @@ class AssignmentConfig(Strict):
     title: str
     release: dt.datetime | None = None
     due: dt.datetime | None = None
-    points: float | None = Field(None, gt=0, description="Total; tests are scaled to it.")
+    points: float | None = Field(
+        None,
+        gt=0,
+        description="Total the tests are scaled to; course.toml's [[homework]] "
+        "points when the assignment is listed there.",
+    )
     submit: list[str] = Field(min_length=1, description="File names a student hands in.")
     preload: list[str] = Field(
         default_factory=list,
@@ -73,8 +79,6 @@ class AssignmentConfig(Strict):
     def _plain_names(cls, names: list[str]) -> list[str]:
         for name in names:
             if "/" in name or "\\" in name or name.startswith(".") or not name:
-                from dlcourse.course.errors import ConfigValueError
-
                 raise ConfigValueError(
                     f"{name!r} is not a plain file name",
                     'list file names only, e.g. submit = ["backprop.py"]',
@@ -91,6 +95,7 @@ class Assignment:
     config: AssignmentConfig
     release: dt.datetime  # aware, course zone
     due: dt.datetime  # aware, course zone
+    points: float | None  # the total test weights are scaled to (None: the weights as they are)
 
     @property
     def title(self) -> str:
@@ -196,6 +201,16 @@ def load_assignment(course: Course, assignment_id: str) -> Assignment:
             )
             continue
         dates[key] = localize(own if own is not None else theirs, course)
+    points = config.points
+    if listed is not None:
+        if points is not None and points != listed.points:
+            line = course.locate("homework", course.homework.index(listed), "points")
+            issue(
+                "points",
+                f"points {points:g} disagree with {course_toml}:{line} ({listed.points:g})",
+                "keep the total in course.toml's [[homework]] entry and remove it here",
+            )
+        points = listed.points
     if len(dates) == 2 and dates["due"] <= dates["release"]:
         issue("due", "due is not after release", "due comes after release")
     for name in ("solution", "tests/public"):
@@ -205,4 +220,4 @@ def load_assignment(course: Course, assignment_id: str) -> Assignment:
             )
     if issues:
         raise CourseError(issues)
-    return Assignment(assignment_id, folder, config, dates["release"], dates["due"])
+    return Assignment(assignment_id, folder, config, dates["release"], dates["due"], points)

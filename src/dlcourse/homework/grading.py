@@ -99,7 +99,7 @@ def grade_files(
         gpu_device=gpu_device,
         stream_dir=stream_dir,
     )
-    return results_json(run, assignment.config.points)
+    return results_json(run, assignment.points)
 
 
 def grade_one(
