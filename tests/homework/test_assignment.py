@@ -97,6 +97,8 @@ def test_bad_assignment_toml_names_file_line_and_key(course_copy):
 def test_unknown_assignment_lists_the_known_ones(course_copy):
     with pytest.raises(CourseError, match="assignments of this course: hw1"):
         load_assignment(course_copy, "hw9")
+    with pytest.raises(CourseError, match="is not an assignment id"):
+        load_assignment(course_copy, "../../homework/hw1")
 
 
 def test_release_holds_starter_and_public_tests_only(course_copy, tmp_path: Path):

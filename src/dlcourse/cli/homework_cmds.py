@@ -305,3 +305,39 @@ def gradescope_run_cmd(
         assignment, read_submission(assignment, submission), unsafe_no_sandbox=unsafe
     )
     atomic_write_text(results_out, json.dumps(results, indent=1) + "\n")
+
+
+# -- project check ----------------------------------------------------------------------------
+@project_app.command("check")
+def project_check_cmd(
+    folder: Path = typer.Argument(..., help="One folder per group: video, slides.pdf, article.pdf"),
+    course_dir: Path | None = COURSE_OPTION,
+    output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """Check each group's deliverables against course.toml's [project] limits (exit 1: errors)."""
+    from dlcourse.homework.project import ToolMissing, check_deliverables, findings_json
+
+    course = _course(course_dir)
+    if output_format not in ("text", "json"):
+        echo_error(f"--format {output_format!r}: use text or json")
+        raise typer.Exit(2)
+    if not folder.is_dir():
+        echo_error(f"{folder}: no such folder; pass the folder holding one folder per group")
+        raise typer.Exit(2)
+    if course.project is None:
+        echo_error("course.toml has no [project] table; add one (see the example course)")
+        raise typer.Exit(2)
+    try:
+        findings = check_deliverables(folder, course.project)
+    except ToolMissing as error:
+        echo_error(str(error))
+        raise typer.Exit(2) from error
+    if output_format == "json":
+        typer.echo(findings_json(findings))
+    else:
+        for finding in findings:
+            typer.echo(finding.text())
+        errors = sum(f.severity == "error" for f in findings)
+        typer.echo(f"{errors} errors, {len(findings) - errors} warnings")
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)

@@ -327,9 +327,18 @@ class Project(Strict):
     video_max_minutes: float = Field(gt=0)
     slides_max: int = Field(ge=1)
     article: str
+    article_pages_recommended: int = Field(8, ge=1, description="ICLR: 8 pages of main text.")
+    article_pages_max: int = Field(10, ge=1, description="ICLR's strict limit (main text).")
 
     @model_validator(mode="after")
     def _group(self) -> Project:
+        if self.article_pages_max < self.article_pages_recommended:
+            raise ConfigValueError(
+                f"article_pages_max {self.article_pages_max} is below "
+                f"article_pages_recommended {self.article_pages_recommended}",
+                "the strict limit is at least the recommended length",
+                "article_pages_max",
+            )
         if self.group_max < self.group_min:
             raise ConfigValueError(
                 f"group_max {self.group_max} is below group_min {self.group_min}",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,7 @@ from dlcourse.course.locate import locate_key
 from dlcourse.course.notes_settings import Strict
 
 ASSIGNMENT_FILE = "assignment.toml"
+_ASSIGNMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a folder name, never a path
 HOMEWORK_DIR = "homework"
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 
@@ -151,6 +153,18 @@ def list_assignments(course: Course) -> list[str]:
 
 def load_assignment(course: Course, assignment_id: str) -> Assignment:
     """Read and check ``homework/ID/assignment.toml``. Raises :class:`CourseError`."""
+    if not _ASSIGNMENT_ID.fullmatch(assignment_id):
+        raise CourseError(
+            [
+                CourseIssue(
+                    homework_root(course),
+                    None,
+                    "",
+                    f"{assignment_id!r} is not an assignment id",
+                    "ids are letters, digits, '-' and '_' (e.g. hw1)",
+                )
+            ]
+        )
     folder = homework_root(course) / assignment_id
     config_path = folder / ASSIGNMENT_FILE
     if not config_path.is_file():

@@ -1,0 +1,124 @@
+"""Project deliverable checks on real files: a video made by ffmpeg, PDFs written here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dlcourse.cli import app
+from dlcourse.course import load_course
+from dlcourse.homework.project import check_deliverables, main_text_pages
+
+pytest.importorskip("pypdf")
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+
+
+def pdf(path: Path, pages: list[str]) -> Path:
+    """A minimal PDF with one line of text per page (Helvetica), written by hand."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", ""]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+        content = len(objects) + 2
+        kids.append(len(objects) + 1)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content} 0 R "
+            "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 "
+            "/BaseFont /Helvetica >> >> >> >>"
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
+    objects[1] = (
+        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>"
+    )
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    path.write_bytes(out)
+    return path
+
+
+def video(path: Path, seconds: float) -> Path:
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=blue:s=32x32:d={seconds}:r=5",
+            "-c:v",
+            "mpeg4",
+            str(path),
+        ],
+        check=True,
+        timeout=120,
+    )
+    return path
+
+
+def test_main_text_ends_where_the_references_begin(tmp_path: Path):
+    article = pdf(tmp_path / "a.pdf", ["Intro", "Method", "References", "Appendix"])
+    assert main_text_pages(article) == 2
+    assert main_text_pages(pdf(tmp_path / "b.pdf", ["Intro", "Method"])) == 2
+
+
+@needs_ffmpeg
+def test_check_finds_every_kind_of_problem(example_course_dir: Path, tmp_path: Path):
+    project = load_course(example_course_dir).project
+    good = tmp_path / "groups" / "good"
+    good.mkdir(parents=True)
+    video(good / "talk.mp4", 2)
+    pdf(good / "slides.pdf", ["s"] * 6)
+    pdf(good / "article.pdf", ["p"] * 8 + ["References"])
+    bad = tmp_path / "groups" / "bad"
+    bad.mkdir()
+    pdf(bad / "slides.pdf", ["s"] * 7)
+    pdf(bad / "article.pdf", ["p"] * 11 + ["References"])
+    long = tmp_path / "groups" / "long"
+    long.mkdir()
+    video(long / "talk.mp4", 181.5)
+    (long / "slides.pdf").write_text("not a pdf")
+    pdf(long / "article.pdf", ["p"] * 9 + ["References"])
+    findings = check_deliverables(tmp_path / "groups", project)
+    by_group = {}
+    for finding in findings:
+        by_group.setdefault(finding.group, set()).add(finding.rule)
+    assert "good" not in by_group
+    assert by_group["bad"] == {"PRJ001", "PRJ004", "PRJ006"}
+    assert by_group["long"] == {"PRJ002", "PRJ008", "PRJ007"}
+    result = CliRunner().invoke(
+        app,
+        [
+            "project",
+            "check",
+            str(tmp_path / "groups"),
+            "--course",
+            str(example_course_dir),
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1
+    rules = [f["rule"] for f in json.loads(result.output)["findings"]]
+    assert sorted(rules) == sorted(f.rule for f in findings)
+
+
+def test_check_refuses_a_missing_folder(example_course_dir: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        app, ["project", "check", str(tmp_path / "nope"), "--course", str(example_course_dir)]
+    )
+    assert result.exit_code == 2 and "no such folder" in result.output
