@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import textwrap
 import time
 from pathlib import Path
@@ -60,16 +59,41 @@ def grade(attack: str, stream_dir: Path | None = None, limits: Limits = LIMITS):
     return by_name["test_add"], result
 
 
-def sandbox_processes() -> list[str]:
-    """Processes of the sandbox user still alive on the host (there must be none)."""
-    out = subprocess.run(["ps", "-u", "65534", "-o", "pid=,cmd="], capture_output=True, text=True)
-    return [line for line in out.stdout.splitlines() if line.strip()]
+def _status(pid: str) -> dict[str, str]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def leftover_sandbox_processes() -> list[str]:
+    """Processes of the sandbox user that outlived a run: below this test process, or
+    re-parented to the host's init (escaped the tree). Other workers' sandboxes are neither."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = _status(entry.name)
+            if status["Uid"].split()[0] != "65534":
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            chain, pid = [], entry.name
+            while pid not in ("0", "1") and len(chain) < 64:
+                pid = _status(pid)["PPid"]
+                chain.append(pid)
+        except (OSError, KeyError):
+            continue  # ended while we looked
+        if str(os.getpid()) in chain or (chain[:1] == ["1"] and "harness.py" in cmdline):
+            found.append(f"{entry.name} {cmdline}")
+    return found
 
 
 @pytest.fixture(autouse=True)
 def _host_clean(sandbox_ready):
     yield
-    assert sandbox_processes() == []
+    assert leftover_sandbox_processes() == []
 
 
 def test_network_and_dns_are_unreachable():

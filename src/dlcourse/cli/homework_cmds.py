@@ -127,6 +127,106 @@ def release_cmd(
     typer.echo(f"due {_when(assignment.due)}")
 
 
+# -- hw submit / collect ---------------------------------------------------------------------
+DB_OPTION = typer.Option(
+    None, "--db", help="Gradebook URL. Default: $DLCOURSE_DB, else the course's SQLite file."
+)
+
+
+def _gradebook(course: Course, url: str | None):
+    try:
+        from dlcourse.grades import GradebookError, open_gradebook
+    except ImportError as error:
+        echo_error("the gradebook needs the grades extra: pip install -e '.[grades]'")
+        raise typer.Exit(2) from error
+    try:
+        return open_gradebook(course, url)
+    except GradebookError as error:
+        echo_error(str(error))
+        raise typer.Exit(2) from error
+
+
+def _receipt_line(info, course: Course) -> str:
+    local = info.received_at.astimezone(course.tz)
+    utc = info.received_at.astimezone(dt.UTC)
+    return (
+        f"{info.status}: {info.filename} from {info.netid} received "
+        f"{local:%a %d %b %Y %H:%M:%S %Z} ({utc:%Y-%m-%dT%H:%M:%SZ}), sha256 {info.sha256}"
+    )
+
+
+@hw_app.command("submit")
+def submit_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    file: Path = typer.Argument(..., help="The file to hand in."),
+    student: str = typer.Option(..., "--student", "-s", help="The student's NetID."),
+    course_dir: Path | None = COURSE_OPTION,
+    db: str | None = DB_OPTION,
+) -> None:
+    """Hand in a file now (this machine's clock decides). Exit 1 when refused as late."""
+    from dlcourse.homework.submissions import ContentStore, SubmissionError, submit
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    if not file.is_file():
+        echo_error(f"{file}: no such file")
+        raise typer.Exit(2)
+    with _gradebook(course, db) as gradebook:
+        try:
+            info = submit(
+                gradebook,
+                ContentStore.for_course(course),
+                assignment,
+                file.read_bytes(),
+                file.name,
+                student,
+            )
+        except SubmissionError as error:
+            echo_error(str(error))
+            raise typer.Exit(2) from error
+    typer.echo(_receipt_line(info, course))
+    if info.status != "accepted":
+        echo_error(info.reason or "refused")
+        raise typer.Exit(1)
+
+
+@hw_app.command("collect")
+def collect_cmd(
+    assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
+    folder: Path = typer.Argument(..., help="The LMS download (the submitted files)."),
+    timestamps: Path = typer.Option(
+        ..., "--timestamps", help="CSV student,file,submitted_at from the LMS's export."
+    ),
+    course_dir: Path | None = COURSE_OPTION,
+    db: str | None = DB_OPTION,
+) -> None:
+    """Record a batch from an LMS with the LMS's own times; late ones are logged as refused."""
+    from dlcourse.homework.submissions import (
+        ContentStore,
+        SubmissionError,
+        collect,
+        read_lms_export,
+    )
+
+    course = _course(course_dir)
+    assignment = _assignment(course, assignment_id)
+    if not folder.is_dir() or not timestamps.is_file():
+        echo_error(f"need the folder {folder} and the CSV {timestamps}")
+        raise typer.Exit(2)
+    with _gradebook(course, db) as gradebook:
+        try:
+            rows = read_lms_export(assignment, folder, timestamps, course.tz)
+            recorded = collect(gradebook, ContentStore.for_course(course), assignment, rows)
+        except SubmissionError as error:
+            for line in str(error).splitlines():
+                echo_error(line)
+            raise typer.Exit(2) from error
+    for info in recorded:
+        typer.echo(_receipt_line(info, course))
+    refused = sum(info.status != "accepted" for info in recorded)
+    typer.echo(f"{len(recorded)} submissions recorded, {refused} refused as late")
+
+
 # -- hw test / grade / feedback --------------------------------------------------------------
 def _print_results(results: dict) -> None:
     table = Table("test", "score", "status", "visibility")
@@ -182,7 +282,11 @@ def test_cmd(
 @hw_app.command("grade")
 def grade_cmd(
     assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
-    submissions: Path = typer.Argument(..., help="Folder with one folder per student (NetID)."),
+    submissions: Path | None = typer.Argument(
+        None,
+        help="Folder with one folder per student (NetID). Default: the latest accepted "
+        "submissions in the gradebook, whose scores are then recorded there.",
+    ),
     course_dir: Path | None = COURSE_OPTION,
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Where results go. Default: ./graded/ID."
@@ -191,18 +295,28 @@ def grade_cmd(
     slurm: bool = typer.Option(False, "--slurm", help="Run as a SLURM job array (submitit)."),
     force: bool = typer.Option(False, "--force", help="Re-grade even unchanged submissions."),
     unsafe: bool = UNSAFE_OPTION,
+    db: str | None = DB_OPTION,
 ) -> None:
     """Grade every submission in parallel; unchanged ones (same files, same tests) are skipped."""
     from dlcourse.homework import grading
 
     course = _course(course_dir)
     assignment = _assignment(course, assignment_id)
-    try:
-        folders = grading.submission_folders(submissions)
-    except CourseError as error:
-        raise exit_course_error(error) from error
-    _sandbox_or_exit(unsafe)
     target = (out or Path.cwd() / "graded" / assignment.id).resolve()
+    gradebook = None
+    if submissions is None:
+        from dlcourse.homework.submissions import ContentStore, latest_files
+
+        gradebook = _gradebook(course, db)
+        folders = latest_files(
+            gradebook, ContentStore.for_course(course), assignment, target / ".inbox"
+        )
+    else:
+        try:
+            folders = grading.submission_folders(submissions)
+        except CourseError as error:
+            raise exit_course_error(error) from error
+    _sandbox_or_exit(unsafe)
 
     def report(outcome: grading.GradeOutcome) -> None:
         note = " (unchanged)" if outcome.skipped else ""
@@ -233,6 +347,12 @@ def grade_cmd(
         )
     typer.echo(grading.total_line(outcomes))
     typer.echo(f"results in {target}")
+    if gradebook is not None:
+        from dlcourse.homework.submissions import record_scores
+
+        with gradebook:
+            changed = record_scores(gradebook, assignment, outcomes)
+        typer.echo(f"{changed} scores changed in the gradebook")
 
 
 @hw_app.command("feedback")
