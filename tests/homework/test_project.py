@@ -122,3 +122,68 @@ def test_check_refuses_a_missing_folder(example_course_dir: Path, tmp_path: Path
         app, ["project", "check", str(tmp_path / "nope"), "--course", str(example_course_dir)]
     )
     assert result.exit_code == 2 and "no such folder" in result.output
+
+
+# -- groups ----------------------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dlcourse.homework.groups import GroupError, form_groups  # noqa: E402
+
+
+def split_exists(size: int, formed: list[int], low: int, high: int) -> bool:
+    """Brute force: can the students left fill the formed groups and make new ones?"""
+    left = size - sum(formed)
+    deficit = sum(max(0, low - n) for n in formed)
+    room = sum(high - max(n, low) for n in formed)
+    for extra in range(room + 1):
+        rest = left - deficit - extra
+        if rest < 0:
+            break
+        if rest == 0 or any(k * low <= rest <= k * high for k in range(1, rest + 1)):
+            return True
+    return False
+
+
+@given(
+    size=st.integers(2, 60),
+    formed_pairs=st.integers(0, 5),
+    limits=st.sampled_from([(2, 3), (3, 3), (2, 4), (1, 2)]),
+    seed=st.integers(0, 5),
+)
+def test_every_student_in_one_group_within_the_limits(size, formed_pairs, limits, seed):
+    low, high = limits
+    students = [f"s{i:03d}" for i in range(size)]
+    formed = {
+        f"team{k}": students[2 * k : 2 * k + 2]
+        for k in range(min(formed_pairs, size // 2))
+        if high >= 2
+    }
+    try:
+        groups = form_groups(students, formed, low, high, seed)
+    except GroupError:
+        assert not split_exists(size, [len(g) for g in formed.values()], low, high)
+        return
+    members = [netid for group in groups.values() for netid in group]
+    assert sorted(members) == students
+    assert all(low <= len(group) <= high for group in groups.values())
+    for name, pair in formed.items():
+        assert set(pair) <= set(groups[name])  # formed groups are kept
+    assert groups == form_groups(students, formed, low, high, seed)  # reproducible
+
+
+def test_groups_cli_reads_formed_groups_and_names_bad_rows(example_course_dir, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("netid\n" + "".join(f"s{i}\n" for i in range(8)))
+    formed = tmp_path / "formed.csv"
+    formed.write_text("group,netid\nalpha,s0\nalpha,s1\nbeta,s9\n")
+    args = ["project", "groups", "--roster", str(roster), "--course", str(example_course_dir)]
+    result = CliRunner().invoke(app, [*args, "--groups", str(formed)])
+    assert result.exit_code == 2 and "row 4: s9 is not on the roster" in result.output
+    formed.write_text("group,netid\nalpha,s0\nalpha,s1\n")
+    out = tmp_path / "groups.csv"
+    result = CliRunner().invoke(app, [*args, "--groups", str(formed), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = out.read_text().splitlines()[1:]
+    assert len(rows) == 8 and "alpha,s0" in rows and "alpha,s1" in rows
+    assert "groups of 2–3 from 8 students" in result.output

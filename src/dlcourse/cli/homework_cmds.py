@@ -461,3 +461,62 @@ def project_check_cmd(
         typer.echo(f"{errors} errors, {len(findings) - errors} warnings")
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
+
+
+# -- project groups ---------------------------------------------------------------------------
+@project_app.command("groups")
+def project_groups_cmd(
+    roster: Path | None = typer.Option(
+        None, "--roster", help="CSV with a netid column. Default: the gradebook's students."
+    ),
+    formed: Path | None = typer.Option(
+        None, "--groups", help="Groups students formed themselves: CSV group,netid."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Matching seed (same inputs + seed = same groups)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write group,netid CSV here."),
+    record: bool = typer.Option(False, "--record", help="Store the groups in the gradebook."),
+    course_dir: Path | None = COURSE_OPTION,
+    db: str | None = DB_OPTION,
+) -> None:
+    """Form project groups within course.toml's size limits; students without one are matched."""
+    import csv
+
+    from dlcourse.homework.groups import GroupError, form_groups, groups_csv, read_groups
+    from dlcourse.util.files import atomic_write_text
+
+    course = _course(course_dir)
+    if course.project is None:
+        echo_error("course.toml has no [project] table; add one (see the example course)")
+        raise typer.Exit(2)
+    gradebook = _gradebook(course, db) if roster is None or record else None
+    if roster is not None:
+        if not roster.is_file():
+            echo_error(f"{roster}: no such file")
+            raise typer.Exit(2)
+        with roster.open(newline="", encoding="utf-8-sig") as stream:
+            reader = csv.DictReader(stream)
+            if "netid" not in (reader.fieldnames or []):
+                echo_error(f"{roster}: row 1: no netid column")
+                raise typer.Exit(2)
+            students = [row["netid"].strip().lower() for row in reader if row["netid"].strip()]
+    else:
+        assert gradebook is not None
+        students = [person.netid for person in gradebook.people(role="student")]
+    project = course.project
+    try:
+        existing = read_groups(formed, set(students), project.group_max) if formed else {}
+        groups = form_groups(students, existing, project.group_min, project.group_max, seed)
+    except GroupError as error:
+        for line in str(error).splitlines():
+            echo_error(line)
+        raise typer.Exit(2) from error
+    text = groups_csv(groups)
+    if out is not None:
+        atomic_write_text(out, text)
+    if record and gradebook is not None:
+        with gradebook:
+            for name, members in groups.items():
+                gradebook.set_group(name, members, reason="dlcourse project groups")
+    typer.echo(text, nl=False)
+    sizes = sorted({len(members) for members in groups.values()})
+    typer.echo(f"{len(groups)} groups of {'–'.join(map(str, sizes))} from {len(students)} students")
