@@ -119,8 +119,9 @@ def test_invalid_email_in_the_sheet_is_a_bad_row(course_dir: Path):
     bad.write_text("Name,Email\nAna,ana@nyu.edu\nBo,not-an-email\nCy,cy123\n")
     result = run("scribe", "assign", bad, "--course", course_dir)
     assert result.exit_code == 2
-    assert "bad.csv: row 3: [email] malformed e-mail 'not-an-email' — write it as" in (
-        result.output
+    assert (
+        "bad.csv: row 3: [email] malformed e-mail 'not-an-email' "
+        "(an email address must have an @-sign) — write it as" in result.output
     )
     assert "row 4" not in result.output  # 'cy123' has a NetID's shape: Cy's NetID
     assert not (course_dir / "scribe").exists()

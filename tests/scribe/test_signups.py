@@ -91,7 +91,7 @@ def test_text_in_the_email_column_is_an_email_or_a_netid(course, calendar):
     )
     assert [(issue.row, issue.column) for issue in sheet.errors] == [(3, "email"), (5, "email")]
     issue = sheet.errors[0]
-    assert issue.message == "malformed e-mail 'not-an-email'"
+    assert issue.message == "malformed e-mail 'not-an-email' (an email address must have an @-sign)"
     assert "name@domain" in issue.hint and "ab1234" in issue.hint
     assert "row 3: [email] malformed e-mail 'not-an-email'" in str(issue)
     assert [(s.name, s.email, s.netid) for s in sheet.signups] == [

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dlcourse.labs.catalogue import LABS, get_lab
+from dlcourse.util.files import OutputPathError, describe_os_error, ensure_output_folder
 
 lab_app = typer.Typer(
     help="The course's PyTorch practicals: list, run, notebook, slurm.", no_args_is_help=True
@@ -120,6 +121,11 @@ def run(
     if data is not None:
         overrides["data"] = data
     out = out or Path("runs") / f"{info.name}-{config}"
+    try:  # before torch is imported and any training starts: a bad --out fails in a second
+        ensure_output_folder(out)
+    except OutputPathError as err:
+        _error(f"--out {err}")
+        raise typer.Exit(2) from None
     try:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -171,7 +177,11 @@ def notebook(
     info = _lab_or_exit(name)
     from dlcourse.labs.notebook import write_notebook
 
-    path = write_notebook(info.name, out, config=config)
+    try:
+        path = write_notebook(info.name, out, config=config)
+    except OSError as err:
+        _error(f"--out {describe_os_error(Path(err.filename or out or '.'), err)}")
+        raise typer.Exit(2) from None
     console.print(f"wrote {escape(str(path))}")
 
 
@@ -216,5 +226,9 @@ def slurm(
     if out is None:
         typer.echo(script, nl=False)
     else:
-        out.write_text(script, encoding="utf-8")
+        try:
+            out.write_text(script, encoding="utf-8")
+        except OSError as err:
+            _error(f"--out {describe_os_error(out, err)}")
+            raise typer.Exit(2) from None
         console.print(f"wrote {escape(str(out))}; submit with: sbatch {escape(str(out))}")

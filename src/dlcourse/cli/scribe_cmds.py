@@ -220,6 +220,8 @@ def calendar_cmd(
     """Write scribe due dates as iCalendar (.ics): one for the class, or per student."""
     from dlcourse.scribe import class_calendar, find_student, student_calendar
     from dlcourse.scribe.io import write_all_atomic
+    from dlcourse.scribe.student_calendars import calendar_file_names
+    from dlcourse.util.files import child_path
 
     course, calendar = _course(course_dir)
     roster = _roster(course, calendar, roster_path)
@@ -235,11 +237,13 @@ def calendar_cmd(
     files: dict[Path, str] = {}
     if per_student or len(wanted) > 1:
         target = out or folder / "calendars"
-        for student_id in wanted or sorted({p.student.id for p in roster.placements}):
+        chosen = wanted or sorted({p.student.id for p in roster.placements})
+        names = calendar_file_names(chosen)
+        for student_id in chosen:
             ics = student_calendar(roster, student_id, stamp).to_ical().decode()
-            files[target / f"{student_id.replace('@', '_at_')}.ics"] = ics
+            files[child_path(target, names[student_id])] = ics
     elif wanted:
-        target = out or folder / f"{wanted[0].replace('@', '_at_')}.ics"
+        target = out or child_path(folder, calendar_file_names(wanted)[wanted[0]])
         files[target] = student_calendar(roster, wanted[0], stamp).to_ical().decode()
     else:
         files[out or folder / "scribe.ics"] = class_calendar(roster, stamp).to_ical().decode()
@@ -361,6 +365,7 @@ def notes_new(
     """Write the note skeleton of a meeting for its scribe group, and its PR description."""
     from dlcourse.scribe import note_skeleton
     from dlcourse.scribe.io import write_all_atomic
+    from dlcourse.scribe.skeleton import UnknownLanguage
 
     course, calendar = _course(course_dir)
     meeting = calendar.meeting(week, part)
@@ -368,7 +373,11 @@ def notes_new(
         known = ", ".join(m.slot for m in calendar.meetings)
         _fail([f"no meeting {week:02d}-{part} in the course calendar; meetings: {known}"])
     roster = _roster(course, calendar, roster_path)
-    skeleton = note_skeleton(course, meeting, roster, language)
+    try:
+        skeleton = note_skeleton(course, meeting, roster, language)
+    except UnknownLanguage as error:
+        _fail([f"--lang: {error}"])
+        raise
     for warning in skeleton.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if skeleton.path.exists() and not force:

@@ -22,6 +22,7 @@ import torch
 from dlcourse.labs.catalogue import get_lab
 from dlcourse.labs.distributed import destroy_process_group, init_process_group
 from dlcourse.labs.run_context import ProgressSink, RunContext, seed_everything
+from dlcourse.util.files import ensure_output_folder
 
 CONFIG_NAMES = ("quick", "full")
 
@@ -103,6 +104,8 @@ def run_lab(
     module = load_module(name)
     cfg = make_config(module, config, overrides)
     ctx = RunContext.create(device=device, seed=seed, out=out, progress=progress)
+    if ctx.out is not None and ctx.is_main:
+        ensure_output_folder(ctx.out)  # fail now, not after the training it would hold
     created_group = init_process_group(ctx.dist, ctx.device)
     try:
         seed_everything(seed)
@@ -122,7 +125,6 @@ def run_lab(
         figures=list(ctx.figures),
     )
     if ctx.out is not None and ctx.is_main:
-        ctx.out.mkdir(parents=True, exist_ok=True)
         result.metrics_path = ctx.out / "metrics.json"
         record = {
             "lab": info.name,

@@ -8,7 +8,6 @@ others (dates, slices, links) are derived from the course and rewritten on every
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -16,6 +15,12 @@ from pathlib import Path
 
 from dlcourse.scribe.errors import RosterError, RosterIssue
 from dlcourse.scribe.slots import ScribeSlot, TimeSlice
+from dlcourse.util.csv_files import (
+    CsvSyntaxError,
+    csv_dict_writer,
+    from_spreadsheet_safe,
+    read_records,
+)
 
 ROSTER_COLUMNS = (
     "week",
@@ -144,7 +149,7 @@ class Roster:
 def roster_csv(roster: Roster) -> str:
     """The roster as CSV text: one row per duty in calendar order, then the reserve list."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=ROSTER_COLUMNS, lineterminator="\n")
+    writer = csv_dict_writer(buffer, ROSTER_COLUMNS)
     writer.writeheader()
     for duty in roster.duties():
         s, student, piece = duty.scribe_slot, duty.student, duty.time_slice
@@ -200,9 +205,13 @@ def read_roster(path: Path, slots: list[ScribeSlot], writers_per_group: int = 3)
 def parse_roster(
     text: str, slots: list[ScribeSlot], writers_per_group: int = 3, path: Path | None = None
 ) -> Roster:
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        numbered = read_records(text)
+    except CsvSyntaxError as error:
+        raise RosterError([RosterIssue(path, error.line, error.message, error.hint)]) from None
+    header = [cell.strip() for cell in numbered[0][1]] if numbered else []
     needed = {"slot", "role", "student_id", "name"}
-    missing = needed - set(reader.fieldnames or ())
+    missing = needed - set(header)
     if missing:
         raise RosterError(
             [
@@ -218,7 +227,13 @@ def parse_roster(
     roster = Roster(slots, writers_per_group=writers_per_group)
     issues: list[RosterIssue] = []
     seen: set[tuple[str, str]] = set()
-    for row, record in enumerate(reader, start=2):
+    for row, cells in numbered[1:]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        # the cells as they were before the writer guarded them against spreadsheet formulas
+        record = {
+            column: from_spreadsheet_safe(cell) for column, cell in zip(header, cells, strict=False)
+        }
         student_id = (record.get("student_id") or "").strip().lower()
         if not student_id:
             issues.append(RosterIssue(path, row, "no student_id", "fill it in or delete the row"))

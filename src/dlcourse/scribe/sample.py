@@ -6,11 +6,11 @@ number (``ab1234``). Nothing here is a real student.
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 
 from dlcourse.course.calendar import CourseCalendar
+from dlcourse.util.csv_files import csv_writer
 
 GIVEN = [
     "Ana",
@@ -101,7 +101,7 @@ def generate_signups_csv(
     weeks = calendar.week_numbers()
     slots = [meeting.slot for meeting in calendar.meetings]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(["Name", "Email", "Track", "Weeks", "Meetings", "Role", "With"])
     names: list[str] = []
     used: set[str] = set()

@@ -18,18 +18,23 @@ Rows are numbered as in the spreadsheet: the header is row 1.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+from email_validator import EmailNotValidError, validate_email
 
 from dlcourse.course import Course
 from dlcourse.course.calendar import CourseCalendar
 from dlcourse.scribe.errors import RosterError, RosterIssue
+from dlcourse.util.csv_files import CsvSyntaxError, read_records
+
+#: The largest sheet read, in characters and in student rows: a course has a few hundred
+#: students, and assignment time grows faster than linearly with them.
+MAX_SIGNUP_CHARS = 4 * 1024 * 1024
+MAX_SIGNUP_ROWS = 10_000
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "fullname", "student", "studentname"),
@@ -44,10 +49,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _ALIAS = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
 
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
 _NETID = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,30}$")
 #: What a NetID looks like (``ab1234``): an ``email`` cell of this shape is read as the NetID.
 _NETID_SHAPE = re.compile(r"^[A-Za-z]+[0-9]+$")
@@ -186,8 +187,38 @@ def read_signups(path: Path, course: Course, calendar: CourseCalendar) -> Signup
 def parse_signups(
     text: str, course: Course, calendar: CourseCalendar, path: Path | None = None
 ) -> SignupSheet:
-    """Validate sign-up CSV text; every problem becomes an issue with its row number."""
-    records = list(csv.reader(io.StringIO(text)))
+    """Validate sign-up CSV text; every problem becomes an issue with its row number. Quoting
+    that a spreadsheet would read differently (an unclosed quote merging rows) and oversized
+    sheets or cells raise :class:`RosterError` before any row is used."""
+    if len(text) > MAX_SIGNUP_CHARS:
+        raise RosterError(
+            [
+                RosterIssue(
+                    path,
+                    None,
+                    f"the sheet has {len(text):,} characters, over the limit of "
+                    f"{MAX_SIGNUP_CHARS:,}",
+                    "a sign-up sheet of a course is a few hundred rows: check the export",
+                )
+            ]
+        )
+    try:
+        numbered = read_records(text)
+    except CsvSyntaxError as error:
+        raise RosterError([RosterIssue(path, error.line, error.message, error.hint)]) from None
+    if len(numbered) > MAX_SIGNUP_ROWS + 1:
+        raise RosterError(
+            [
+                RosterIssue(
+                    path,
+                    None,
+                    f"the sheet has {len(numbered) - 1:,} rows, over the limit of "
+                    f"{MAX_SIGNUP_ROWS:,} students",
+                    "check the export: a course has a few hundred students",
+                )
+            ]
+        )
+    records = [record for _, record in numbered]
     sheet = SignupSheet(path, [])
     if not records or not any(cell.strip() for cell in records[0]):
         raise RosterError(
@@ -237,7 +268,7 @@ def parse_signups(
     slots = {meeting.slot for meeting in calendar.meetings}
     weeks = set(calendar.week_numbers())
     seen: dict[str, int] = {}
-    for row, record in enumerate(records[1:], start=2):
+    for row, record in numbered[1:]:
         if not any(cell.strip() for cell in record):
             continue
         row_issues: list[RosterIssue] = []
@@ -287,9 +318,9 @@ def _parse_row(row, cells, tracks, slots, weeks, problem) -> Signup | None:
     netid = cells.get("netid") or None
     if email and "@" not in email and not netid and _NETID_SHAPE.match(email):
         email, netid = None, email
-    if email and not _EMAIL.match(email):
+    if email and (reason := email_problem(email)) is not None:
         problem(
-            f"malformed e-mail {email!r}",
+            f"malformed e-mail {email!r} ({reason})",
             "write it as name@domain, e.g. ab1234@nyu.edu, or the NetID alone (letters then "
             "digits, e.g. ab1234)",
             "email",
@@ -367,6 +398,18 @@ def _parse_row(row, cells, tracks, slots, weeks, problem) -> Signup | None:
         partners=partners,
         timestamp=timestamp,
     )
+
+
+def email_problem(email: str) -> str | None:
+    """Why ``email`` is not an e-mail address (RFC 5322 as the course model's ``EmailStr``
+    checks it: no leading or doubled dots, a real domain), or None when it is one. Whatever it
+    says, a file name made from a student's e-mail is a slug (:func:`safe_file_name`)."""
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        reason = str(error).rstrip(".")
+        return reason[:1].lower() + reason[1:]
+    return None
 
 
 def _tokens(text: str) -> list[str]:

@@ -33,8 +33,23 @@ class Skeleton:
 
 
 def note_path(course: Course, meeting: Meeting, language: str | None = None) -> Path:
+    """Where ``meeting``'s note lives. ``language`` must be one of the course's languages
+    (their codes are validated as ``en``, ``zh-CN``…, so the path stays under the notes
+    folder); anything else raises :class:`UnknownLanguage`."""
     language = language or course.notes.source_language
+    if course.notes.language(language) is None:
+        raise UnknownLanguage(language, [lang.code for lang in course.notes.languages])
     return course.docs_dir / language / f"week{meeting.week:02d}" / f"{meeting.slot}.md"
+
+
+class UnknownLanguage(ValueError):
+    """A language code that is not in the course's ``[notes] languages``."""
+
+    def __init__(self, code: str, known: list[str]) -> None:
+        super().__init__(
+            f"language {code!r} is not one of the course's: {', '.join(known)} "
+            "(add it to [[notes.languages]] in course.toml first)"
+        )
 
 
 def note_date(meeting: Meeting) -> str:

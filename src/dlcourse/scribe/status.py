@@ -6,7 +6,6 @@ reads; its fields are documented in ``docs/scribe.md`` and only ever added to.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Mapping
@@ -21,6 +20,7 @@ from dlcourse.scribe.gitdates import last_commit_time
 from dlcourse.scribe.notes_adapter import NoteFacts, name_key, read_note
 from dlcourse.scribe.roster import Roster
 from dlcourse.scribe.skeleton import note_path
+from dlcourse.util.csv_files import csv_dict_writer
 
 SCHEMA = "dlcourse.scribe-status/1"
 SlotState = Literal[
@@ -258,7 +258,7 @@ STATUS_CSV_COLUMNS = (
 def status_csv(report: StatusReport) -> str:
     """One row per duty (and one per empty slot): the join as a spreadsheet."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=STATUS_CSV_COLUMNS, lineterminator="\n")
+    writer = csv_dict_writer(buffer, STATUS_CSV_COLUMNS)
     writer.writeheader()
     by_student = {s.student_id: s for s in report.students}
     duties = {(duty.slot, s.student_id): (s, duty) for s in report.students for duty in s.duties}

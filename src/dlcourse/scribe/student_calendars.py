@@ -8,11 +8,15 @@ daylight-saving change. UIDs are stable, so re-importing an updated file updates
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
 
 from icalendar import Alarm, Calendar, Event
 
 from dlcourse.scribe.roster import Duty, Roster
 from dlcourse.scribe.roster_files import format_due
+from dlcourse.util.files import safe_file_name
 
 PRODID = "-//dlcourse//scribe duties//EN"
 
@@ -79,6 +83,22 @@ def class_calendar(roster: Roster, stamp: dt.datetime) -> Calendar:
         calendar.add_component(_event(duty, uid, summary, text, stamp))
     _add_zones(calendar)
     return calendar
+
+
+def calendar_file_names(student_ids: Iterable[str]) -> dict[str, str]:
+    """The ``.ics`` file name of each student: a slug of the id (``ab1234@nyu.edu`` →
+    ``ab1234_at_nyu.edu.ics``) that stays one plain name in the output folder whatever the id
+    holds (``/abs/path/x@y.com``, ``../../x@y.com``). Ids whose slugs coincide each get a short
+    hash of the id, so one student's calendar never overwrites another's."""
+    ids = sorted(set(student_ids))
+    slugs = {student_id: safe_file_name(student_id.replace("@", "_at_")) for student_id in ids}
+    shared = Counter(slugs.values())
+    names = {}
+    for student_id, slug in slugs.items():
+        if shared[slug] > 1:
+            slug += "-" + hashlib.blake2b(student_id.encode(), digest_size=4).hexdigest()
+        names[student_id] = slug + ".ics"
+    return names
 
 
 def _add_zones(calendar: Calendar) -> None:

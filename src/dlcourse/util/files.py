@@ -1,10 +1,14 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes (a reader sees the old file or the new one, never half of one), and safe
+file names for files named after user data."""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import stat
 import tempfile
+import unicodedata
 from pathlib import Path
 
 
@@ -49,3 +53,66 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
+
+
+_UNSAFE_NAME_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME_LENGTH = 100
+
+
+def safe_file_name(text: str, suffix: str = "") -> str:
+    """A file name made from user data (an e-mail, a name, a code): ASCII letters, digits,
+    '.', '_' and '-' only, no leading dot or dash, at most :data:`MAX_NAME_LENGTH` characters
+    before ``suffix``. ``/abs/path/x@y.com`` and ``../../x`` become plain names in one folder.
+    Different texts can give the same name: callers that write one file per text check that."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _UNSAFE_NAME_RUN.sub("-", ascii_text).strip(".-")[:MAX_NAME_LENGTH].strip(".-")
+    return (slug or "unnamed") + suffix
+
+
+def child_path(folder: Path, name: str) -> Path:
+    """``folder / name`` for a ``name`` that must stay a single entry of ``folder`` (no
+    separator, not '.' or '..'); raises ValueError otherwise. The last line of defence for
+    file names built from user data, after :func:`safe_file_name`."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"{name!r} is not a plain file name")
+    path = Path(folder) / name
+    if path.parent != Path(folder):
+        raise ValueError(f"{name!r} leaves the folder {folder}")
+    return path
+
+
+class OutputPathError(ValueError):
+    """An output path that cannot be used, said for a person: which path, why, what to do."""
+
+
+def describe_os_error(path: Path, error: OSError) -> str:
+    """``OSError`` on ``path`` as a sentence that names the path and what to do about it."""
+    reasons = {
+        errno.ENAMETOOLONG: "a name in it is longer than the file system allows (255 bytes); "
+        "choose a shorter name",
+        errno.ENOTDIR: "a part of it is a file, not a folder; choose another path",
+        errno.EEXIST: "it exists and is not a folder; choose another path",
+        errno.EISDIR: "it is a folder; name a file",
+        errno.EACCES: "permission denied; choose a folder you can write to",
+        errno.EPERM: "not permitted; choose a folder you can write to",
+        errno.EROFS: "the file system is read-only; choose another place",
+        errno.ENOSPC: "the disk is full",
+    }
+    reason = reasons.get(error.errno or 0, error.strerror or str(error))
+    return f"{path}: {reason}"
+
+
+def ensure_output_folder(path: Path) -> Path:
+    """Create the output folder ``path`` (and its parents) now, before any work that would be
+    lost if it failed later; raises :class:`OutputPathError` when ``path`` is a file, a
+    device, lies under a file, has a name too long or cannot be written."""
+    path = Path(path)
+    try:
+        if path.exists() and not path.is_dir():
+            raise OutputPathError(f"{path}: it exists and is not a folder; choose another path")
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputPathError(describe_os_error(path, error)) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{path}: cannot write in it; choose a folder you can write to")
+    return path
