@@ -158,11 +158,14 @@ def test_guarded_cells_read_back_as_the_students_wrote_them(sandbox: Sandbox) ->
     assert names == set(FORMULAS)
 
 
-@pytest.mark.parametrize("cell", [*FORMULAS, "'=quoted", "''+twice", "'plain", "plain", "-", "'"])
+@pytest.mark.parametrize(
+    "cell", [*FORMULAS, "'=quoted", "''+twice", "'plain", "plain", "-", "'", "-2.5", "'-2.5"]
+)
 def test_guarding_a_cell_and_reading_it_back_gives_the_cell(cell: str) -> None:
     guarded = spreadsheet_safe(cell)
-    assert not guarded.startswith(FORMULA_STARTS)
+    assert not guarded.startswith(FORMULA_STARTS) or NUMBER.match(guarded)
     assert from_spreadsheet_safe(guarded) == cell
+    assert spreadsheet_safe("-2.5") == "-2.5"  # a plain number stays a number (Canvas imports)
     assert spreadsheet_safe(-1.5) == -1.5  # numbers are written as numbers
 
 

@@ -17,7 +17,6 @@ pending work is empty.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from dlcourse.course import Course
 from dlcourse.course.assessments import Assessment
 from dlcourse.grades.policy import GradeResult, GradingRules
 from dlcourse.grades.store import PersonInfo
+from dlcourse.util.csv_files import csv_writer
 
 EXPORT_KINDS = ("canvas", "brightspace", "csv")
 TOTAL_ID = "total"
@@ -53,7 +53,7 @@ def _cell(value: float | None) -> str:
 
 def _write(rows: Sequence[Sequence[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv_writer(buffer).writerows(rows)
     return buffer.getvalue()
 
 

@@ -12,10 +12,8 @@ json``), ``piazza`` (class statistics CSV) and ``ed`` (Ed Discussion analytics C
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -40,6 +38,7 @@ from dlcourse.grades.models import (
     utc_now,
 )
 from dlcourse.grades.store import Gradebook
+from dlcourse.util.csv_files import CsvSyntaxError, read_records
 
 SCRIBE_SCHEMA = "dlcourse.scribe-status/1"
 DUTY_STATES = ("complete", "needs-fixes", "unattributed", "late", "missing", "pending")
@@ -84,17 +83,19 @@ def read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         raise ImportProblem(
             f"{path}: not UTF-8 text (byte {error.start}); export the sheet as CSV UTF-8"
         ) from error
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportProblem(f"{path}: empty file; expected a header row") from None
+    try:  # strictly: an unclosed quote must not merge rows, an oversized cell is no traceback
+        records = read_records(text)
+    except CsvSyntaxError as error:
+        raise ImportProblem(f"{path}:{error.line}: {error.message} — {error.hint}") from None
+    if not records:
+        raise ImportProblem(f"{path}: empty file; expected a header row")
+    header = records[0][1]
     names = [_key(name) for name in header]
     repeated = sorted({n for n in names if n and names.count(n) > 1})
     if repeated:
         raise ImportProblem(f"{path}:1: columns repeat: {', '.join(repeated)}")
     rows = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in records[1:]:
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(names):

@@ -7,7 +7,6 @@ by the same importers a TA uses.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -17,6 +16,7 @@ from pathlib import Path
 from dlcourse.course.calendar import build_calendar
 from dlcourse.grades.imports import ImportReport, import_file
 from dlcourse.grades.store import Gradebook
+from dlcourse.util.csv_files import csv_writer
 from dlcourse.util.files import atomic_write_text
 
 DUTY_STATES = (
@@ -30,7 +30,7 @@ DUTY_STATES = (
 
 def _csv(rows: list[list[object]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv_writer(buffer).writerows(rows)
     return buffer.getvalue()
 
 

@@ -3,9 +3,9 @@
 Every CSV dlcourse writes goes through :func:`csv_writer` or :func:`csv_dict_writer`: a text
 cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would open in a
 spreadsheet as a formula (a sign-up name ``=HYPERLINK(…)`` in ``roster.csv``), so it is written
-with a leading apostrophe, which spreadsheets read as "text" (OWASP, CSV injection). Numbers are
-written as they are. :func:`from_spreadsheet_safe` undoes the apostrophe when dlcourse reads its
-own file back.
+with a leading apostrophe, which spreadsheets read as "text" (OWASP, CSV injection). Numbers,
+and text that is a plain number such as ``-2.5``, are written as they are.
+:func:`from_spreadsheet_safe` undoes the apostrophe when dlcourse reads its own file back.
 
 :func:`read_records` reads CSV text strictly: a quote opened and never closed on its line, a cell
 running over several lines (how an unclosed quote silently merges the next rows into one cell) or
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,9 +37,15 @@ class CsvSyntaxError(ValueError):
         self.hint = hint
 
 
+#: A plain number (``-2.5``, ``+3``, ``1e-3``): spreadsheets read it as a number, not a formula,
+#: and an export must keep it one (a Canvas import of ``'-2.5`` would be text).
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _needs_guard(text: str) -> bool:
     # a cell already guarded by apostrophes gets one more, so reading back removes exactly one
-    return text.lstrip("'").startswith(FORMULA_STARTS)
+    unguarded = text.lstrip("'")
+    return unguarded.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(unguarded)
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -62,6 +69,10 @@ class _SafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 
 class _SafeDictWriter(csv.DictWriter):
