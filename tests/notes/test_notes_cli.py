@@ -114,7 +114,7 @@ def test_pragma_silences_one_finding(course_copy: Path):
     assert not check_course(load_course(course_copy)).by_rule("MATH003")
 
 
-def test_fix_repairs_maths_blank_lines_extension_case_and_bom(course_copy: Path):
+def test_fix_repairs_maths_blank_lines_extension_case_bom_and_line_endings(course_copy: Path):
     overlay(course_copy, RULE_FIXTURES / "MATH002" / "bad")
     note = course_copy / "docs/en/week01/01-1.md"
     text = note.read_text()
@@ -127,9 +127,10 @@ def test_fix_repairs_maths_blank_lines_extension_case_and_bom(course_copy: Path)
     result = run("check", "--course", str(course_copy), "--fix")
     assert result.exit_code == 0, result.output
     fixed = note.read_bytes()
-    assert not fixed.startswith(b"\xef\xbb\xbf") and b"\r\n" in fixed
+    # the BOM dropped, CRLF converted to LF (ENC004), and the other repairs made alike
+    assert not fixed.startswith(b"\xef\xbb\xbf") and b"\r" not in fixed
     assert b"threshold-unit.png" in fixed
-    assert b"is\r\n\r\n$$" in fixed and b"$$\r\n\r\n<img" in fixed
+    assert b"is\n\n$$" in fixed and b"$$\n\n<img" in fixed
     assert check_course(load_course(course_copy)).findings == []
 
 

@@ -230,3 +230,187 @@ def test_markdown_script_links_are_reported(course_copy: Path):
     found = at(check(course_copy, "HTML001"), rel, "HTML001")
     assert [line for line, _ in found] == [line_of(text, "the demo"), line_of(text, "[x]:")]
     assert "javascript:alert(document.cookie)" in found[0][1]
+
+
+# --- a heading that is not one: one finding instead of a cascade ---------------------------
+
+
+def test_a_lost_heading_is_one_finding_not_a_cascade(course_copy: Path):
+    _source(course_copy)
+    rel, text = _translation(
+        course_copy,
+        [
+            stamp("能量", 60),
+            stamp("间隔", 1000).replace("## [", "##["),  # no space after the hashes
+            stamp("合页损失", 1500, 3).removeprefix("### "),  # the hashes lost
+            stamp("生成对抗网络", 2400),
+        ],
+    )
+    report = check(course_copy)
+    assert [line for line, _ in at(report, rel, "ED006")] == [
+        line_of(text, "间隔"),
+        line_of(text, "合页损失"),
+    ]
+    for rule in ("TR003", "TS001", "TS005", "TS006", "TS009"):
+        assert not at(report, rel, rule), (rule, at(report, rel, rule))
+
+
+def test_a_note_whose_every_stamp_lost_its_heading_is_no_ts001(course_copy: Path):
+    text = front("ch.10-1") + "\n" + f"{stamp('Energy', 60)[3:]}\n\n{PROSE}\n"
+    rel = write(course_copy, "en/week10/10-1.md", text)
+    report = check(course_copy, "TS001,ED006")
+    assert not at(report, rel, "TS001")
+    assert [line for line, _ in at(report, rel, "ED006")] == [line_of(text, "[Energy]")]
+
+
+# --- an unstamped heading between stamped siblings -----------------------------------------
+
+
+def _between(course: Path, second_start: int) -> tuple[str, str]:
+    text = (
+        front("ch.10-1")
+        + f"\n{stamp('Energy', 60)}\n\n{PROSE}\n\n## Margins\n\n{PROSE}\n\n"
+        + f"{stamp('GANs', second_start)}\n\n{PROSE}\n"
+    )
+    return write(course, "en/week10/10-1.md", text), text
+
+
+def test_an_unstamped_heading_between_far_stamps_is_a_missing_slice(course_copy: Path):
+    rel, text = _between(course_copy, 2400)  # 39 minutes: two writers' share
+    report = check(course_copy, "TS")
+    found = at(report, rel, "TS009")
+    assert [line for line, _ in found] == [line_of(text, "## Margins")]
+    assert "between 'Energy' (1:00) and 'GANs' (40:00)" in found[0][1]
+    assert not at(report, rel, "TS005")  # the long slice is that one finding, not two
+
+
+def test_an_unstamped_heading_inside_one_writers_share_is_structure(course_copy: Path):
+    rel, _ = _between(course_copy, 1300)  # 21 minutes: one writer (as the 2020 notes do)
+    assert not at(check(course_copy, "TS"), rel, "TS009")
+
+
+# --- inherited findings: once, on the English note -----------------------------------------
+
+IMAGE = "{{site.baseurl}}/images/week10/10-1/energy.png"
+
+
+def _english_with_defects(course: Path) -> str:
+    (course / "docs/images/week10/10-1").mkdir(parents=True)
+    (course / "docs/images/week10/10-1/energy.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    long = " ".join([PROSE] * 3)  # ~900 words: LEN001
+    text = (
+        front("ch.10-1").replace("authors: Ada Okafor, Bruno Lindqvist", "authors:")
+        + f"\n## Resources\n\nSlides.\n\n{stamp('Energy', 60)}\n\n"
+        + f'<center><img src="{IMAGE}" width="60%"></center>\n\n{long}\n\n'
+        + f"The loss $\\partiel L$ is typed wrong.\n\n{stamp('GANs', 1200)}\n\n"
+        + f'<img src="{IMAGE}">\n\n{PROSE}\n'
+    )
+    return write(course, "en/week10/10-1.md", text)
+
+
+def _chinese_copy(course: Path, extra: str = "") -> tuple[str, str]:
+    text = (
+        front("ch.10-1", "zh").replace("authors: Ada Okafor, Bruno Lindqvist", "authors:")
+        + f"\n## 资源\n\n幻灯片。\n\n{stamp('能量', 60)}\n\n"
+        + f'<center><img src="{IMAGE}" width="60%"></center>\n\n{CHINESE * 3}\n\n'
+        + f"损失 $\\partiel L$ 写错了。\n\n{stamp('生成对抗网络', 1200)}\n\n"
+        + f'<img src="{IMAGE}">\n\n{CHINESE}\n{extra}'
+    )
+    return write(course, "zh/week10/10-1.md", text), text
+
+
+def test_findings_copied_from_the_english_note_are_reported_there_only(course_copy: Path):
+    english = _english_with_defects(course_copy)
+    chinese, _ = _chinese_copy(course_copy)
+    report = check(course_copy)
+    rules_en = {f.rule for f in report.findings if f.path.endswith(english)}
+    assert {"FM001", "LEN001", "TS008", "FIG002", "MATH003"} <= rules_en
+    assert [f for f in report.findings if f.path.endswith(chinese)] == []
+    assert report.inherited[next(f.path for f in report.findings if f.path.endswith(english))
+                            .replace(english, chinese)] >= 6  # fmt: skip
+
+
+def test_what_the_translator_did_is_still_reported(course_copy: Path):
+    _english_with_defects(course_copy)
+    chinese, text = _chinese_copy(course_copy, extra="\n另一个公式 $\\moyen x$。\n")
+    text = text.replace("lang: zh", "lang: ja")
+    write(course_copy, chinese, text)
+    report = check(course_copy)
+    own = sorted((f.rule, f.line) for f in report.findings if f.path.endswith(chinese))
+    assert own == [("FM002", text.splitlines().index("lang: ja") + 1),
+                   ("MATH003", line_of(text, "moyen"))]  # fmt: skip
+
+
+def test_an_image_without_alt_text_is_reported_once(course_copy: Path):
+    english = _english_with_defects(course_copy)
+    report = check(course_copy, "FIG002")
+    assert [f.path.endswith(english) for f in report.by_rule("FIG002")] == [True]
+    assert sum(report.inherited.values()) == 1  # its second use in the same note
+
+
+# --- the English note's source findings when only the translation is checked --------------
+
+
+def test_checking_only_a_translation_still_knows_what_it_inherited(course_copy: Path):
+    _english_with_defects(course_copy)
+    chinese, _ = _chinese_copy(course_copy)
+    loaded = load_course(course_copy)
+    report = check_course(loaded, [course_copy / "docs" / chinese], jobs=1)
+    assert report.findings == []
+    assert sum(report.inherited.values()) >= 6
+
+
+# --- transcripts found by the meeting ------------------------------------------------------
+
+
+def test_week_15s_two_practicum_transcripts_are_found_by_part(tmp_path: Path):
+    from dlcourse.notes.transcript import transcript_for
+
+    week = tmp_path / "en/week15"
+    week.mkdir(parents=True)
+    for name in ("15-1.md", "15-2.md", "practicum15A.sbv", "practicum15B.sbv", "15.md"):
+        (week / name).write_text("", encoding="utf-8")
+    course = load_course(None)  # its calendar has no week 15: the layout decides
+    first = transcript_for(week / "15-1.md", 15, "lecture", 1, course)
+    second = transcript_for(week / "15-2.md", 15, "lecture", 2, course)
+    assert (first.name, second.name) == ("practicum15A.sbv", "practicum15B.sbv")
+    # one transcript per kind keeps its plain name, whatever the part
+    (week.parent / "week05").mkdir()
+    for name in ("05-1.md", "05-2.md", "05-3.md", "lecture05.sbv", "practicum05.sbv"):
+        (week.parent / "week05" / name).write_text("", encoding="utf-8")
+    lecture = transcript_for(week.parent / "week05/05-2.md", 5, "lecture", 2, course)
+    practicum = transcript_for(week.parent / "week05/05-3.md", 5, "practicum", 3, course)
+    assert (lecture.name, practicum.name) == ("lecture05.sbv", "practicum05.sbv")
+
+
+# --- the contents list of a partial copy ---------------------------------------------------
+
+
+def test_contents_entries_into_absent_folders_are_one_finding_per_language(course_copy: Path):
+    contents = course_copy / "_config.yml"
+    pages = [f"fr/week{w:02d}/{w:02d}-{k}.md" for w in range(1, 6) for k in (1, 2, 3)]
+    lines = ["fr:", "  chapters:", *[f"    - path: {page}" for page in pages]]
+    lines += ["  epilogues:", "    - path: fr/about.md"]
+    contents.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load_course(course_copy)
+    report = check_course(loaded, contents_file=contents, select=["TOC002"], jobs=1)
+    assert [(f.line, f.message) for f in report.by_rule("TOC002")] == [
+        (3, "16 'fr' contents entries point into a folder that does not exist: fr/")
+    ]
+
+
+# --- zero-width spaces that hide nothing ---------------------------------------------------
+
+
+def test_zero_width_spaces_are_reported_where_they_can_hide_syntax(example_course):
+    from dlcourse.notes.check import check_text
+
+    text = (
+        "Show Liquid literally: `{\u200b{site.baseurl}}` and {\u200b% link x.md %}.\n\n"  # escape
+        "متوسط \u200b\u200bالخسارة في الشبكة.\n\n"  # machine translation between Arabic words
+        "得到近似稀疏\u200b\u200b的图像。\n\n"  # inside CJK prose
+        "\u200b## Not a heading\n\n"  # hides a heading
+        "See [the\u200bfile](images/x.png) and images/fig\u200b1.png.\n"  # inside syntax, a path
+    )
+    found = [f.line for f in check_text(text, example_course, select=["ENC003"])]
+    assert found == [7, 9]

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import subprocess
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from dlcourse.notes.config import RuleSetting, resolve_rules
 from dlcourse.notes.discover import iter_markdown_files
 from dlcourse.notes.document import NoteDocument, locate_in_docs, parse_note
 from dlcourse.notes.findings import Finding, Hit
+from dlcourse.notes.inherit import SourceKeys, drop_inherited, keys_of
+from dlcourse.notes.transcript import transcripts_in
 from dlcourse.util.workers import frozen_heap
 
 _PRAGMA = re.compile(r"<!--\s*dlcourse-disable-(next-line|file)\s+([A-Za-z0-9_,\s-]+?)\s*-->")
@@ -41,6 +44,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     cached: int = 0  # files whose note-rule results came from the cache
+    # findings left out per file: inherited from the source note, or a once-per-run repeat
+    inherited: Counter[str] = field(default_factory=Counter)
 
     @property
     def errors(self) -> int:
@@ -108,6 +113,7 @@ def _finding(setting: RuleSetting, hit: Hit, path: str) -> Finding:
         hit.hint,
         bool(hit.fix),
         hit.fix,
+        hit.key,
     )
 
 
@@ -167,6 +173,7 @@ def dependencies(doc: NoteDocument, ctx: Context) -> set[str]:
         for folder in {p for p in paths if p.endswith(f"week{doc.week:02d}")}:
             for suffix in (".sbv", ".srt", ".vtt"):
                 paths.add(os.path.join(folder, f"{doc.kind}{doc.week:02d}{suffix}"))
+            paths.update(str(path) for path in transcripts_in(Path(folder), doc.week).values())
     return paths
 
 
@@ -387,12 +394,17 @@ def git_times(docs_dir: Path) -> dict[str, int] | None:
     return times or None
 
 
-def _load_sources(ctx: Context, docs: list[NoteDocument], settings) -> None:
-    """Index the source-language notes that translations point to (parsing missing ones)."""
+def _load_sources(
+    ctx: Context, docs: list[NoteDocument], settings: dict[str, RuleSetting]
+) -> dict[str, tuple[NoteDocument, list[Finding]]]:
+    """Index the source-language notes that translations point to (parsing missing ones).
+    Returns the notes it had to parse — sources not checked in this run — with their note
+    rules' findings, by rel_path: what a translation may have inherited from them."""
     source = ctx.source_language
     index = {doc.lang_ref: doc for doc in docs if doc.language == source and doc.lang_ref}
     wanted = {doc.lang_ref for doc in docs if doc.language not in (None, source) and doc.lang_ref}
     missing = wanted - set(index)
+    extras: dict[str, tuple[NoteDocument, list[Finding]]] = {}
     if missing and (ctx.docs_dir / source).is_dir():
         for path in iter_markdown_files(ctx.docs_dir / source):
             try:
@@ -402,8 +414,46 @@ def _load_sources(ctx: Context, docs: list[NoteDocument], settings) -> None:
             except OSError:
                 continue
             if doc.lang_ref in missing and doc.lang_ref not in index:
+                findings = check_document(doc, ctx, settings, display_path(path))
                 index[doc.lang_ref] = slim(doc)
+                extras[doc.rel_path or str(path)] = (index[doc.lang_ref], findings)
     ctx.source_docs = index
+    return extras
+
+
+def _inherited(
+    report: Report,
+    docs: list[NoteDocument],
+    extras: dict[str, tuple[NoteDocument, list[Finding]]],
+    course_rules: list[RuleSetting],
+    ctx: Context,
+) -> None:
+    """Leave out of ``report`` the translations' findings inherited from their source notes
+    and the repeats of once-per-run rules (see :mod:`dlcourse.notes.inherit`)."""
+    source = ctx.source_language
+    source_of: dict[str, str] = {}
+    source_keys: SourceKeys = defaultdict(set)
+    for doc in docs:
+        original = ctx.source_docs.get(doc.lang_ref) if doc.lang_ref else None
+        if doc.path is None or original is None or doc.language in (None, source):
+            continue
+        source_of[display_path(Path(doc.path))] = original.rel_path or ""
+    if source_of:
+        checked = {display_path(Path(d.path)): d.rel_path for d in docs if d.language == source}
+        for finding in report.findings:
+            rel = checked.get(finding.path)
+            if rel and finding.key:
+                source_keys[rel].add((finding.rule, finding.key))
+        for rel, (_, findings) in extras.items():
+            source_keys[rel] |= keys_of(findings)
+        if extras and course_rules:
+            english = [d for d in docs if d.language == source]
+            english += [doc for doc, _ in extras.values()]
+            for setting in course_rules:
+                for hit in _run_rule(setting, english, ctx):
+                    if hit.key and hit.path in extras:
+                        source_keys[hit.path].add((setting.rule.id, hit.key))
+    report.findings, report.inherited = drop_inherited(report.findings, source_of, source_keys)
 
 
 def default_cache_dir(course: Any) -> Path | None:
@@ -496,8 +546,10 @@ def check_course(
             if result.doc.rel_path:
                 pragmas_of[result.doc.rel_path] = result.pragmas
     course_rules = [s for s in settings.values() if s.enabled and s.rule.scope == "course"]
+    extras: dict[str, tuple[NoteDocument, list[Finding]]] = {}
+    if course_rules or any(d.language not in (None, ctx.source_language) for d in slim_docs):
+        extras = _load_sources(ctx, slim_docs, settings)
     if course_rules:
-        _load_sources(ctx, slim_docs, settings)
         if settings["TR005"].enabled and any(
             d.language not in (None, ctx.source_language) for d in slim_docs
         ):
@@ -511,6 +563,7 @@ def check_course(
                     continue
                 report.findings.append(finding)
     report.findings.sort(key=Finding.sort_key)
+    _inherited(report, slim_docs, extras, course_rules, ctx)
     return report
 
 

@@ -48,7 +48,7 @@ class Context:
             relative = Path(doc.rel_path).relative_to(doc.language)
             candidates.append(self.docs_dir / self.source_language / relative)
         for note_path in candidates:
-            found = transcript_for(note_path, doc.week, doc.kind)
+            found = transcript_for(note_path, doc.week, doc.kind, doc.part, self.course)
             if found is not None:
                 if found not in self._durations:
                     self._durations[found] = transcript_duration(found)

@@ -42,6 +42,8 @@ _SCRIPT_LINK = re.compile(
     r"|^\s{0,3}\[[^\]]+\]:\s*<?\s*(?P<reference>(?:javascript|vbscript|data:text/html)\S*)",
     re.IGNORECASE,
 )
+_NO_SPACE_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=[^\s#])")
+_LINK_LINE = re.compile(r"^\[([^\]]*)\]\(\s*<?([^)\s>]+)>?\s*\)\s*$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _FM_KEY = re.compile(r"^([^\s:#][^:]*?)\s*:\s?(.*)$")
@@ -188,6 +190,10 @@ class NoteDocument:
     figures: list[Figure] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     html_blocks: list[HtmlFragment] = field(default_factory=list)
+    # lines that look like headings but are paragraph text: '##Title' (no space after the
+    # hashes: a heading for kramdown, not for CommonMark) and a time-stamp link alone on a line
+    # (a heading that lost its hashes); level 0 when the hashes are missing
+    lookalikes: list[Heading] = field(default_factory=list)
     language: str | None = None
     week: int | None = None
     part: int | None = None
@@ -524,6 +530,8 @@ def _walk(doc: NoteDocument, tokens: list[Token], words: bool = True) -> None:
             doc.html_blocks.append(HtmlFragment(token.content, line, end, False))
             if "<img" in token.content or "<IMG" in token.content:
                 _html_images(doc, token.content, line, note_dir, docs_dir)
+        elif kind == "paragraph_open" and token.map:
+            _lookalikes(doc, token.map[0], token.map[1])
         elif kind == "front_matter":
             line = token.map[0] + 1 if token.map else 0
             _fill_front_matter(doc, token.content, line)
@@ -546,7 +554,8 @@ def _heading(doc: NoteDocument, tokens: list[Token], index: int, token: Token, l
         raw_line = _blank_comments(raw_line)
     for child in children:
         if child.type == "link_open":
-            href = str(child.attrs.get("href", ""))
+            # markdown-it percent-encodes the destination ('؟' → '%D8%9F'): read it as written
+            href = unquote(str(child.attrs.get("href", "")))
             stamp = _stamp(href, line, doc.column_of(line, "(", 1) + 1, True, raw_line)
             if stamp:
                 break
@@ -557,6 +566,28 @@ def _heading(doc: NoteDocument, tokens: list[Token], index: int, token: Token, l
             title = title[:url_at].rstrip(" （(]-:").lstrip("[") if url_at >= 0 else title
             title = title.replace("[", "").replace("]", "").strip()
     doc.headings.append(Heading(int(token.tag[1]), title, line, stamp, index))
+
+
+def _lookalikes(doc: NoteDocument, first: int, end: int) -> None:
+    """Lines of a paragraph (0-based ``first`` to ``end``) that look like headings."""
+    lines = doc.lines
+    for index in range(first, min(end, len(lines))):
+        text = lines[index]
+        if "#" not in text[:4] and not (index == first and text.lstrip()[:1] == "["):
+            continue
+        hashes = _NO_SPACE_HEADING.match(text)
+        if hashes and (len(hashes.group(1)) >= 2 or text[hashes.end()] == "["):
+            rest = text[hashes.end() :]
+            link = _LINK_LINE.match(rest)
+            title = link.group(1) if link else rest.strip()
+            stamp = _stamp(link.group(2), index + 1, 1, True, text) if link else None
+            doc.lookalikes.append(Heading(len(hashes.group(1)), title, index + 1, stamp, -1))
+        elif index == first:
+            link = _LINK_LINE.match(text.strip())
+            if link and "youtu" in link.group(2):
+                stamp = _stamp(link.group(2), index + 1, 1, True, text)
+                if stamp is not None and stamp.seconds is not None:
+                    doc.lookalikes.append(Heading(0, link.group(1), index + 1, stamp, -1))
 
 
 def _refused_links(doc: NoteDocument, text: str, line: int) -> None:

@@ -31,6 +31,10 @@ class Hit:
     hint: str = ""
     path: str | None = None  # for course-wide rules: the file the hit belongs to
     fix: tuple[Edit, ...] = ()
+    # what the defect is about, independent of line and language (an image file, a formula,
+    # a stamp's time): a translation's finding with a key its source note's finding also has
+    # is inherited and reported on the source only (see dlcourse.notes.inherit)
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Finding:
     hint: str = ""
     fixable: bool = False
     fix: tuple[Edit, ...] = field(default=(), compare=False, repr=False)
+    key: str = field(default="", compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.rule)

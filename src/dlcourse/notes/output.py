@@ -29,6 +29,12 @@ def text_lines(report: Report) -> Iterable[str]:
 def summary(report: Report) -> str:
     fixable = sum(1 for f in report.findings if f.fixable)
     extra = f", {fixable} fixable with --fix" if fixable else ""
+    repeats = sum(report.inherited.values())
+    if repeats:
+        extra += (
+            f"; {repeats} repeat(s) not shown (inherited from the source notes, reported there, "
+            "or an image already reported)"
+        )
     return (
         f"{len(report.files)} file(s) checked: {report.errors} error(s), "
         f"{report.warnings} warning(s){extra}"
@@ -61,6 +67,7 @@ def to_json(report: Report) -> str:
             "files": report.files,
             "errors": report.errors,
             "warnings": report.warnings,
+            "inherited": dict(sorted(report.inherited.items())),
             "findings": [finding.to_dict() for finding in report.findings],
         },
         ensure_ascii=False,

@@ -274,16 +274,18 @@ def propose_for_note(
     if copied is not None:
         return copied
     if transcript_path is None:
-        transcript_path = transcript_for(path, doc.week, doc.kind)
+        transcript_path = transcript_for(path, doc.week, doc.kind, doc.part, course)
         if transcript_path is None and course is not None and doc.language and doc.rel_path:
             english = (
                 Path(doc.docs_dir or course.docs_dir)
                 / course.notes.source_language
                 / Path(doc.rel_path).relative_to(doc.language)
             )
-            transcript_path = transcript_for(english, doc.week, doc.kind)
+            transcript_path = transcript_for(english, doc.week, doc.kind, doc.part, course)
     if transcript_path is None:
-        raise ProposalError(f"no transcript beside {path} (lectureNN.sbv / practicumNN.sbv)")
+        raise ProposalError(
+            f"no transcript beside {path} (lectureNN.sbv, practicumNN.sbv, practicumNNA.sbv …)"
+        )
     transcript = load_transcript(transcript_path)
     if transcript is None or not transcript.cues:
         raise ProposalError(f"cannot read a transcript from {transcript_path}")

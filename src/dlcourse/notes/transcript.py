@@ -1,15 +1,18 @@
 """Video transcripts beside the notes: YouTube SubViewer (``.sbv``), SubRip (``.srt``), WebVTT.
 
 ``lectureNN.sbv`` is the transcript of week NN's lecture video (parts 1 and 2 share it),
-``practicumNN.sbv`` the practicum's. A transcript gives the video's length (its last cue's end)
+``practicumNN.sbv`` the practicum's; a week with two practicum videos has ``practicumNNA.sbv``
+and ``practicumNNB.sbv``. A transcript gives the video's length (its last cue's end)
 and the text the time-stamp proposer aligns subsections with.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SUFFIXES = (".sbv", ".srt", ".vtt")
 _TIME = r"(\d+):(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"
@@ -94,13 +97,90 @@ def transcript_duration(path: Path) -> float | None:
     return transcript.duration if transcript and transcript.cues else None
 
 
-def transcript_for(note_path: Path, week: int | None, kind: str) -> Path | None:
-    """The transcript file beside a note: ``lectureNN.*`` or ``practicumNN.*``."""
+_TRANSCRIPT_NAME = re.compile(r"^(lecture|practicum)(\d{2})([A-Z]?)\.(sbv|srt|vtt)$")
+_NOTE_PART = re.compile(r"^(\d{2})-(\d+)\.md$")
+
+
+def transcripts_in(folder: Path, week: int) -> dict[tuple[str, str], Path]:
+    """The week's transcripts in a folder: ``(kind, letter) → path`` (letter '' when the file
+    has none; .sbv before .srt before .vtt)."""
+    try:
+        names = sorted(
+            os.listdir(folder),
+            key=lambda n: (SUFFIXES.index(Path(n).suffix) if Path(n).suffix in SUFFIXES else 9, n),
+        )
+    except OSError:
+        return {}
+    found: dict[tuple[str, str], Path] = {}
+    for name in names:
+        match = _TRANSCRIPT_NAME.match(name)
+        if match and int(match.group(2)) == week:
+            found.setdefault((match.group(1), match.group(3)), folder / name)
+    return found
+
+
+def _video_rank(course: Any, week: int, part: int | None, kind: str) -> int | None:
+    """Which of the week's videos of this kind the part's meeting is on (0 for the first),
+    from the course calendar: parts that continue another's video share its rank."""
+    if course is None or part is None:
+        return None
+    from dlcourse.notes.meetings import week_meetings
+
+    wanted = "lab" if kind == "practicum" else "lecture"
+    meetings = [m for m in week_meetings(course, week) if m.kind == wanted]
+    ranks: dict[str, int] = {}
+    videos = 0
+    for meeting in meetings:
+        continued = meeting.pattern.video_continues
+        if continued is not None and continued in ranks:
+            ranks[meeting.pattern.id] = ranks[continued]
+        else:
+            ranks[meeting.pattern.id] = videos
+            videos += 1
+        if meeting.part == part:
+            return ranks[meeting.pattern.id]
+    return None
+
+
+def transcript_for(
+    note_path: Path, week: int | None, kind: str, part: int | None = None, course: Any = None
+) -> Path | None:
+    """The transcript of a note's video, beside the note, found by the meeting: the lecture
+    parts that share a video share ``lectureNN.*``, the practicum has ``practicumNN.*``; a week
+    with several videos of one kind letters them in meeting order (``practicum15A.sbv``,
+    ``practicum15B.sbv``). The calendar says which video a part is on; for a week it does not
+    know, the week's notes are matched in order to the lettered transcripts when they are as
+    many (week 15's two practicum parts)."""
     if week is None or kind not in ("lecture", "practicum"):
         return None
-    stem = f"{kind}{week:02d}"
-    for suffix in SUFFIXES:
-        candidate = note_path.parent / (stem + suffix)
-        if candidate.is_file():
-            return candidate
-    return None
+    found = transcripts_in(note_path.parent, week)
+    if not found:
+        return None
+    if (kind, "") in found:
+        return found[(kind, "")]
+    rank = _video_rank(course, week, part, kind)
+    if rank is None and part is not None:
+        rank, kind = _rank_by_layout(note_path.parent, week, part, kind, found)
+    if rank is None:
+        return None
+    return found.get((kind, chr(ord("A") + rank)))
+
+
+def _rank_by_layout(
+    folder: Path, week: int, part: int, kind: str, found: dict[tuple[str, str], Path]
+) -> tuple[int | None, str]:
+    """The part's place among the week's notes, when one kind's lettered transcripts are as
+    many as the notes (``(rank, kind of those transcripts)``)."""
+    try:
+        parts = sorted(
+            int(m.group(2))
+            for m in map(_NOTE_PART.match, os.listdir(folder))
+            if m and int(m.group(1)) == week
+        )
+    except OSError:
+        return None, kind
+    for candidate in (kind, *({"lecture", "practicum"} - {kind})):
+        letters = sorted(letter for k, letter in found if k == candidate and letter)
+        if letters and len(letters) == len(parts) and part in parts:
+            return parts.index(part), candidate
+    return None, kind

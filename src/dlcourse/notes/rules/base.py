@@ -66,6 +66,11 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
+def is_translation(doc: Any, ctx: Any) -> bool:
+    """A note in a language folder other than the source language's."""
+    return doc.language is not None and doc.language != ctx.source_language
+
+
 def rule(
     id: str,
     alias: str,

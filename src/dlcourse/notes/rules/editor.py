@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from dlcourse.notes.findings import Hit
+from dlcourse.notes.findings import Edit, Hit
 from dlcourse.notes.rules.base import rule
 
 #: The marker that starts every placeholder of a ``dlcourse notes new`` skeleton. Distinct from
@@ -37,20 +37,22 @@ def heading_title(doc, ctx, params) -> Iterator[Hit]:
 @rule("ED002", "heading-duplicate", "warning", ("editor", "headings"))
 def heading_duplicate(doc, ctx, params) -> Iterator[Hit]:
     """No two headings of a note carry the same title."""
-    first: dict[str, int] = {}
-    for heading in doc.headings:
-        key = _norm(heading.title)
-        if not key:
+    first: dict[str, tuple[int, int]] = {}  # title → (line, position among the headings)
+    for position, heading in enumerate(doc.headings):
+        title = _norm(heading.title)
+        if not title:
             continue
-        if key in first:
+        if title in first:
+            line, earlier = first[title]
             yield Hit(
                 heading.line,
-                f"heading {heading.title!r} repeats line {first[key]}",
+                f"heading {heading.title!r} repeats line {line}",
                 1,
                 "give each (sub)section its own title",
+                key=f"repeat:{earlier}:{position}",
             )
         else:
-            first[key] = heading.line
+            first[title] = (heading.line, position)
 
 
 @rule("ED003", "figure-duplicate", "warning", ("editor", "figures"), scope="course")
@@ -77,6 +79,7 @@ def figure_duplicate(docs, ctx, params) -> Iterator[Hit]:
                     figure.column,
                     "show a figure once and refer back to it",
                     path=doc.rel_path,
+                    key=f"duplicate:{figure.path}:{other.path}",
                 )
             else:
                 seen[digest] = (doc, figure)
@@ -110,6 +113,7 @@ def cross_reference(doc, ctx, params) -> Iterator[Hit]:
                 f"cross reference {link.href!r} points to no page",
                 link.column,
                 "link the note's file, e.g. '01-2.md' or '{{site.baseurl}}/en/week01/01-2'",
+                key=f"xref:{link.href}",
             )
 
 
@@ -157,3 +161,44 @@ def placeholder_text(doc, ctx, params) -> Iterator[Hit]:
                 "replace it with the group's own words",
             )
             break
+
+
+def writers_level(doc) -> int:
+    """The heading level of the note's stamped headings (the most used one; 2 when none)."""
+    levels = Counter(sub.level for sub in doc.subsections)
+    return levels.most_common(1)[0][0] if levels else 2
+
+
+@rule("ED006", "heading-syntax", "error", ("editor", "headings", "timestamps"), fixable=True)
+def heading_syntax(doc, ctx, params) -> Iterator[Hit]:
+    """A line that looks like a heading is one.
+    '##Title' or '##[Title](…)' with no space after the hashes is a heading for kramdown but
+    text for CommonMark (this site, GitHub): the heading — and its time stamp — vanish
+    (markdownlint's MD018). A time-stamp link alone on the first line of a paragraph,
+    '[Title](…&t=…)', is a heading that lost its hashes: its writer's slice has no start. Either
+    one is reported once here instead of as the missing stamps and shifted slices it causes.
+    --fix adds the space, or the hashes at the level of the note's stamped headings."""
+    level = writers_level(doc)
+    for lookalike in doc.lookalikes:
+        text = doc.lines[lookalike.line - 1]
+        if lookalike.level:
+            hashes = "#" * lookalike.level
+            at = text.index(hashes)
+            after = text[at + len(hashes)]
+            yield Hit(
+                lookalike.line,
+                f"'{hashes}{after}…' is not a heading: CommonMark needs a space after '{hashes}'",
+                at + 1,
+                f"write '{hashes} {after}…' (--fix does it)",
+                fix=(Edit(lookalike.line, hashes + after, f"{hashes} {after}"),),
+            )
+        else:
+            stamped = f"{'#' * level} {text.strip()}"
+            yield Hit(
+                lookalike.line,
+                f"time-stamp link {lookalike.title!r} stands alone on a line: a heading that "
+                "lost its hashes, so its subsection has no start",
+                1,
+                f"write '{stamped[:60]}…' (--fix does it)",
+                fix=(Edit(lookalike.line, text, stamped),),
+            )

@@ -22,6 +22,28 @@ _NAMES = {
 }
 
 
+_SYNTAX = frozenset("[]()<>$#*_`|{}!\\/:.~=-&%")
+
+
+def _harmless(line: str, match: re.Match[str]) -> bool:
+    """Whether a zero-width space at ``match`` can be left in place (see ENC003)."""
+    if match.group(0) != "\u200b":
+        return False
+    before = line[: match.start()].rstrip("\u200b")
+    after = line[match.end() :].lstrip("\u200b")
+    previous, following = before[-1:], after[:1]
+    if previous == "{" and following in ("{", "%"):
+        return True  # Liquid shown literally: {​{site.baseurl}}
+    if not before.strip():
+        return False  # at the start of a line it hides the syntax after it
+    if previous in _SYNTAX or following in _SYNTAX:
+        return False
+    ascii_word = (previous.isascii() and previous.isalnum()) or (
+        following.isascii() and following.isalnum()
+    )
+    return not ascii_word
+
+
 @rule("ENC001", "encoding-utf8", "error", ("encoding",))
 def encoding_utf8(doc, ctx, params) -> Iterator[Hit]:
     """The file is valid UTF-8.
@@ -52,11 +74,15 @@ def invisible_characters(doc, ctx, params) -> Iterator[Hit]:
     """No invisible or full-width characters that break Markdown syntax.
     Zero-width spaces, direction marks and soft hyphens hide inside paths and formulas;
     full-width brackets or dollar signs next to Markdown syntax (common in zh/ja) stop links,
-    headings and maths from being recognised; a no-break space after '#' makes no heading."""
+    headings and maths from being recognised; a no-break space after '#' makes no heading.
+    A zero-width space is left alone where it cannot hide anything: between '{' and '{' or '%'
+    (the usual way to show Liquid such as {{site.baseurl}} literally, as the style guide
+    does), and inside prose of a script that is not ASCII, or after a space there (machine
+    translation leaves such pairs in Arabic; Thai uses it to mark word breaks)."""
     for number, line in enumerate(doc.lines, start=1):
         if line.isascii():
             continue
-        match = _INVISIBLE.search(line)
+        match = next((m for m in _INVISIBLE.finditer(line) if not _harmless(line, m)), None)
         if match:
             char = match.group(0)
             name = _NAMES.get(char, f"direction control U+{ord(char):04X}")
@@ -82,3 +108,19 @@ def invisible_characters(doc, ctx, params) -> Iterator[Hit]:
                 match.start() + 1,
                 "use an ordinary space",
             )
+
+
+@rule("ENC004", "line-endings", "info", ("encoding",), fixable=True)
+def line_endings(doc, ctx, params) -> Iterator[Hit]:
+    """Lines end with LF, not CRLF (Windows) or a lone CR.
+    Jekyll and the site read either alike, so the page renders the same; but an editor that
+    converts the file turns every line into a change of its history, and tools that split on
+    LF keep a stray CR at the end of each line. --fix converts the file to LF."""
+    if doc.crlf:
+        yield Hit(
+            1,
+            "the file ends its lines with CRLF (Windows line endings)",
+            1,
+            "convert it to LF line endings (--fix does it)",
+            fix=(Edit(0, "\r\n", "\n"),),
+        )

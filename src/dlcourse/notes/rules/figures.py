@@ -44,6 +44,7 @@ def figure_missing(doc, ctx, params) -> Iterator[Hit]:
                 figure.column,
                 f"write {real!r}",
                 fix=fix,
+                key=f"case:{path}",
             )
         else:
             yield Hit(
@@ -51,6 +52,7 @@ def figure_missing(doc, ctx, params) -> Iterator[Hit]:
                 f"image {figure.src!r} does not exist",
                 figure.column,
                 "add the file under docs/images/weekNN/NN-K/ or fix the path",
+                key=f"missing:{path}",
             )
 
 
@@ -64,6 +66,7 @@ def figure_alt(doc, ctx, params) -> Iterator[Hit]:
                 f"image {figure.src!r} has no alt text",
                 figure.column,
                 'describe the image: ![what it shows](…) or alt="…"',
+                key=str(figure.path or figure.src),
             )
 
 
@@ -76,4 +79,10 @@ def link_target(doc, ctx, params) -> Iterator[Hit]:
         if not ctx.exists_exactly(link.path):
             real = _case_match(ctx, link.path)
             hint = f"the file is {real!r}" if real else "fix the path or add the file"
-            yield Hit(link.line, f"link {link.href!r} points to a missing file", link.column, hint)
+            yield Hit(
+                link.line,
+                f"link {link.href!r} points to a missing file",
+                link.column,
+                hint,
+                key=f"link:{link.href}",
+            )

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from dlcourse.notes.findings import Hit
-from dlcourse.notes.rules.base import Param, rule
+from dlcourse.notes.rules.base import Param, is_translation, rule
 
 KNOWN_KEYS = (
     "layout",
@@ -22,10 +22,6 @@ KNOWN_KEYS = (
     "translation-date",
     "permalink",
 )
-
-
-def _is_translation(doc, ctx) -> bool:
-    return doc.language is not None and doc.language != ctx.source_language
 
 
 def authors_of(value: str) -> list[str]:
@@ -71,19 +67,25 @@ def front_matter_required(doc, ctx, params) -> Iterator[Hit]:
             "starts with '@', '`', '%', '*', '&', '!', '|', '>'",
         )
         return
-    keys = list(params["summary_keys"] if doc.kind == "summary" else params["note_keys"])
-    if _is_translation(doc, ctx):
-        keys += params["translation_keys"]
-    missing = [key for key in keys if not doc.front_matter.get(key)]
-    empty = [key for key in missing if key in doc.front_matter]
-    if missing:
-        others = [key for key in doc.front_matter if key not in keys]
-        near = {key: difflib.get_close_matches(key, others, 1, 0.7) for key in missing}
-        hints = [f"'{found[0]}' → '{key}'" for key, found in near.items() if found]
+    copied = list(params["summary_keys"] if doc.kind == "summary" else params["note_keys"])
+    own = list(params["translation_keys"]) if is_translation(doc, ctx) else []
+    keys = copied + own
+    # the keys a translation copies from its source (title aside, translated) and its own
+    # (lang, translator) are reported apart, so that an empty 'authors' copied from the
+    # English note is reported there only (see dlcourse.notes.inherit)
+    for group, key in ((copied, "missing:"), (own, "")):
+        missing = [name for name in group if not doc.front_matter.get(name)]
+        if not missing:
+            continue
+        empty = [name for name in missing if name in doc.front_matter]
+        others = [name for name in doc.front_matter if name not in keys]
+        near = {name: difflib.get_close_matches(name, others, 1, 0.7) for name in missing}
+        hints = [f"'{found[0]}' → '{name}'" for name, found in near.items() if found]
         what = f"front matter lacks {', '.join(missing)}"
         if empty:
             what += f" ({', '.join(empty)} empty)"
-        yield Hit(1, what, 1, ("rename " + ", ".join(hints)) if hints else "add the missing keys")
+        hint = ("rename " + ", ".join(hints)) if hints else "add the missing keys"
+        yield Hit(1, what, 1, hint, key=key + ",".join(missing) if key else "")
 
 
 @rule(
@@ -97,7 +99,10 @@ def front_matter_required(doc, ctx, params) -> Iterator[Hit]:
 )
 def front_matter_unknown_key(doc, ctx, params) -> Iterator[Hit]:
     """Front-matter keys are known ones (catches 'tranlation-date', 'Translator').
-    Also checks that 'lang' names the language folder the note is in."""
+    Also checks that 'lang' names the language folder the note is in. Notes only: other pages
+    (the home page, the style guide) are the site's, with whatever keys its theme reads."""
+    if doc.kind == "other":
+        return
     known = params["known_keys"]
     for key, line in doc.front_matter_lines.items():
         if key not in known:
@@ -107,6 +112,7 @@ def front_matter_unknown_key(doc, ctx, params) -> Iterator[Hit]:
                 f"unknown front-matter key {key!r}",
                 1,
                 f"did you mean '{guess[0]}'?" if guess else "remove it or check the spelling",
+                key=f"unknown:{key}",
             )
     lang = doc.front_matter.get("lang")
     if lang and doc.language and lang != doc.language:
@@ -196,8 +202,8 @@ def authors_count(doc, ctx, params) -> Iterator[Hit]:
     A large class that puts extra writers on a slot ('dlcourse scribe assign
     --max-extra-writers 1') raises the limit in course.toml: [notes.rules.FM005]
     extra_writers = 1 (or sets max_authors outright)."""
-    if doc.kind not in ("lecture", "practicum") or "authors" not in doc.front_matter:
-        return
+    if doc.kind not in ("lecture", "practicum") or not doc.front_matter.get("authors"):
+        return  # no authors at all: FM001 reports the missing key
     names = authors_of(doc.front_matter["authors"])
     group = params["max_authors"] or ctx.course.scribe.group_size
     most = group + params["extra_writers"]
@@ -210,6 +216,13 @@ def authors_count(doc, ctx, params) -> Iterator[Hit]:
             1,
             "list only this part's writers and editor; a course with extra writers sets "
             "[notes.rules.FM005] extra_writers",
+            key=f"authors:{len(names)}",
         )
     elif len(names) < params["min_authors"]:
-        yield Hit(line, "no authors listed", 1, "list the writers and the editor, comma-separated")
+        yield Hit(
+            line,
+            "no authors listed",
+            1,
+            "list the writers and the editor, comma-separated",
+            key="authors:0",
+        )

@@ -133,4 +133,5 @@ def html_unknown_tag(doc, ctx, params) -> Iterator[Hit]:
                     f"unknown HTML tag <{name}>",
                     doc.column_of(line, "<" + name),
                     "use a standard tag such as <center>, <b>, <img>",
+                    key=f"tag:{name}",
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dlcourse.notes.findings import Hit
-from dlcourse.notes.rules.base import Param, rule
+from dlcourse.notes.rules.base import Param, is_translation, rule
 
 
 @rule(
@@ -20,7 +20,12 @@ from dlcourse.notes.rules.base import Param, rule
 )
 def subsection_length(doc, ctx, params) -> Iterator[Hit]:
     """A writer's subsection has about the words asked (~300, formulas count as words).
-    CJK text counts characters per word (zh 1.65, ja 2.4)."""
+    Words are counted by Unicode word boundaries (a combining mark never splits a word); Chinese
+    and Japanese count characters per English word (zh 1.65, ja 2.4), Thai, Lao, Khmer and
+    Myanmar grapheme clusters (3.2 per word). The writers' rule: a translation's length follows
+    its source and is not judged (TR002 reports a translated slice that lost much of its text)."""
+    if is_translation(doc, ctx):
+        return
     target = params["target"] or ctx.course.scribe.words_per_subsection
     low, high = target * (1 - params["tolerance"]), target * (1 + params["tolerance"])
     for sub in doc.subsections:
@@ -53,8 +58,9 @@ def subsection_length(doc, ctx, params) -> Iterator[Hit]:
     },
 )
 def summary_length(doc, ctx, params) -> Iterator[Hit]:
-    """Each section's summary on the week page (NN.md) has about the words asked (~50)."""
-    if doc.kind != "summary":
+    """Each section's summary on the week page (NN.md) has about the words asked (~50).
+    The editors' rule: a translated summary follows its source and is not judged."""
+    if doc.kind != "summary" or is_translation(doc, ctx):
         return
     target = params["target"] or ctx.course.scribe.words_per_summary
     low, high = target * (1 - params["tolerance"]), target * (1 + params["tolerance"])

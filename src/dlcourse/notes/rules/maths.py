@@ -19,6 +19,11 @@ from dlcourse.notes.tex import (
 _DOLLAR = re.compile(r"(?<!\\)\$")
 
 
+def _norm(tex: str) -> str:
+    """A formula with its spacing collapsed: the same formula in a source and a translation."""
+    return " ".join(tex.split())
+
+
 def _display_dollar_lines(doc) -> list[int]:
     """Lines holding a '$$' outside code blocks (a blank-line-free count per file)."""
     lines: list[int] = []
@@ -69,6 +74,7 @@ def maths_delimiters(doc, ctx, params) -> Iterator[Hit]:
             f"odd number of '$$' in the file ({len(dollars)})",
             doc.column_of(dollars[-1], "$$"),
             "every $$ block needs its closing $$",
+            key="odd-display",
         )
     for formula in doc.maths:
         if formula.display and "\n\n" in formula.source.strip("\n") + "\n":
@@ -77,14 +83,27 @@ def maths_delimiters(doc, ctx, params) -> Iterator[Hit]:
                 "blank line inside display maths",
                 1,
                 "remove blank lines between $$ and $$",
+                key=f"blank-inside:{_norm(formula.source)}",
             )
+
+
+def _container_lines(doc) -> set[int]:
+    """Lines (1-based) inside a list or a block quote."""
+    lines: set[int] = set()
+    for token in doc.tokens:
+        if token.map and token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            lines.update(range(token.map[0] + 1, token.map[1] + 1))
+    return lines
 
 
 @rule("MATH002", "maths-blank-lines", "warning", ("maths", "style"), fixable=True)
 def maths_blank_lines(doc, ctx, params) -> Iterator[Hit]:
     """Display maths ($$ on its own lines) has a blank line before and after (2020 style guide).
-    Without them kramdown keeps the formula inside the paragraph as inline maths."""
+    Without them kramdown keeps the formula inside the paragraph as inline maths. --fix adds
+    the blank lines outside lists and quotes only: inside a list item a blank line makes a
+    tight list loose (every item becomes a paragraph), inside a quote it ends the quote."""
     lines = doc.lines
+    contained = _container_lines(doc) if any(f.display for f in doc.maths) else set()
     for formula in doc.maths:
         if not formula.display:
             continue
@@ -96,9 +115,11 @@ def maths_blank_lines(doc, ctx, params) -> Iterator[Hit]:
         if start_ok and end_ok:
             continue
         fixes = []
-        if not start_ok and lines[start - 1].lstrip().startswith("$$"):
+        if start in contained:
+            pass  # a blank line would change how the list or quote around it renders
+        elif not start_ok and lines[start - 1].lstrip().startswith("$$"):
             fixes.append(Edit(start, "", "\n"))
-        if not end_ok and lines[end - 1].rstrip().endswith("$$"):
+        if not end_ok and start not in contained and lines[end - 1].rstrip().endswith("$$"):
             fixes.append(Edit(end + 1, "", "\n"))
         yield Hit(
             formula.line,
@@ -113,6 +134,7 @@ def maths_blank_lines(doc, ctx, params) -> Iterator[Hit]:
             1,
             "put $$ on its own lines with blank lines around the block",
             fix=tuple(fixes),
+            key=f"blank-around:{start_ok}:{end_ok}:{_norm(formula.source)}",
         )
 
 
@@ -171,6 +193,7 @@ def maths_unknown_command(doc, ctx, params) -> Iterator[Hit]:
                 f"did you mean {guess[0]}?"
                 if guess
                 else "declare it in course.toml [notes.macros] or use a standard command",
+                key=_norm(formula.source),
             )
 
 
@@ -204,4 +227,5 @@ def maths_render(doc, ctx, params) -> Iterator[Hit]:
                 f"formula does not render: {problem}",
                 1,
                 f"fix ${formula.source.strip()[:60]}$",
+                key=_norm(formula.source),
             )

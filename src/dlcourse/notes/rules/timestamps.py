@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from dlcourse.notes.document import Subsection
 from dlcourse.notes.findings import Hit
-from dlcourse.notes.rules.base import Param, rule
+from dlcourse.notes.rules.base import Param, is_translation, rule
 from dlcourse.util.text import clock
+
+
+def written_stamps(doc) -> list:
+    """The note's stamped subsections and the stamps on lines that look like headings but are
+    none (ED006 reports those lines), in line order: the stamps the writers wrote."""
+    stamped = [sub for sub in doc.subsections if sub.start is not None]
+    astray = [
+        Subsection(h, h.line, 0) for h in doc.lookalikes if h.stamp and h.stamp.seconds is not None
+    ]
+    return sorted([*stamped, *astray], key=lambda item: item.line) if astray else stamped
 
 
 def _timed(doc) -> bool:
@@ -22,21 +33,25 @@ def timestamp_missing(doc, ctx, params) -> Iterator[Hit]:
     if not _timed(doc):
         return
     if not doc.subsections:
+        if any(lookalike.stamp is not None for lookalike in doc.lookalikes):
+            return  # the stamps are there, on lines that are no headings: ED006 reports them
         line = doc.headings[0].line if doc.headings else max(1, doc.front_matter_end + 1)
         yield Hit(
             line,
             "no heading carries a video time stamp",
             1,
             "run 'dlcourse notes timestamps' to propose them from the transcript",
+            key="no-stamps",
         )
         return
-    for sub in doc.subsections:
+    for position, sub in enumerate(doc.subsections):
         if sub.start is None:
             yield Hit(
                 sub.line,
                 f"subsection {sub.title!r} links the video without a start time",
                 sub.heading.stamp.column,
                 "add '&t=SECONDSs' to the link",
+                key=f"no-start:{position}",
             )
 
 
@@ -73,6 +88,7 @@ def timestamp_order(doc, ctx, params) -> Iterator[Hit]:
                 f"{clock(previous.start)} (line {previous.line})",
                 sub.heading.stamp.column,
                 "each subsection starts after the previous one",
+                key=f"order:{previous.start}:{sub.start}",
             )
         previous = sub
 
@@ -96,6 +112,7 @@ def timestamp_video(doc, ctx, params) -> Iterator[Hit]:
                 f"video is {expected!r}",
                 sub.heading.stamp.column,
                 "copy the video id from the course page",
+                key=f"video:{video}:{sub.start}",
             )
         elif first is not None and video != first and not expected:
             yield Hit(
@@ -103,6 +120,7 @@ def timestamp_video(doc, ctx, params) -> Iterator[Hit]:
                 f"links video {video!r}, the note's first stamp links {first!r}",
                 sub.heading.stamp.column,
                 "one part, one video",
+                key=f"video:{video}:{sub.start}",
             )
         first = first or video
 
@@ -135,7 +153,7 @@ def video_parts(docs, ctx) -> dict[tuple, list]:
 
 def slices(group, ctx):
     """(doc, subsection, seconds to the next start or None) for one video's notes in order."""
-    stamped = [(doc, sub) for doc in group for sub in doc.subsections if sub.start is not None]
+    stamped = [(doc, sub) for doc in group for sub in written_stamps(doc)]
     length = ctx.video_length(group[-1]) if group and _last_of_video(group[-1], ctx) else None
     for index, (doc, sub) in enumerate(stamped):
         if index + 1 < len(stamped):
@@ -160,8 +178,11 @@ def timestamp_slice(docs, ctx, params) -> Iterator[Hit]:
     A slice far too long means a writer's slice is missing: a temporal gap in the notes."""
     longest = 60 * (params["max_minutes"] or 2.5 * ctx.course.scribe.minutes_per_writer)
     shortest = 60 * params["min_minutes"]
+    split = 120 * ctx.course.scribe.minutes_per_writer  # TS009's default
     for group in video_parts(docs, ctx).values():
         for doc, sub, length, to_end in slices(group, ctx):
+            if length > longest and _split_by_heading(doc, sub, split, ctx):
+                continue  # an unstamped sibling heading inside: TS009 reports that heading
             if length > longest:
                 until = "the end of the video" if to_end else "the next start"
                 yield Hit(
@@ -171,6 +192,7 @@ def timestamp_slice(docs, ctx, params) -> Iterator[Hit]:
                     sub.heading.stamp.column,
                     "a writer's slice is missing, or this one needs splitting",
                     path=doc.rel_path,
+                    key=f"long:{sub.start}:{length}",
                 )
             elif 0 < length < shortest:
                 yield Hit(
@@ -179,6 +201,7 @@ def timestamp_slice(docs, ctx, params) -> Iterator[Hit]:
                     sub.heading.stamp.column,
                     "merge it with a neighbour or check the time",
                     path=doc.rel_path,
+                    key=f"short:{sub.start}:{length}",
                 )
 
 
@@ -209,7 +232,7 @@ def timestamp_continuity(docs, ctx, params) -> Iterator[Hit]:
     for group in video_parts(docs, ctx).values():
         previous_last = None
         for doc in group:
-            timed = [sub for sub in doc.subsections if sub.start is not None]
+            timed = written_stamps(doc)
             if not timed:
                 continue
             first = timed[0]
@@ -220,6 +243,7 @@ def timestamp_continuity(docs, ctx, params) -> Iterator[Hit]:
                     first.heading.stamp.column,
                     "the first subsection covers the part from its beginning",
                     path=doc.rel_path,
+                    key=f"late:{first.start}",
                 )
             if previous_last is not None and first.start <= previous_last[1].start:
                 yield Hit(
@@ -229,6 +253,7 @@ def timestamp_continuity(docs, ctx, params) -> Iterator[Hit]:
                     first.heading.stamp.column,
                     "parts of one video continue, not overlap",
                     path=doc.rel_path,
+                    key=f"overlap:{first.start}:{previous_last[1].start}",
                 )
             previous_last = (doc, timed[-1])
 
@@ -250,6 +275,7 @@ def timestamp_in_video(doc, ctx, params) -> Iterator[Hit]:
                 f"({clock(duration)}, {name})",
                 sub.heading.stamp.column,
                 "check the time: seconds, or 1h2m3s",
+                key=f"after-end:{sub.start}",
             )
 
 
@@ -267,7 +293,7 @@ def timestamp_opening(doc, ctx, params) -> Iterator[Hit]:
         return  # TS001 reports a note without stamps
     first = stamped[0]
     writers_level = min(sub.level for sub in stamped)
-    for heading in doc.headings:
+    for position, heading in enumerate(doc.headings):
         if heading.line >= first.line:
             break
         if heading.stamp is None and heading.level <= writers_level:
@@ -277,4 +303,70 @@ def timestamp_opening(doc, ctx, params) -> Iterator[Hit]:
                 f"({first.title!r}, line {first.line}): its text has no start time",
                 1,
                 "link the video at its start time, or move the text into a writer's subsection",
+                key=f"opening:{first.start}:{position}",
             )
+
+
+def unstamped_between(doc, min_seconds: float) -> Iterator[tuple]:
+    """``(heading, previous, next)``: an unstamped heading whose nearest headings of its level
+    or above, before and after it, are stamped headings of its level on one video, at least
+    ``min_seconds`` apart."""
+    headings = doc.headings
+    for position, heading in enumerate(headings):
+        if heading.stamp is not None:
+            continue
+        before = next((h for h in reversed(headings[:position]) if h.level <= heading.level), None)
+        after = next((h for h in headings[position + 1 :] if h.level <= heading.level), None)
+        if before is None or after is None or not before.stamp or not after.stamp:
+            continue
+        if not before.level == heading.level == after.level:
+            continue
+        if before.stamp.video_id != after.stamp.video_id:
+            continue
+        start, end = before.stamp.seconds, after.stamp.seconds
+        if start is not None and end is not None and end - start >= min_seconds:
+            yield heading, before, after
+
+
+def _split_by_heading(doc, sub, min_seconds: float, ctx) -> bool:
+    """Whether TS009 reports an unstamped heading inside ``sub``'s slice."""
+    if is_translation(doc, ctx):
+        return False
+    return any(before is sub.heading for _, before, _ in unstamped_between(doc, min_seconds))
+
+
+def _between_seconds(params, ctx) -> float:
+    return 60 * (params["min_minutes"] or 2 * ctx.course.scribe.minutes_per_writer)
+
+
+@rule(
+    "TS009",
+    "timestamp-between",
+    "warning",
+    ("timestamps", "writer"),
+    params={
+        "min_minutes": Param(
+            None,
+            "video between the stamped neighbours from which the heading is reported "
+            "(default 2 × scribe.minutes_per_writer)",
+        )
+    },
+)
+def timestamp_between(doc, ctx, params) -> Iterator[Hit]:
+    """A heading between two stamped headings of its level opens a writer's slice, with a stamp.
+    '## A' (stamped), '## B' (no stamp), '## C' (stamped), with at least two writers' share of
+    video between A's and C's stamps: B most likely starts a writer's slice whose stamp is
+    missing, and its text is counted in A's slice. Closer stamps leave room for one writer only,
+    and B is then structure inside A's slice (the 2020 notes do this). Source-language notes
+    only: a translation's stamps are the source's (TR003)."""
+    if not _timed(doc) or is_translation(doc, ctx):
+        return
+    for heading, before, after in unstamped_between(doc, _between_seconds(params, ctx)):
+        yield Hit(
+            heading.line,
+            f"heading {heading.title!r} has no time stamp, between {before.title!r} "
+            f"({clock(before.stamp.seconds)}) and {after.title!r} ({clock(after.stamp.seconds)}): "
+            f"{clock(after.stamp.seconds - before.stamp.seconds)} of video, two writers' share",
+            1,
+            "link the video where this part starts ('dlcourse notes timestamps' proposes it)",
+        )

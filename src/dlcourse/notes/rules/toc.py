@@ -121,13 +121,16 @@ def toc_missing_page(docs, ctx, params) -> Iterator[Hit]:
 
 @rule("TOC002", "toc-bad-entry", "error", ("contents",), scope="course")
 def toc_bad_entry(docs, ctx, params) -> Iterator[Hit]:
-    """Every contents entry points to an existing page of its own language."""
+    """Every contents entry points to an existing page of its own language.
+    Entries into folders that do not exist at all (a language or weeks not written yet, or a
+    partial copy of the notes) are reported once per language, not once per page."""
     if ctx.contents_file is None or not ctx.contents_file.is_file():
         return
     where = _contents_rel(ctx)
     entries, problem = _read(ctx)
     if problem is not None:
         yield problem
+    absent: dict[str, list[Entry]] = {}
     for entry in entries:
         page_language = entry.path.split("/", 1)[0]
         if page_language != entry.language:
@@ -139,10 +142,42 @@ def toc_bad_entry(docs, ctx, params) -> Iterator[Hit]:
                 path=where,
             )
         elif not (ctx.docs_dir / entry.path).is_file():
-            yield Hit(
-                entry.line,
-                f"contents entry {entry.path} points to a missing page",
-                1,
-                "remove the entry or add the page",
-                path=where,
-            )
+            folder = _first_absent_folder(ctx.docs_dir, entry.path)
+            if folder is None:
+                yield Hit(
+                    entry.line,
+                    f"contents entry {entry.path} points to a missing page",
+                    1,
+                    "remove the entry or add the page",
+                    path=where,
+                )
+            else:
+                absent.setdefault(folder, []).append(entry)
+    by_language: dict[str, list[tuple[str, Entry]]] = {}
+    for folder, group in absent.items():
+        by_language.setdefault(folder.split("/", 1)[0], []).extend((folder, e) for e in group)
+    for language, group in by_language.items():
+        folders = list(dict.fromkeys(folder for folder, _ in group))
+        named = ", ".join(f"{folder}/" for folder in folders[:3])
+        if len(folders) > 3:
+            named += f" … {folders[-1]}/"
+        count = len(group)
+        yield Hit(
+            group[0][1].line,
+            f"{count} {language!r} contents entr{'y points' if count == 1 else 'ies point'} "
+            f"into {'a folder' if len(folders) == 1 else f'{len(folders)} folders'} that "
+            f"do{'es' if len(folders) == 1 else ''} not exist: {named}",
+            1,
+            "remove the entries or add the pages",
+            path=where,
+        )
+
+
+def _first_absent_folder(docs_dir: Path, page: str) -> str | None:
+    """The shallowest folder of ``page`` (a posix path under ``docs_dir``) that does not exist;
+    None when the page's folder exists."""
+    parts = page.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        if not (docs_dir / Path(*parts[:depth])).is_dir():
+            return "/".join(parts[:depth])
+    return None

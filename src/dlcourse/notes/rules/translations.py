@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dlcourse.notes.findings import Hit
-from dlcourse.notes.rules.base import rule
+from dlcourse.notes.rules.base import Param, rule
+from dlcourse.notes.rules.timestamps import written_stamps
 from dlcourse.util.text import clock
 
 
@@ -36,9 +37,24 @@ def translation_source(docs, ctx, params) -> Iterator[Hit]:
             )
 
 
-@rule("TR002", "translation-structure", "warning", ("translation",), scope="course")
+@rule(
+    "TR002",
+    "translation-structure",
+    "warning",
+    ("translation",),
+    scope="course",
+    params={
+        "min_share": Param(
+            0.5, "a translated subsection with fewer words than this share of its source's"
+        ),
+        "min_words": Param(100, "source subsections shorter than this are not compared"),
+    },
+)
 def translation_structure(docs, ctx, params) -> Iterator[Hit]:
-    """A translation has as many sections and headings as its source."""
+    """A translation has as many headings as its source, and its subsections keep their text.
+    A subsection (matched to the source's by its time stamp) with far fewer words than the
+    source's has lost text in translation. Words are compared across scripts by the same
+    counting as LEN001 (characters per English word for Chinese and Japanese)."""
     for doc, source in _translations(docs, ctx):
         if source is None:
             continue
@@ -52,6 +68,22 @@ def translation_structure(docs, ctx, params) -> Iterator[Hit]:
                 "translate every heading of the source, add none",
                 path=doc.rel_path,
             )
+        stamped = [s for s in doc.subsections if s.start is not None]
+        originals = [s for s in source.subsections if s.start is not None]
+        for i, j in matched_stamps(stamped, originals):
+            sub, original = stamped[i], originals[j]
+            if original.words >= params["min_words"] and (
+                sub.words < params["min_share"] * original.words
+            ):
+                yield Hit(
+                    sub.line,
+                    f"subsection {sub.title!r} has {sub.words} words, its source "
+                    f"{original.title!r} ({source.rel_path} line {original.line}) "
+                    f"{original.words}: text left out?",
+                    1,
+                    "translate the whole subsection",
+                    path=doc.rel_path,
+                )
 
 
 def matched_stamps(ours: list, theirs: list) -> list[tuple[int, int]]:
@@ -104,7 +136,9 @@ def translation_timestamps(docs, ctx, params) -> Iterator[Hit]:
     for doc, source in _translations(docs, ctx):
         if source is None or not doc.subsections:
             continue  # no stamps at all is TS001's finding
-        ours = [s for s in doc.subsections if s.start is not None]
+        # a stamp on a line that lost its heading syntax is there (ED006 reports the line):
+        # it matches the source's stamp instead of showing as missing
+        ours = written_stamps(doc)
         theirs = [s for s in source.subsections if s.start is not None]
         for i, j in matched_stamps(ours, theirs):
             sub, original = ours[i], theirs[j]
