@@ -289,3 +289,23 @@ def test_printing_a_gigabyte_is_cut_short():
     )
     assert test["status"] == "output_limit" and test["score"] == 0
     assert len(test["output"]) < 20 * 1024
+
+
+def test_partial_credit_survives_the_whole_run_being_killed(tmp_path: Path):
+    """The run's wall-clock limit kills everything mid-test: the test that finished keeps its
+    score (streamed before the kill), the one cut short scores 0 with the reason."""
+    limits = LIMITS.model_copy(update={"wall_seconds": 6, "test_wall_seconds": 60})
+    sleeper = TestSource(
+        "public/test_z_sleep.py",
+        "from mod import sub\n\n\ndef test_zz_sleeps():\n    import time\n    time.sleep(600)\n",
+        "visible",
+        True,
+    )
+    result = run_tests(submission(""), [PUBLIC, sleeper], limits, stream_dir=tmp_path)
+    by_name = {test["name"].split("::")[1]: test for test in result.tests}
+    assert result.meta.status == "TO" and result.meta.killed_by == "wall-clock timeout"
+    assert by_name["test_add"]["status"] == "passed" and by_name["test_add"]["score"] == 1
+    assert by_name["test_zz_sleeps"]["status"] == "not_run"
+    assert "wall-clock limit" in by_name["test_zz_sleeps"]["message"]
+    streamed = (tmp_path / "results.partial.jsonl").read_text()
+    assert "public/test_public.py::test_add" in streamed
