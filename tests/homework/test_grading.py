@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -208,3 +210,47 @@ def test_example_homework_solution_scores_full_marks_and_the_starter_none(
     graded = grade_files(assignment, {"mlp.py": starter.read_bytes()})
     assert graded["score"] == 0
     assert all("NotImplementedError" in t["output"] for t in graded["tests"])
+
+
+def test_gradescope_zip_grades_with_its_own_copy_of_the_package(course, tmp_path, sandbox_ready):
+    """What run_autograder runs, from the unpacked zip alone (its dlcourse first on the path)."""
+    import subprocess
+    import sys
+
+    from dlcourse.homework.gradescope import autograder_zip
+
+    source = tmp_path / "autograder" / "source"
+    zipfile.ZipFile(io.BytesIO(autograder_zip(course, load_assignment(course, "add")))).extractall(
+        source
+    )
+    submission = make_submissions(tmp_path / "subs", {"ab123": "a + b"}) / "ab123"
+    results = tmp_path / "results.json"
+    probe = "import dlcourse, sys; print(dlcourse.__file__)"
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    where = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=source, capture_output=True, text=True
+    )
+    assert where.stdout.startswith(str(source))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dlcourse",
+            "hw",
+            "gradescope-run",
+            "add",
+            "--course",
+            str(source / "course"),
+            "--submission",
+            str(submission),
+            "--results",
+            str(results),
+        ],
+        env=env,
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(results.read_text())["score"] == 10
