@@ -36,6 +36,9 @@ def test_autograde_benchmark_prints_overhead_and_throughput(sandbox_ready):
     assert re.search(
         r"sandboxed median [\d.]+ s, unsandboxed \(baseline\) [\d.]+ s, overhead [+-][\d.]+ s", out
     ), out
+    assert re.search(
+        r"sandbox launch alone \(one trivial test, no torch\): overhead [+-][\d.]+ s", out
+    )
     assert re.search(r"--jobs 1: 2 submissions in [\d.]+ s", out)
     assert re.search(r"--jobs 2: 2 submissions in [\d.]+ s", out)
     assert re.search(r"throughput --jobs 2 vs --jobs 1 \(baseline\): [\d.]+x", out)

@@ -169,6 +169,18 @@ def _gpu_args(device: str | None) -> list[str]:
     return args
 
 
+def run_settings(gpu_device: str | None) -> dict[str, str]:
+    """Environment every run gets, sandboxed or not, so both behave (and time) alike."""
+    settings = {
+        "OMP_NUM_THREADS": "1",  # one core's worth per run: fair, and parallel runs scale
+        "MKL_NUM_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": gpu_device if gpu_device is not None else "",
+    }
+    if gpu_device is not None:
+        settings["PYTORCH_CUDA_ALLOC_CONF"] = "expandable_segments:True"
+    return settings
+
+
 def _launch_argv(
     stage: Path, command: list[str], limits: Limits, gpu_device: str | None
 ) -> list[str]:
@@ -188,12 +200,8 @@ def _launch_argv(
         "HOME": WORK_MOUNT,
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1",  # one core's worth per run: fair, and parallel runs scale
-        "MKL_NUM_THREADS": "1",
-        "CUDA_VISIBLE_DEVICES": gpu_device if gpu_device is not None else "",
+        **run_settings(gpu_device),
     }
-    if gpu_device is not None:
-        env["PYTORCH_CUDA_ALLOC_CONF"] = "expandable_segments:True"
     env_args = [item for key, value in env.items() for item in ("--setenv", key, value)]
     tmpfs_bytes = str(limits.file_size_mb * 1024 * 1024 * 2)
     bwrap = [
@@ -329,6 +337,7 @@ def run_tests(
             started = time.monotonic()
             process = subprocess.Popen(
                 argv,
+                env={**os.environ, **run_settings(gpu_device)} if unsafe_no_sandbox else None,
                 pass_fds=(spec_fd, results_write),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
