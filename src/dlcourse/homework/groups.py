@@ -10,9 +10,12 @@ error too, never a silent group of one. The same inputs and seed give the same g
 from __future__ import annotations
 
 import csv
+import io
 import math
 import random
 from pathlib import Path
+
+from dlcourse.util.csv_files import csv_writer
 
 
 class GroupError(ValueError):
@@ -92,6 +95,9 @@ def form_groups(
 
 
 def groups_csv(groups: dict[str, list[str]]) -> str:
-    lines = ["group,netid"]
-    lines += [f"{name},{netid}" for name, members in groups.items() for netid in members]
-    return "\n".join(lines) + "\n"
+    """``group,netid`` rows; through the guarded writer, so no cell can start a formula."""
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(["group", "netid"])
+    writer.writerows([name, netid] for name, members in groups.items() for netid in members)
+    return buffer.getvalue()
