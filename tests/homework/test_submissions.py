@@ -153,6 +153,9 @@ def test_lms_batch_uses_the_lms_times_and_is_all_or_nothing(setup, tmp_path):
     with pytest.raises(SubmissionError) as caught:
         read_lms_export(assignment, tmp_path, csv, course.tz)
     assert "row 3" in str(caught.value) and "row 4" in str(caught.value)
+    csv.write_text('student,file,submitted_at\ncd456,"a/mlp.py,2020-02-17T23:58:59\nx,y,z\n')
+    with pytest.raises(SubmissionError, match=r"row 2: .*quote"):
+        read_lms_export(assignment, tmp_path, csv, course.tz)
     csv.write_text(
         "student,file,submitted_at\n"
         "cd456,a/mlp.py,2020-02-17T23:58:59\n"

@@ -479,9 +479,13 @@ def project_groups_cmd(
     db: str | None = DB_OPTION,
 ) -> None:
     """Form project groups within course.toml's size limits; students without one are matched."""
-    import csv
-
-    from dlcourse.homework.groups import GroupError, form_groups, groups_csv, read_groups
+    from dlcourse.homework.groups import (
+        GroupError,
+        form_groups,
+        groups_csv,
+        read_groups,
+        read_roster,
+    )
     from dlcourse.util.files import atomic_write_text
 
     course = _course(course_dir)
@@ -490,15 +494,11 @@ def project_groups_cmd(
         raise typer.Exit(2)
     gradebook = _gradebook(course, db) if roster is None or record else None
     if roster is not None:
-        if not roster.is_file():
-            echo_error(f"{roster}: no such file")
-            raise typer.Exit(2)
-        with roster.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream)
-            if "netid" not in (reader.fieldnames or []):
-                echo_error(f"{roster}: row 1: no netid column")
-                raise typer.Exit(2)
-            students = [row["netid"].strip().lower() for row in reader if row["netid"].strip()]
+        try:
+            students = read_roster(roster)
+        except GroupError as error:
+            echo_error(str(error))
+            raise typer.Exit(2) from error
     else:
         assert gradebook is not None
         students = [person.netid for person in gradebook.people(role="student")]

@@ -9,12 +9,12 @@ error too, never a silent group of one. The same inputs and seed give the same g
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import random
 from pathlib import Path
 
+from dlcourse.homework.csv_input import csv_rows
 from dlcourse.util.csv_files import csv_writer
 
 
@@ -22,26 +22,34 @@ class GroupError(ValueError):
     """Groups that cannot be formed as asked; the message names the row or the numbers."""
 
 
+def read_roster(path: Path) -> list[str]:
+    """NetIDs from a roster CSV's ``netid`` column."""
+    try:
+        return [row["netid"].lower() for _, row in csv_rows(path, {"netid"}) if row["netid"]]
+    except ValueError as error:
+        raise GroupError(str(error)) from error
+
+
 def read_groups(path: Path, students: set[str], group_max: int) -> dict[str, list[str]]:
     """Formed groups from ``group,netid`` rows; every problem with its row number."""
     groups: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
     problems = []
-    with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.DictReader(stream)
-        if not {"group", "netid"} <= set(reader.fieldnames or []):
-            raise GroupError(f"{path}: row 1: the header must have the columns group,netid")
-        for number, row in enumerate(reader, start=2):
-            group, netid = (row["group"] or "").strip(), (row["netid"] or "").strip().lower()
-            if not group or not netid:
-                problems.append(f"{path}: row {number}: group and netid are both needed")
-            elif netid not in students:
-                problems.append(f"{path}: row {number}: {netid} is not on the roster")
-            elif netid in seen:
-                problems.append(f"{path}: row {number}: {netid} is already in row {seen[netid]}")
-            else:
-                seen[netid] = number
-                groups.setdefault(group, []).append(netid)
+    try:
+        rows = csv_rows(path, {"group", "netid"})
+    except ValueError as error:
+        raise GroupError(str(error)) from error
+    for number, row in rows:
+        group, netid = row["group"], row["netid"].lower()
+        if not group or not netid:
+            problems.append(f"{path}: row {number}: group and netid are both needed")
+        elif netid not in students:
+            problems.append(f"{path}: row {number}: {netid} is not on the roster")
+        elif netid in seen:
+            problems.append(f"{path}: row {number}: {netid} is already in row {seen[netid]}")
+        else:
+            seen[netid] = number
+            groups.setdefault(group, []).append(netid)
     for name, members in groups.items():
         if len(members) > group_max:
             problems.append(

@@ -15,7 +15,6 @@ it, and ``now`` exists for the receiving side (the portal's request time, tests)
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dlcourse.homework.assignment import Assignment
+from dlcourse.homework.csv_input import csv_rows
 from dlcourse.util.files import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -131,32 +131,28 @@ def read_lms_export(
     is collected with its row number; any problem means nothing is imported."""
     problems: list[str] = []
     rows: list[CollectedRow] = []
-    with timestamps.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.DictReader(stream)
-        missing = {"student", "file", "submitted_at"} - set(reader.fieldnames or [])
-        if missing:
-            raise SubmissionError(
-                f"{timestamps}: row 1: missing column(s) {', '.join(sorted(missing))} "
-                "(the header is student,file,submitted_at)"
-            )
-        for number, record in enumerate(reader, start=2):
-            where = f"{timestamps}: row {number}"
-            path = folder / (record["file"] or "")
-            try:
-                moment = dt.datetime.fromisoformat((record["submitted_at"] or "").strip())
-            except ValueError:
-                problems.append(f"{where}: cannot read time {record['submitted_at']!r} (ISO 8601)")
-                continue
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=zone)
-            if not path.is_file() or not path.resolve().is_relative_to(folder.resolve()):
-                problems.append(f"{where}: no file {record['file']!r} in {folder}")
-                continue
-            name = Path(record["file"]).name
-            if name not in assignment.config.submit:
-                problems.append(f"{where}: {name!r} is not a file of {assignment.id}")
-                continue
-            rows.append(CollectedRow(number, (record["student"] or "").strip(), path, moment))
+    try:
+        records = csv_rows(timestamps, {"student", "file", "submitted_at"})
+    except ValueError as error:
+        raise SubmissionError(str(error)) from error
+    for number, record in records:
+        where = f"{timestamps}: row {number}"
+        path = folder / record["file"]
+        try:
+            moment = dt.datetime.fromisoformat(record["submitted_at"])
+        except ValueError:
+            problems.append(f"{where}: cannot read time {record['submitted_at']!r} (ISO 8601)")
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        if not path.is_file() or not path.resolve().is_relative_to(folder.resolve()):
+            problems.append(f"{where}: no file {record['file']!r} in {folder}")
+            continue
+        name = Path(record["file"]).name
+        if name not in assignment.config.submit:
+            problems.append(f"{where}: {name!r} is not a file of {assignment.id}")
+            continue
+        rows.append(CollectedRow(number, record["student"], path, moment))
     if problems:
         raise SubmissionError("\n".join(problems))
     return rows
