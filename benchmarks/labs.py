@@ -3,11 +3,12 @@
     python benchmarks/labs.py [--labs spiral,convnet] [--skip-full | --overhead-only] [--threads 1]
         [--repeat 9] [--out DIR]
 
-For spiral and convnet it also times ``dlcourse.labs.train.fit`` (with the run context's batching,
-AMP/DDP hooks and progress tracking) against a bare PyTorch loop on the same model, data, optimiser
-and number of epochs: ``--repeat`` fresh trainings with each loop, interleaved (AB, BA, …), on one
-thread. It reports the median and the min of each, the ratios ``ours / bare`` of medians and of
-mins, and the overhead per step in microseconds; the goal is a ratio ≤ 1.05.
+For spiral and convnet it also times the lab's own ``train`` (its explicit loop, with the run
+context's batching, AMP/DDP hooks and progress tracking) against a bare PyTorch loop on the same
+model, data, optimiser and number of epochs: ``--repeat`` fresh trainings with each loop,
+interleaved (AB, BA, …), on one thread. It reports the median and the min of each, the ratios
+``ours / bare`` of medians and of mins, and the overhead per step in microseconds; the goal is a
+ratio ≤ 1.05.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from dlcourse.labs.catalogue import lab_names
 from dlcourse.labs.data.images import load_images
 from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.runner import run_lab
-from dlcourse.labs.train import fit
 
 
 def bare_loop(model, x, y, optimizer, epochs: int, batch_size: int | None) -> None:
@@ -49,46 +49,47 @@ def bare_loop(model, x, y, optimizer, epochs: int, batch_size: int | None) -> No
 
 
 def loop_overhead(name: str, repeat: int) -> dict[str, float]:
-    """Seconds for the full config's training, bare loop vs ours: median, min and their ratios.
+    """Seconds for the full config's training, bare loop vs the lab's own: median, min, ratios.
 
-    Each repetition trains a fresh model (same seed, so the same work) once with each loop, the
-    two interleaved (AB, BA, AB, …), so load that drifts over the run hits both alike. The
-    median is robust to a few disturbed runs; the min is the run least disturbed, the closest to
-    the loop's own cost. One thread, whatever ``--threads`` says: on a shared machine a second
-    thread mostly measures the neighbours.
+    "Ours" is the lab's own ``train`` function — its explicit five-step loop with the run
+    context's batching, autocast and scaling hooks, progress tracking and loss buffer; "bare" is
+    the tutorial loop on the same model, data, optimiser and epochs. Each repetition trains a
+    fresh model (same seed, so the same work) once with each, the two interleaved (AB, BA, AB, …),
+    so load that drifts over the run hits both alike. The median is robust to a few disturbed
+    runs; the min is the run least disturbed, the closest to the loop's own cost. One thread,
+    whatever ``--threads`` says: on a shared machine a second thread mostly measures the
+    neighbours.
     """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    ctx = RunContext.create(device="cpu", precision="fp32")
     if name == "spiral":
         cfg = spiral.CONFIGS["full"]
         x, y = spiral.make_spiral(
             cfg.points_per_class, cfg.classes, torch.Generator().manual_seed(0)
         )
-        make_model, epochs, batch_size, lr = (
-            (lambda: spiral.two_layer_net(cfg)),
-            cfg.epochs,
-            None,
-            cfg.lr,
-        )
+        make_model = lambda: spiral.two_layer_net(cfg)  # noqa: E731
+        optimiser_settings = {"lr": cfg.lr, "weight_decay": cfg.weight_decay}
+        ours = lambda model: spiral.train(model, x, y, cfg, ctx, "net")  # noqa: E731
+        epochs, batch_size = cfg.epochs, None
     else:
         cfg = convnet.CONFIGS["full"]
         data = load_images(cfg.data)
         x, y = data.x_train, data.y_train
         make_model = lambda: convnet.ConvNet(data.shape, data.classes, cfg.channels)  # noqa: E731
-        epochs, batch_size, lr = cfg.epochs, cfg.batch_size, cfg.lr
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    ctx = RunContext.create(device="cpu")
-    batches = ctx.batches(x, y, batch_size=batch_size)
-    loss_fn = nn.CrossEntropyLoss()
+        optimiser_settings = {"lr": cfg.lr}
+        ours = lambda model: convnet.train(model, data, cfg, ctx, "cnn")  # noqa: E731
+        epochs, batch_size = cfg.epochs, cfg.batch_size
 
     def train(which: str) -> float:
         torch.manual_seed(0)
         model = make_model()
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         start = time.perf_counter()
         if which == "bare":
+            optimizer = torch.optim.Adam(model.parameters(), **optimiser_settings)
             bare_loop(model, x, y, optimizer, epochs, batch_size)
         else:
-            fit(model, loss_fn, optimizer, batches, epochs, ctx)
+            ours(model)
         return time.perf_counter() - start
 
     train("bare"), train("ours")  # warm-up: lazy initialisation, allocator, caches
@@ -99,7 +100,7 @@ def loop_overhead(name: str, repeat: int) -> dict[str, float]:
     torch.set_num_threads(threads)
     bare_med, ours_med = statistics.median(seconds["bare"]), statistics.median(seconds["ours"])
     bare_min, ours_min = min(seconds["bare"]), min(seconds["ours"])
-    steps = epochs * len(batches)
+    steps = epochs * (-(-len(x) // batch_size) if batch_size else 1)
     return {
         "repeat": repeat,
         "steps": steps,

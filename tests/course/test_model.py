@@ -374,3 +374,36 @@ def test_numbers_written_as_strings_are_rejected():
     (issue,) = issues_of(bad)
     assert issue.key == "scribe.writers_per_group"
     assert "valid integer" in issue.message and "'3'" in issue.message
+
+
+def test_example_cluster_is_greene_style() -> None:
+    cluster = load_course().cluster
+    assert cluster.gpu_flag == "gres" and cluster.gpu_type == "rtx8000"
+    assert cluster.partition == "rtx8000" and cluster.mem == "32GB"
+    assert cluster.setup[-1].startswith("source ")
+
+
+def test_cluster_defaults_when_the_table_is_absent() -> None:
+    source = example_source()
+    source = source[: source.index("\n[cluster]")] + "\n"
+    cluster = parse_course(source).cluster
+    assert cluster.gpu_flag == "gpus-per-node" and cluster.partition is None
+    assert cluster.mem == "32G" and cluster.time == "01:00:00" and cluster.setup == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('mem = "32GB"', 'mem = "lots"', "mem is a number"),
+        ('time = "01:00:00"', 'time = "an hour"', "[D-]HH:MM:SS"),
+        ('gpu_flag = "gres"', 'gpu_flag = "gpus"', "gres"),
+        ('partition = "rtx8000"', 'partition = "rtx 8000; rm -rf"', "letters, digits"),
+        ("cpus_per_task = 8", "cpus_per_task = 0", "greater than or equal to 1"),
+    ],
+)
+def test_bad_cluster_values_name_their_line(old: str, new: str, message: str) -> None:
+    source = replace_once(example_source(), old, new)
+    with pytest.raises(CourseError) as caught:
+        parse_course(source)
+    issue = caught.value.issues[0]
+    assert issue.line == line_of(source, new) and message in str(issue)

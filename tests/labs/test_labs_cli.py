@@ -1,11 +1,8 @@
-"""``dlcourse lab``: run, notebook and slurm through the Typer app; the sbatch script is checked."""
+"""``dlcourse lab``: run and notebook through the Typer app; threads and precision options."""
 
 from __future__ import annotations
 
 import json
-import shlex
-import shutil
-import subprocess
 
 import pytest
 import typer
@@ -69,71 +66,45 @@ def test_notebook_command_writes_an_ipynb(app, tmp_path) -> None:
     assert json.loads(target.read_text())["nbformat"] == 4
 
 
-def test_slurm_script_launches_srun_torchrun_correctly(app, tmp_path, monkeypatch) -> None:
-    target = tmp_path / "job.sbatch"
+def test_run_takes_a_precision_and_records_it_with_the_threads(app, tmp_path) -> None:
+    out = tmp_path / "bf16"
     result = invoke(
-        app, "slurm", "convnet", "--nodes", "2", "--gpus-per-node", "4", "--partition", "gpu",
-        "--time", "00:30:00", "--setup", "module load python", "--out", str(target),
+        app, "run", "spiral", "--precision", "bf16", "--threads", "1", "--out", str(out),
+        "--set", "epochs=20",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    script = target.read_text()
-    lines = script.splitlines()
-    assert lines[0] == "#!/bin/bash"
-    directives = dict(
-        line.removeprefix("#SBATCH --").split("=", 1)
-        for line in lines
-        if line.startswith("#SBATCH")
+    record = json.loads((out / "metrics.json").read_text())
+    assert record["precision"] == "bf16" and record["threads"] == 1
+    assert "bf16, 1 thread" in result.output
+    bad = invoke(app, "run", "spiral", "--precision", "fp8", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and "fp32, bf16 or fp16" in bad.output
+    assert not (tmp_path / "x").exists()  # bad input changes nothing
+
+
+def test_run_without_threads_follows_omp_num_threads(app, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    out = tmp_path / "omp"
+    result = invoke(app, "run", "logic-neurons", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "metrics.json").read_text())["threads"] == 3
+
+
+def test_default_threads_honours_the_environment_then_idle_physical_cores() -> None:
+    from dlcourse.labs.threads import MAX_DEFAULT_THREADS, default_threads, physical_cores
+
+    assert default_threads({"OMP_NUM_THREADS": "3"}, cores=16, load=0)[0] == 3
+    assert default_threads({"SLURM_CPUS_PER_TASK": "6"}, cores=16, load=0) == (
+        6,
+        "SLURM_CPUS_PER_TASK",
     )
-    assert directives["nodes"] == "2"
-    assert directives["gpus-per-node"] == "4"
-    assert directives["ntasks-per-node"] == "1"  # one torchrun per node
-    assert directives["partition"] == "gpu" and directives["time"] == "00:30:00"
-    # #SBATCH lines must precede the first command, or sbatch ignores them.
-    first_command = next(i for i, line in enumerate(lines) if line and not line.startswith("#"))
-    assert all(i < first_command for i, line in enumerate(lines) if line.startswith("#SBATCH"))
-    assert "module load python" in lines
-
-    # The launch line parses with torchrun's own parser and then with ours.
-    launch = script[script.index("srun ") :].replace("\\\n", " ")
-    tokens = shlex.split(launch.replace('"$SLURM_NNODES"', "2").replace('"$SLURM_JOB_ID"', "42")
-                         .replace('"$head_node:29500"', "node1:29500")
-                         .replace('"runs/$SLURM_JOB_ID"', "runs/42"))  # fmt: skip
-    assert tokens[:2] == ["srun", "torchrun"]
-    from torch.distributed.run import get_args_parser
-
-    torchrun_args = get_args_parser().parse_args(tokens[2:])
-    assert torchrun_args.nnodes == "2" and torchrun_args.nproc_per_node == "4"
-    assert torchrun_args.rdzv_backend == "c10d" and torchrun_args.rdzv_endpoint == "node1:29500"
-    assert torchrun_args.module and torchrun_args.training_script == "dlcourse.labs"
-    lab_args = torchrun_args.training_script_args
-    assert lab_args[0] == "convnet" and "--config=full" in lab_args and "--device=cuda" in lab_args
-
-    # ... and each rank's arguments parse with `python -m dlcourse.labs`'s own parser.
-    import dlcourse.labs.runner as runner_module
-    from dlcourse.labs import __main__ as entry
-
-    parsed = {}
-
-    def fake_run_lab(name, config, **kwargs):
-        parsed.update(name=name, config=config, **kwargs)
-        raise SystemExit(0)
-
-    monkeypatch.setattr(runner_module, "run_lab", fake_run_lab)
-    with pytest.raises(SystemExit):
-        entry.main(lab_args)
-    assert parsed["name"] == "convnet" and parsed["config"] == "full"
-    assert parsed["device"] == "cuda" and parsed["out"] == "runs/42"
-
-    assert subprocess.run(["bash", "-n", str(target)]).returncode == 0  # shell syntax
-    if shutil.which("sbatch"):
-        done = subprocess.run(
-            ["sbatch", "--test-only", str(target)], capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr
-
-
-def test_slurm_cpu_only_job_uses_gloo_friendly_settings(app) -> None:
-    result = invoke(app, "slurm", "spiral", "--gpus-per-node", "0", "--cpus-per-task", "4")
-    assert result.exit_code == 0
-    assert "--gpus-per-node" not in result.output
-    assert "--device=cpu" in result.output and "--nproc_per_node=1" in result.output
+    assert default_threads({"OMP_NUM_THREADS": "2", "SLURM_CPUS_PER_TASK": "6"}, 16, 0)[0] == 2
+    assert default_threads({"OMP_NUM_THREADS": "zero"}, cores=2, load=0.0)[0] == 2  # ignored
+    assert default_threads({}, cores=16, load=0.3)[0] == MAX_DEFAULT_THREADS  # capped
+    assert default_threads({}, cores=2, load=1.7)[0] == 1  # one core is someone else's
+    assert default_threads({}, cores=2, load=9.0)[0] == 1  # never below one
+    # Two packages of two cores with two hyper-threads each: 4 physical cores, 8 logical CPUs.
+    blocks = [
+        f"processor\t: {n}\nphysical id\t: {n // 4}\ncore id\t: {(n // 2) % 2}\n" for n in range(8)
+    ]
+    assert physical_cores("\n".join(blocks)) == 4
+    assert physical_cores("") >= 1  # no /proc/cpuinfo: the CPUs this process may use

@@ -7,99 +7,106 @@ import shutil
 
 import pytest
 
+from .lessons import LESSONS
+
 
 def test_spiral_linear_about_half_net_above_95(quick_run) -> None:
     result = quick_run("spiral")
     m = result.metrics
-    assert 0.40 <= m["linear_accuracy"] <= 0.60  # the course's "about 50%"
-    assert m["net_accuracy"] >= 0.95
+    LESSONS["spiral"](m)
     record = json.loads(result.metrics_path.read_text())
     assert record["metrics"] == m and record["config"] == "quick" and record["world_size"] == 1
+    assert record["precision"] == "fp32" and record["threads"] == 1
     assert record["figures"] == ["decision_boundaries.png"]
     assert (result.metrics_path.parent / "decision_boundaries.png").stat().st_size > 10_000
+    assert m["net_loss_curve"][-1] < 0.2 * m["net_loss_curve"][0]
 
 
-def test_regression_nonlinear_beats_linear_and_ensemble_spread_grows_off_data(quick_run) -> None:
+def test_regression_held_out_error_and_spread_off_data(quick_run) -> None:
     m = quick_run("regression").metrics
+    LESSONS["regression"](m)
     for name in ("relu", "tanh"):
-        assert m[f"mse_{name}"] < 0.1 * m["mse_linear"]
-        assert m[f"spread_off_data_{name}"] > 5 * m[f"spread_on_data_{name}"]
+        # The held-out points come from the same patches: no over-fitting to hide.
+        assert m[f"test_mse_{name}"] < 2 * m[f"train_mse_{name}"] + 0.01
+        # Off the data the ensemble is wrong, and its spread says so (in part: see the docs).
+        assert m[f"error_off_data_{name}"] > 5 * m[f"error_on_data_{name}"]
 
 
 def test_bayesian_nn_variance_higher_away_from_data(quick_run) -> None:
-    m = quick_run("bayesian-nn").metrics
-    assert m["mse_on_data"] < 0.05
-    assert m["variance_off_data"] > 5 * m["variance_on_data"]
+    LESSONS["bayesian-nn"](quick_run("bayesian-nn").metrics)
 
 
 def test_convnet_inductive_bias_and_permutation(quick_run) -> None:
-    m = quick_run("convnet").metrics
-    # Equal budgets: parameter counts within 10% of each other.
-    assert abs(m["cnn_parameters"] - m["fc_parameters"]) <= 0.1 * m["cnn_parameters"]
-    edge = m["cnn_accuracy"] - m["fc_accuracy"]
-    assert edge >= 0.03  # the CNN beats the FC net on real images
+    result = quick_run("convnet")
+    m = result.metrics
+    LESSONS["convnet"](m)
     assert m["cnn_accuracy"] >= 0.88
-    # Permuted pixels: the FC net is the same function (same learning), the CNN loses its edge.
-    assert abs(m["fc_permuted_accuracy"] - m["fc_accuracy"]) <= 0.01
-    assert m["cnn_permuted_accuracy"] - m["fc_permuted_accuracy"] < edge / 2
-    assert m["cnn_permuted_accuracy"] < m["cnn_accuracy"] - 0.03
+    assert len(m["per_seed"]["fc_permuted"]) == 2
+    # Trained from scratch: the permuted FC net is not the unpermuted one in disguise.
+    assert m["per_seed"]["fc_permuted"] != m["per_seed"]["fc"]
+    assert [p.name for p in result.figures] == ["permutation.png"]
 
 
 def test_sequence_classification_rnn_near_chance_lstm_solves(quick_run) -> None:
     m = quick_run("sequence-classification").metrics
-    assert m["rnn_accuracy"] <= 0.40  # chance is 0.25
-    assert m["lstm_accuracy"] >= 0.95
+    LESSONS["sequence-classification"](m)
+    assert m["lstm_loss_curve"][-1] < 0.2 * m["rnn_loss_curve"][-1]
 
 
 def test_echo_truncated_bptt_learns_the_echo(quick_run) -> None:
-    m = quick_run("echo").metrics
-    assert 0.4 < m["accuracy_before"] < 0.6  # untrained: coin flips
-    assert m["accuracy"] >= 0.99
+    LESSONS["echo"](quick_run("echo").metrics)
 
 
 def test_autoencoder_reconstructs_and_denoiser_beats_identity(quick_run) -> None:
-    m = quick_run("autoencoder").metrics
-    assert m["code_size"] < m["pixels"] / 4  # truly under-complete
-    assert m["reconstruction_mse"] < 0.25 * m["mean_image_mse"]
-    assert m["denoised_mse"] < 0.3 * m["identity_mse_on_noisy"]
+    LESSONS["autoencoder"](quick_run("autoencoder").metrics)
 
 
 def test_vae_elbo_improves_and_figure_written(quick_run) -> None:
     result = quick_run("vae")
-    m = result.metrics
-    assert m["test_elbo_after"] > m["test_elbo_before"] + 10  # nats per image
-    assert m["train_loss_curve"][-1] < m["train_loss_curve"][0]
-    assert m["mean_kl_per_image"] > 0.5  # the latent is used, not collapsed onto the prior
+    LESSONS["vae"](result.metrics)
     assert [p.name for p in result.figures] == ["vae.png"]
 
 
-def test_regularised_models_beat_the_unregularised_on_validation_loss(quick_run) -> None:
+def test_regularisation_reports_test_documents_early_stopping_chose_nothing_with(
+    quick_run,
+) -> None:
     m = quick_run("regularisation").metrics
-    assert m["none_train_accuracy"] == 1.0  # the baseline really over-fits
-    for variant in ("l2", "l1", "dropout", "early_stopping"):
-        assert m[f"{variant}_val_loss"] < m["none_val_loss"] - 0.05, variant
+    LESSONS["regularisation"](m)
+    assert m["validation_documents"] == m["test_documents"] == 1000
+    # Early stopping is the unregularised run rolled back to its best validation epoch,
+    # long before the end (the quick config trains 30 epochs).
+    assert m["early_stopping_best_val_epoch"] == m["none_best_val_epoch"] < 20
 
 
 def test_truck_emulator_accurate_and_controller_docks(quick_run) -> None:
-    m = quick_run("truck-backer-upper").metrics
-    assert m["emulator_relative_error"] < 0.02
-    assert m["docked_fraction"] >= 0.6  # held-out starts, real kinematics
-    assert m["jackknifed_fraction"] <= 0.05
-    assert m["median_final_angle_deg"] < 15
+    LESSONS["truck-backer-upper"](quick_run("truck-backer-upper").metrics)
 
 
-def test_transformer_well_above_chance(quick_run) -> None:
+def test_transformer_beats_its_bag_of_words_baselines(quick_run) -> None:
     m = quick_run("transformer").metrics
-    assert m["majority_class"] < 0.55
-    assert m["test_accuracy"] >= 0.80
+    LESSONS["transformer"](m)
+    assert m["bag_of_words_logistic_test_accuracy"] > m["majority_class"]  # words do help
 
 
 def test_gated_gcn_generalises_to_larger_graphs(quick_run) -> None:
     m = quick_run("gated-gcn").metrics
-    assert m["test_nodes"][0] > 20  # every test graph is larger than every training graph
-    assert m["test_accuracy_larger_graphs"] >= 0.85
+    LESSONS["gated-gcn"](m)
     confusion = m["confusion"]
     assert sum(map(sum, confusion)) == 8 * 20
+
+
+def test_every_test_graph_is_larger_than_every_training_graph() -> None:
+    import torch
+
+    from dlcourse.labs import gated_gcn
+
+    rng = torch.Generator().manual_seed(4)
+    train = gated_gcn.make_dataset(10, (10, 20), rng)
+    largest = max(len(g.features) for g in train)
+    test = gated_gcn.make_dataset(10, (21, 35), rng, larger_than=largest)
+    assert min(len(g.features) for g in test) > largest
+    # Hypercubes come in 2^k nodes only: the 16-node ones were the exceptions before.
+    assert all(len(g.features) == 32 for g in test if g.label == 4)
 
 
 @pytest.mark.parametrize("name", ["spiral", "echo"])
@@ -119,13 +126,8 @@ needs_espeak = pytest.mark.skipif(
 def test_spoken_digits_recognised_from_voices_never_heard(quick_run) -> None:
     result = quick_run("spoken-digits")
     m = result.metrics
-    assert not set(m["train_speakers"]) & set(m["test_speakers"])  # held-out voice variants
+    LESSONS["spoken-digits"](m)  # seed 0 measured 92.5% (seeds 0-3: 91-96%), chance 10%
     assert m["test_clips"] == 4 * 2 * 10 and sum(map(sum, m["confusion"])) == m["test_clips"]
-    # Chance is 10%. Seed 0 measured 92.5% (seeds 0-3: 91-96%); the bound leaves room for
-    # another espeak-ng release or BLAS, not for a net that learned one voice.
-    assert m["test_accuracy_new_speakers"] >= 0.75
-    assert min(m["test_accuracy_per_speaker"].values()) >= 0.5  # every new voice, not just one
-    assert m["train_accuracy"] >= 0.95
     assert m["loss_curve"][-1] < 0.3 * m["loss_curve"][0]
     assert [p.name for p in result.figures] == ["spectrograms.png", "confusion.png"]
     cached = list((result.metrics_path.parent / "speech-cache").glob("*.wav"))

@@ -110,12 +110,23 @@ def run(
         " fashion-mnist[:DIR], imdb:DIR",
     ),
     set_: list[str] = typer.Option([], "--set", help="override a config setting: KEY=VALUE"),
-    threads: int = typer.Option(None, help="torch CPU threads (1 is steadier on shared machines)"),
+    threads: int = typer.Option(
+        None,
+        min=1,
+        help="torch CPU threads (default: OMP_NUM_THREADS, else SLURM_CPUS_PER_TASK, else the"
+        " idle physical cores, at most 4)",
+    ),
+    precision: str = typer.Option(
+        "auto", help="fp32, bf16 or fp16 (mixed precision); auto: bf16 on GPUs that have it"
+    ),
 ) -> None:
     """Run a lab: writes metrics.json and PNG figures, prints a short report."""
     info = _lab_or_exit(name)
     if config not in ("quick", "full"):
         _error("--config must be quick or full")
+        raise typer.Exit(2)
+    if precision not in ("auto", "fp32", "bf16", "fp16"):
+        _error(f"--precision must be auto, fp32, bf16 or fp16, not {precision!r}")
         raise typer.Exit(2)
     overrides = _parse_sets(set_)
     if data is not None:
@@ -134,10 +145,10 @@ def run(
         _error(f"{err}. Install the labs extra: pip install 'dlcourse[labs]'")
         raise typer.Exit(1) from None
 
-    if threads is not None:
-        import torch
+    if threads is None:
+        from dlcourse.labs.threads import default_threads
 
-        torch.set_num_threads(threads)
+        threads, _why = default_threads()
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         try:
@@ -149,13 +160,16 @@ def run(
                 out=out,
                 overrides=overrides,
                 progress=_RichProgress(progress),
+                precision=precision,
+                threads=threads,
             )
         except (ValueError, RuntimeError, FileNotFoundError) as err:
             _error(err)
             raise typer.Exit(1) from None
     if result.metrics_path is None:  # not rank 0 of a torchrun job
         return
-    table = Table(title=f"{info.title} — {config}, seed {seed}, {result.device}")
+    title = f"{info.title} — {config}, seed {seed}, {result.device}, {result.precision}"
+    table = Table(title=f"{title}, {result.threads} thread(s)")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.metrics.items():
@@ -185,39 +199,69 @@ def notebook(
     console.print(f"wrote {escape(str(path))}")
 
 
+def _cluster_settings(course_dir: Path | None):
+    """The course's ``[cluster]`` table: from ``--course``, else ./course.toml, else the example."""
+    from dlcourse.cli.messages import load_or_exit
+
+    if course_dir is None and Path("course.toml").is_file():
+        course_dir = Path(".")
+    return load_or_exit(course_dir).cluster
+
+
 @lab_app.command("slurm")
 def slurm(
     name: str = typer.Argument(..., help="lab name"),
     nodes: int = typer.Option(1, help="number of nodes"),
-    gpus_per_node: int = typer.Option(1, help="GPUs per node (0: CPU-only, one process per node)"),
-    cpus_per_task: int = typer.Option(8, help="CPU cores per node task"),
-    partition: str = typer.Option(None, help="SLURM partition"),
-    account: str = typer.Option(None, help="SLURM account"),
-    time: str = typer.Option("01:00:00", help="wall-time limit HH:MM:SS"),
+    gpus_per_node: int = typer.Option(
+        None,
+        help="GPUs per node (0: CPU-only, one process per node) [course: cluster.gpus_per_node]",
+    ),
+    cpus_per_task: int = typer.Option(None, help="CPU cores per node task [cluster.cpus_per_task]"),
+    mem: str = typer.Option(None, help="memory per node, e.g. 32G [cluster.mem]"),
+    partition: str = typer.Option(None, help="SLURM partition [cluster.partition]"),
+    account: str = typer.Option(None, help="SLURM account [cluster.account]"),
+    time: str = typer.Option(None, help="wall-time limit HH:MM:SS [cluster.time]"),
     config: str = typer.Option("full", help="quick or full"),
+    precision: str = typer.Option("auto", help="auto, fp32, bf16 or fp16"),
     seed: int = typer.Option(0),
     run_dir: str = typer.Option("runs/$SLURM_JOB_ID", help="where the job writes its outputs"),
-    setup: list[str] = typer.Option([], help="shell line before launch, e.g. 'module load cuda'"),
+    setup: list[str] = typer.Option(
+        [], help="shell line before launch, e.g. 'module load cuda' [cluster.setup]"
+    ),
+    course_dir: Path = typer.Option(
+        None, "--course", help="course folder whose [cluster] gives the defaults"
+    ),
     out: Path = typer.Option(None, help="write the script here instead of printing it"),
 ) -> None:
-    """Write an sbatch script that runs the lab with srun + torchrun on NODES x GPUS."""
+    """Write an sbatch script that runs the lab with srun + torchrun on NODES x GPUS.
+
+    Options left out come from the course's [cluster] table (course.toml).
+    """
     info = _lab_or_exit(name)
+    cluster = _cluster_settings(course_dir)
     from dlcourse.labs.slurm import SlurmJob, sbatch_script
+
+    def pick(option, setting):
+        return setting if option is None else option
 
     try:
         script = sbatch_script(
             SlurmJob(
                 lab=info.name,
                 nodes=nodes,
-                gpus_per_node=gpus_per_node,
-                cpus_per_task=cpus_per_task,
-                time=time,
-                partition=partition,
-                account=account,
+                gpus_per_node=pick(gpus_per_node, cluster.gpus_per_node),
+                cpus_per_task=pick(cpus_per_task, cluster.cpus_per_task),
+                mem=pick(mem, cluster.mem),
+                time=pick(time, cluster.time),
+                partition=pick(partition, cluster.partition),
+                account=pick(account, cluster.account),
+                gpu_flag=cluster.gpu_flag,
+                gpu_type=cluster.gpu_type,
                 config=config,
+                precision=precision,
                 seed=seed,
                 out=run_dir,
-                setup=tuple(setup),
+                setup=tuple(setup) if setup else tuple(cluster.setup),
             )
         )
     except ValueError as err:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, EmailStr, Field, PrivateAttr, field_validator, model_validator
 
+from dlcourse.course.cluster_settings import ClusterSettings
 from dlcourse.course.errors import ConfigValueError
 from dlcourse.course.grading_settings import (
     ForumFormula,
@@ -553,6 +554,7 @@ class Course(Strict):
     grading: GradingPolicy
     notes: NotesSettings = Field(default_factory=NotesSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     _root: Path | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="")

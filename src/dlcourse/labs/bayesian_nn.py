@@ -16,7 +16,6 @@ from torch import nn
 from dlcourse.labs.data.toy import toy_regression, true_curve
 from dlcourse.labs.plot import subplots
 from dlcourse.labs.run_context import RunContext
-from dlcourse.labs.train import fit
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,22 @@ def dropout_net(cfg: Config) -> nn.Module:
     )
 
 
+def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Config, ctx: RunContext) -> None:
+    """Full-batch Adam on the squared error, dropout on (as in any dropout training)."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=1e-5)
+    loss_fn = nn.MSELoss()
+    batches = ctx.batches(x, y)  # the full batch
+    model.train()
+    for _epoch in ctx.track(range(cfg.epochs), "bayesian-nn"):
+        for inputs, targets in batches:  # [n, 1] each
+            with ctx.autocast():
+                prediction = model(inputs)  # 1. forward: a random sub-network, [n, 1]
+                loss = loss_fn(prediction.float(), targets)  # 2. loss
+            optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+            ctx.backward(loss)  # 4. backward
+            ctx.step(optimizer)  # 5. step
+
+
 @torch.no_grad()
 def mc_predict(model: nn.Module, x: torch.Tensor, passes: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and variance over ``passes`` forward passes with dropout on: ``[n, 1]`` each."""
@@ -53,10 +68,9 @@ def mc_predict(model: nn.Module, x: torch.Tensor, passes: int) -> tuple[torch.Te
 
 
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
-    x, y = toy_regression(cfg.points, generator=ctx.generator())
+    x, y = toy_regression(cfg.points, generator=ctx.generator())  # [n, 1] each
     model = ctx.wrap(dropout_net(cfg))
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=1e-5)
-    fit(model, nn.MSELoss(), optimizer, ctx.batches(x, y), cfg.epochs, ctx, "bayesian-nn")
+    train(model, x, y, cfg, ctx)
     on_data = torch.cat([torch.linspace(-2, -0.5, 50), torch.linspace(0.5, 2, 50)])[:, None]
     off_data = torch.cat([torch.linspace(-4, -3, 50), torch.linspace(3, 4, 50)])[:, None]
     mean_on, var_on = mc_predict(model, on_data.to(ctx.device), cfg.passes)

@@ -5,14 +5,16 @@ wherever it appears (shared weights). With the same number of parameters as a fu
 net, it classifies digits better — because the assumption is true of images.
 
 Shuffle every image's pixels with one fixed permutation and the assumption becomes false: the CNN
-loses its edge. The FC net does not care at all: it never knew which pixels were neighbours. We show
-this exactly: the FC net on permuted images starts from the same weights, permuted the same way,
-so it is the same function and learns the same thing.
+loses its edge. The FC net never knew which pixels were neighbours, so the shuffle takes nothing
+from it: trained from scratch on the permuted pixels it scores what it scored on the originals, up
+to the noise of a different initialisation. (In 2020, on MNIST, the permuted FC net even beat the
+permuted CNN, 85% to 83%; on our 8×8 digits the CNN keeps a small edge — see ``docs/labs.md``.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import median
 
 import torch
 from torch import nn
@@ -20,7 +22,7 @@ from torch import nn
 from dlcourse.labs.data.images import ImageSet, load_images
 from dlcourse.labs.plot import image_grid, subplots
 from dlcourse.labs.run_context import RunContext
-from dlcourse.labs.train import accuracy, count_parameters, fit
+from dlcourse.labs.train import accuracy, count_parameters
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Config:
     epochs: int = 30
     batch_size: int = 64
     lr: float = 1e-2
-    seeds: int = 5  # results are averaged over seeds: one test set of 360 digits is noisy
+    seeds: int = 5  # the median over seeds: one test set of 360 digits is noisy
 
 
 CONFIGS = {"quick": Config(epochs=12, seeds=2), "full": Config()}
@@ -81,60 +83,92 @@ def permute_pixels(x: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
     return x.flatten(1)[:, perm].reshape(x.shape)
 
 
-def train_and_score(
-    model: nn.Module, data: ImageSet, cfg: Config, ctx: RunContext, name: str
-) -> float:
-    model = ctx.wrap(model)
+def train(model: nn.Module, data: ImageSet, cfg: Config, ctx: RunContext, name: str) -> list[float]:
+    """Mini-batch Adam on cross-entropy; the mean training loss of every epoch."""
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    loss_fn = nn.CrossEntropyLoss()
     batches = ctx.batches(data.x_train, data.y_train, batch_size=cfg.batch_size)
-    fit(model, nn.CrossEntropyLoss(), optimizer, batches, cfg.epochs, ctx, f"convnet: {name}")
-    return accuracy(model, data.x_test, data.y_test)
+    losses = torch.empty(cfg.epochs, len(batches), device=ctx.device)  # [epochs, steps]
+    for epoch in ctx.track(range(cfg.epochs), f"convnet: {name}"):
+        for step, (images, labels) in enumerate(batches):  # images [b, 1, h, w], labels [b]
+            with ctx.autocast():
+                logits = model(images)  # 1. forward: [b, classes]
+                loss = loss_fn(logits, labels)  # 2. loss
+            optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+            ctx.backward(loss)  # 4. backward: loss.backward() (scaled under fp16)
+            ctx.step(optimizer)  # 5. step: optimizer.step()
+            losses[epoch, step] = loss.detach()
+    return ctx.mean_across_ranks(losses.mean(1).tolist())
 
 
-def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
-    data = load_images(cfg.data, seed=ctx.seed)
-    pixels = data.x_train[0].numel()
-    perm = torch.randperm(pixels, generator=ctx.generator(1))
-    permuted = ImageSet(
+def permuted(data: ImageSet, perm: torch.Tensor) -> ImageSet:
+    """The same images with their pixels shuffled by ``perm`` (labels unchanged)."""
+    return ImageSet(
         permute_pixels(data.x_train, perm),
         data.y_train,
         permute_pixels(data.x_test, perm),
         data.y_test,
         data.name + "-permuted",
     )
-    scores: dict[str, list[float]] = {"fc": [], "cnn": [], "fc_permuted": [], "cnn_permuted": []}
+
+
+VARIANTS = ("fc", "cnn", "fc_permuted", "cnn_permuted")
+
+
+def plot_results(scores: dict[str, list[float]], data: ImageSet, shuffled: ImageSet, ctx) -> None:
+    """The permutation itself, and test accuracy per model (bars: median; dots: each seed)."""
+    fig, axes = subplots(1, 3, size=3)
+    image_grid(axes[0][0], data.x_test[:16], 4, 4)
+    axes[0][0].set_title("digits")
+    image_grid(axes[0][1], shuffled.x_test[:16], 4, 4)
+    axes[0][1].set_title("same digits, pixels permuted")
+    ax = axes[0][2]
+    labels = ["FC", "CNN", "FC\npermuted", "CNN\npermuted"]
+    colours = ["tab:orange", "tab:blue", "tab:orange", "tab:blue"]
+    means = [median(scores[v]) for v in VARIANTS]
+    ax.bar(range(4), means, color=colours, alpha=0.6)
+    for k, variant in enumerate(VARIANTS):
+        ax.plot([k] * len(scores[variant]), scores[variant], "k.", ms=4)
+        ax.text(k, means[k] + 0.005, f"{100 * means[k]:.1f}%", ha="center", fontsize=8)
+    ax.set_xticks(range(4), labels, fontsize=8)
+    low = min(min(v) for v in scores.values())
+    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.set_ylabel("test accuracy")
+    ax.set_title("same parameter budget")
+    ctx.save_figure(fig, "permutation")
+
+
+def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
+    data = load_images(cfg.data, seed=ctx.seed)
+    perm = torch.randperm(data.x_train[0].numel(), generator=ctx.generator(1))
+    shuffled = permuted(data, perm)
+    scores: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    final_losses: dict[str, list[float]] = {v: [] for v in VARIANTS}
     params = {}
     for k in range(cfg.seeds):
         seed = ctx.seed * 1000 + k
-        torch.manual_seed(seed)
-        cnn = ConvNet(data.shape, data.classes, cfg.channels)
-        hidden = matched_hidden(data.shape, data.classes, count_parameters(cnn))
-        torch.manual_seed(seed)
-        fc = FullyConnected(data.shape, data.classes, hidden)
-        fc_permuted = FullyConnected(data.shape, data.classes, hidden)
-        with torch.no_grad():  # the same first layer, its input columns permuted like the pixels
-            fc_permuted.net[1].weight.copy_(fc.net[1].weight[:, perm])
-            fc_permuted.net[1].bias.copy_(fc.net[1].bias)
-            fc_permuted.net[3].load_state_dict(fc.net[3].state_dict())
-        torch.manual_seed(seed)
-        cnn_permuted = ConvNet(data.shape, data.classes, cfg.channels)  # same init as cnn
-        params = {"cnn_parameters": count_parameters(cnn), "fc_parameters": count_parameters(fc)}
-        scores["fc"].append(train_and_score(fc, data, cfg, ctx, "FC"))
-        scores["cnn"].append(train_and_score(cnn, data, cfg, ctx, "CNN"))
-        scores["fc_permuted"].append(
-            train_and_score(fc_permuted, permuted, cfg, ctx, "FC, permuted")
-        )
-        scores["cnn_permuted"].append(
-            train_and_score(cnn_permuted, permuted, cfg, ctx, "CNN, permuted")
-        )
-    metrics: dict[str, object] = {f"{k}_accuracy": sum(v) / len(v) for k, v in scores.items()}
+        for variant in VARIANTS:
+            # Each model starts from a fresh draw of this seed's weights: the permuted ones are
+            # trained from scratch on permuted pixels, exactly like the others on the originals.
+            torch.manual_seed(seed)
+            cnn = ConvNet(data.shape, data.classes, cfg.channels)
+            hidden = matched_hidden(data.shape, data.classes, count_parameters(cnn))
+            if variant.startswith("fc"):
+                model = FullyConnected(data.shape, data.classes, hidden)
+            else:
+                model = cnn
+            params[variant.split("_")[0] + "_parameters"] = count_parameters(model)
+            images = shuffled if variant.endswith("permuted") else data
+            model = ctx.wrap(model)
+            losses = train(model, images, cfg, ctx, variant.replace("_", ", "))
+            scores[variant].append(accuracy(model, images.x_test, images.y_test))
+            final_losses[variant].append(losses[-1])
+    # The median over seeds: a net this small (five hidden units) now and then loses most of
+    # its units to dead ReLUs and stalls near 50%; one such seed should not move the verdict.
+    metrics: dict[str, object] = {f"{v}_accuracy": median(s) for v, s in scores.items()}
+    metrics.update({f"{v}_final_train_loss": median(s) for v, s in final_losses.items()})
     metrics.update(params)
     metrics["per_seed"] = scores
     if ctx.is_main:
-        fig, axes = subplots(1, 2, size=3)
-        image_grid(axes[0][0], data.x_test[:16], 4, 4)
-        axes[0][0].set_title("digits")
-        image_grid(axes[0][1], permuted.x_test[:16], 4, 4)
-        axes[0][1].set_title("same digits, pixels permuted")
-        ctx.save_figure(fig, "permutation")
+        plot_results(scores, data, shuffled, ctx)
     return metrics

@@ -1,7 +1,13 @@
-"""Pick the device once; everything else asks the run context where tensors go.
+"""Pick the device and the arithmetic once; everything else asks the run context.
 
 Nothing in the labs assumes CPU or CUDA: ``auto`` takes CUDA, then Apple's MPS, then the CPU.
 Under ``torchrun`` each process takes the GPU named by its ``LOCAL_RANK``.
+
+Precision is a switch, ``fp32|bf16|fp16`` (``auto``: bf16 on a GPU that has it, fp16 on an older
+GPU, fp32 elsewhere). bf16 and fp16 mean *mixed* precision: the forward pass runs under
+``torch.autocast`` (matrix products in 16 bits, reductions and losses in 32) while the weights and
+the optimiser stay in fp32. fp16's narrow range needs a gradient scaler; bf16 has fp32's range and
+does not.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import contextlib
 import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def resolve_device(spec: str = "auto", local_rank: int = 0) -> torch.device:
@@ -32,20 +40,46 @@ def resolve_device(spec: str = "auto", local_rank: int = 0) -> torch.device:
     return torch.device(spec)
 
 
-def amp_enabled(device: torch.device) -> bool:
-    """Mixed precision only where it pays and is mature: CUDA."""
-    return device.type == "cuda"
+def resolve_precision(spec: str, device: torch.device) -> str:
+    """``auto|fp32|bf16|fp16`` → the precision this run uses on ``device``.
+
+    ``auto`` is bf16 on a CUDA GPU that supports it (Ampere and later), fp16 on an older one and
+    fp32 on the CPU and MPS, where small models gain nothing from 16 bits. An explicit bf16 or
+    fp16 is honoured on any device that can autocast to it (the tests use the CPU's).
+    """
+    spec = spec.lower()
+    if spec not in PRECISION_CHOICES:
+        raise ValueError(f"unknown precision {spec!r}; choose from {', '.join(PRECISION_CHOICES)}")
+    if spec == "auto":
+        if device.type != "cuda":
+            return "fp32"
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if spec != "fp32" and not autocast_supported(device, AUTOCAST_DTYPES[spec]):
+        raise RuntimeError(f"--precision {spec} is not supported on {device.type} here")
+    return spec
+
+
+def autocast_supported(device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether ``torch.autocast`` runs a matrix product on ``device`` in ``dtype``."""
+    if device.type == "cuda" and dtype == torch.bfloat16:
+        return torch.cuda.is_bf16_supported()
+    try:
+        a = torch.ones(2, 2, device=device)
+        with torch.autocast(device_type=device.type, dtype=dtype):
+            return (a @ a).dtype == dtype
+    except (RuntimeError, AssertionError):  # torch says "not supported" in either way
+        return False
 
 
 _NO_AUTOCAST = contextlib.nullcontext()  # reusable and re-entrant: one object for every step
 
 
-def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager[None]:
-    """float16 autocast on CUDA, a no-op elsewhere (so the loop reads the same everywhere).
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager[None]:
+    """Autocast to bf16 or fp16, or for fp32 a no-op (so the loop reads the same everywhere).
 
     The no-op is one shared ``nullcontext``: entering it costs two attribute look-ups, where a
     ``@contextmanager`` generator cost microseconds per step on the CPU.
     """
-    if enabled:
-        return torch.autocast(device_type=device.type, dtype=torch.float16)
+    if precision in AUTOCAST_DTYPES:
+        return torch.autocast(device_type=device.type, dtype=AUTOCAST_DTYPES[precision])
     return _NO_AUTOCAST

@@ -68,3 +68,16 @@ def wrap_model(model: nn.Module, env: DistEnv, device: torch.device) -> nn.Modul
 def unwrap_model(model: nn.Module) -> nn.Module:
     """The plain module under a DDP wrapper (for saving, or for calling its own methods)."""
     return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+
+
+def mean_across_ranks(values: list[float], env: DistEnv, device: torch.device) -> list[float]:
+    """Each rank's numbers averaged over all ranks (one all-reduce); world size 1 returns them.
+
+    With equal shards (``DistributedSampler`` pads to make them equal) the mean of the ranks'
+    mean losses is the mean loss over the global batch: what one process would have reported.
+    """
+    if not env.enabled or not dist.is_initialized() or not values:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return (tensor / env.world_size).tolist()

@@ -85,12 +85,26 @@ def to_tensors(graph: nx.Graph, label: int) -> Graph:
     return Graph(features, edges, label)
 
 
-def make_dataset(per_class: int, nodes: tuple[int, int], rng: torch.Generator) -> list[Graph]:
+def make_dataset(
+    per_class: int, nodes: tuple[int, int], rng: torch.Generator, larger_than: int = 0
+) -> list[Graph]:
+    """``per_class`` graphs of each family, each with more than ``larger_than`` nodes.
+
+    A family cannot hit every size (a hypercube has 2^k nodes, a grid side × length), so a
+    drawn size is only a target; a graph that comes out no larger than ``larger_than`` is drawn
+    again. That keeps the test set's promise: every test graph is larger than every training one.
+    """
     graphs = []
     for label, family in enumerate(FAMILIES):
         for _ in range(per_class):
-            n = int(torch.randint(nodes[0], nodes[1] + 1, (1,), generator=rng))
-            graphs.append(to_tensors(make_graph(family, n, rng), label))
+            for _attempt in range(100):
+                n = int(torch.randint(nodes[0], nodes[1] + 1, (1,), generator=rng))
+                graph = make_graph(family, n, rng)
+                if graph.number_of_nodes() > larger_than:
+                    break
+            else:
+                raise ValueError(f"no {family} graph with {nodes} nodes is > {larger_than} nodes")
+            graphs.append(to_tensors(graph, label))
     return graphs
 
 
@@ -120,8 +134,11 @@ class GatedGCNLayer(nn.Module):
         src, dst = edges  # message j=src → i=dst
         e_hat = self.D(h)[dst] + self.E(h)[src] + self.C(e)  # [edges, d]
         gate = torch.sigmoid(e_hat)
-        messages = torch.zeros_like(h).index_add_(0, dst, gate * self.B(h)[src])  # Σ_j σ ⊙ B h_j
-        normaliser = torch.zeros_like(h).index_add_(0, dst, gate)  # Σ_j σ
+        # Sums over neighbours accumulate in fp32: under autocast the products above are 16-bit
+        # (and index_add_ insists that both sides have one dtype).
+        sums = h.new_zeros(h.shape, dtype=torch.float32)  # [nodes, d]
+        messages = sums.index_add(0, dst, (gate * self.B(h)[src]).float())  # Σ_j σ_ij ⊙ B h_j
+        normaliser = sums.index_add(0, dst, gate.float())  # Σ_j σ_ij
         h_new = self.A(h) + messages / (normaliser + 1e-6)  # η_ij = σ_ij / Σ_j σ_ij
         h = h + torch.relu(self.bn_h(h_new))  # residual
         if self.bn_e is not None:
@@ -149,7 +166,8 @@ class GatedGCN(nn.Module):
         for layer in self.layers:
             h, e = layer(h, e, edges)
         graphs = int(graph_of_node.max()) + 1
-        sums = torch.zeros(graphs, h.shape[1], device=h.device).index_add_(0, graph_of_node, h)
+        sums = h.new_zeros(graphs, h.shape[1], dtype=torch.float32)  # [graphs, d]
+        sums = sums.index_add(0, graph_of_node, h.float())
         counts = torch.bincount(graph_of_node, minlength=graphs).clamp(min=1)[:, None]
         return self.readout(sums / counts)  # mean readout → [graphs, classes]
 
@@ -172,7 +190,8 @@ def graph_accuracy(
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
     rng = ctx.generator()
     train_set = make_dataset(cfg.train_per_class, cfg.train_nodes, rng)
-    test_set = make_dataset(cfg.test_per_class, cfg.test_nodes, rng)
+    largest_training_graph = max(len(g.features) for g in train_set)
+    test_set = make_dataset(cfg.test_per_class, cfg.test_nodes, rng, largest_training_graph)
     torch.manual_seed(ctx.seed)
     model = ctx.wrap(GatedGCN(cfg))
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -185,11 +204,11 @@ def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
                 [train_set[i] for i in ids.tolist()], ctx.device
             )
             with ctx.autocast():
-                logits = model(features, edges, graph_of_node)  # forward
-                loss = loss_fn(logits.float(), labels)  # loss
-            optimizer.zero_grad(set_to_none=True)
-            ctx.backward(loss)
-            ctx.step(optimizer)
+                logits = model(features, edges, graph_of_node)  # 1. forward: [graphs, families]
+                loss = loss_fn(logits.float(), labels)  # 2. loss
+            optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+            ctx.backward(loss)  # 4. backward
+            ctx.step(optimizer)  # 5. step
     train_accuracy, _ = graph_accuracy(model, train_set, ctx.device)
     test_accuracy, confusion = graph_accuracy(model, test_set, ctx.device)
     if ctx.is_main:
@@ -202,6 +221,7 @@ def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
     return {
         "train_accuracy": train_accuracy,
         "test_accuracy_larger_graphs": test_accuracy,
-        "test_nodes": list(cfg.test_nodes),
+        "largest_training_graph": largest_training_graph,  # nodes
+        "smallest_test_graph": min(len(g.features) for g in test_set),
         "confusion": confusion.tolist(),
     }

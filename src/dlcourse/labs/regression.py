@@ -53,22 +53,30 @@ class Ensemble(nn.Module):
         return h @ self.w2 + self.b2
 
 
+def prediction(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``[n, 1]``: the line's output, or an ensemble's mean over its members."""
+    out = model(x)
+    return out.mean(0) if out.dim() == 3 else out  # [members, n, 1] → [n, 1]
+
+
 def train(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Config, ctx: RunContext, name: str
 ) -> nn.Module:
     model = ctx.wrap(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     for _step in ctx.track(range(cfg.steps), f"regression: {name}"):
-        prediction = model(x)  # [members, n, 1] (or [n, 1] for the line)
-        loss = ((prediction - y) ** 2).mean(dim=(-2, -1)).sum()  # sum of per-member MSEs
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        with ctx.autocast():
+            prediction = model(x)  # 1. forward: [members, n, 1] (or [n, 1] for the line)
+        loss = ((prediction.float() - y) ** 2).mean(dim=(-2, -1)).sum()  # 2. Σ member MSEs
+        optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+        ctx.backward(loss)  # 4. backward
+        ctx.step(optimizer)  # 5. step
     return model
 
 
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
     x, y = toy_regression(cfg.points, generator=ctx.generator())  # [n, 1] each
+    x_test, y_test = toy_regression(1000, generator=ctx.generator(1))  # held out, same patches
     x, y = x.to(ctx.device), y.to(ctx.device)
     line = train(nn.Linear(1, 1), x, y, cfg, ctx, "linear")
     nets = {
@@ -79,23 +87,40 @@ def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
     off_data = torch.cat([torch.linspace(-4, -3, 50), torch.linspace(3, 4, 50)])[:, None]
     metrics: dict[str, object] = {}
     with torch.no_grad():
-        metrics["mse_linear"] = float(((line(x) - y) ** 2).mean())
+        for name, model in (("linear", line), *nets.items()):
+            for split, inputs, targets in (("train", x, y), ("test", x_test, y_test)):
+                error = prediction(model, inputs.to(ctx.device)).cpu() - targets.cpu()
+                metrics[f"{split}_mse_{name}"] = float((error**2).mean())
         for name, net in nets.items():
-            metrics[f"mse_{name}"] = float(((net(x) - y) ** 2).mean())
-            metrics[f"spread_on_data_{name}"] = float(net(on_data.to(ctx.device)).std(0).mean())
-            metrics[f"spread_off_data_{name}"] = float(net(off_data.to(ctx.device)).std(0).mean())
+            for where, points in (("on_data", on_data), ("off_data", off_data)):
+                members = net(points.to(ctx.device)).cpu()  # [members, 100, 1]
+                metrics[f"spread_{where}_{name}"] = float(members.std(0).mean())
+                # how wrong the ensemble's mean is there: does the spread warn of it?
+                metrics[f"error_{where}_{name}"] = float(
+                    (members.mean(0) - true_curve(points)).abs().mean()
+                )
     if ctx.is_main:
-        fig, axes = subplots(1, 2, size=4)
-        grid = torch.linspace(-4, 4, 200)[:, None]
-        with torch.no_grad():
-            for ax, (name, net) in zip(axes[0], nets.items(), strict=True):
-                members = net(grid.to(ctx.device)).cpu()[..., 0]  # [members, 200]
-                ax.plot(grid, members.T, color="tab:blue", alpha=0.3, lw=1)
-                ax.plot(grid, line(grid.to(ctx.device)).cpu(), color="tab:red", label="linear")
-                ax.plot(grid, true_curve(grid), "k--", lw=1, label="truth")
-                ax.scatter(x.cpu(), y.cpu(), s=4, color="k")
-                ax.set_ylim(-3, 6)
-                ax.set_title(f"{name} ensemble")
-                ax.legend(loc="upper center")
-        ctx.save_figure(fig, "ensembles")
+        plot_ensembles(nets, line, x.cpu(), y.cpu(), ctx)
     return metrics
+
+
+def plot_ensembles(nets: dict[str, nn.Module], line: nn.Module, x, y, ctx: RunContext) -> None:
+    """Each member's curve, the ±2 std band of the ensemble, the truth and the data."""
+    fig, axes = subplots(1, len(nets), size=4)
+    grid = torch.linspace(-4, 4, 200)[:, None]
+    with torch.no_grad():
+        for ax, (name, net) in zip(axes[0], nets.items(), strict=True):
+            members = net(grid.to(ctx.device)).cpu()[..., 0]  # [members, 200]
+            mean, std = members.mean(0), members.std(0)
+            ax.fill_between(grid[:, 0], mean - 2 * std, mean + 2 * std, color="tab:blue",
+                            alpha=0.15, label="ensemble ±2 std")  # fmt: skip
+            ax.plot(grid, members.T, color="tab:blue", alpha=0.3, lw=1)
+            ax.plot(grid, line(grid.to(ctx.device)).cpu(), color="tab:red", label="linear")
+            ax.plot(grid, true_curve(grid), "k--", lw=1, label="truth")
+            ax.scatter(x, y, s=4, color="k")
+            for edge in (-2, 2):
+                ax.axvline(edge, color="grey", lw=0.5, ls=":")  # the data ends here
+            ax.set_ylim(-3, 6)
+            ax.set_title(f"{name} ensemble (data only in |x| ≤ 2)")
+            ax.legend(loc="upper center", fontsize=7)
+    ctx.save_figure(fig, "ensembles")

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from dlcourse.labs.data.batches import TensorBatches
-from dlcourse.labs.device import amp_enabled, autocast, resolve_device
-from dlcourse.labs.distributed import DistEnv, wrap_model
+from dlcourse.labs.device import autocast, resolve_device, resolve_precision
+from dlcourse.labs.distributed import DistEnv, mean_across_ranks, wrap_model
 
 T = TypeVar("T")
 
@@ -60,9 +60,10 @@ class RunContext:
     seed: int = 0
     out: Path | None = None
     dist: DistEnv = field(default_factory=DistEnv)
-    amp: bool = False
+    precision: str = "fp32"  # fp32, or mixed precision: bf16 | fp16 (see ``device.py``)
     progress: ProgressSink = field(default_factory=NoProgress)
     figures: list[Path] = field(default_factory=list)
+    autocast_regions: int = 0  # forward passes run under autocast (the AMP test reads it)
     _scaler: Any = None
 
     @classmethod
@@ -72,6 +73,7 @@ class RunContext:
         seed: int = 0,
         out: Path | str | None = None,
         progress: ProgressSink | None = None,
+        precision: str = "auto",
     ) -> RunContext:
         """Build a context for this process (reads torchrun's variables; no process group yet)."""
         env = DistEnv.from_environ()
@@ -81,12 +83,17 @@ class RunContext:
             seed=seed,
             out=Path(out) if out is not None else None,
             dist=env,
-            amp=amp_enabled(dev),
+            precision=resolve_precision(precision, dev),
             progress=progress or NoProgress(),
         )
-        if ctx.amp:
+        if ctx.precision == "fp16":  # bf16 has fp32's exponent range: nothing to scale
             ctx._scaler = torch.amp.GradScaler(dev.type)
         return ctx
+
+    @property
+    def amp(self) -> bool:
+        """Mixed precision on: the forward pass runs under autocast."""
+        return self.precision != "fp32"
 
     # -- randomness -------------------------------------------------------------------------
     def generator(self, offset: int = 0) -> torch.Generator:
@@ -104,10 +111,18 @@ class RunContext:
     def batches(
         self, *tensors: torch.Tensor, batch_size: int | None = None, shuffle: bool = True
     ) -> TensorBatches:
-        """Mini-batches of in-memory tensors on the device, sharded across ranks."""
+        """Mini-batches of in-memory tensors on the device, sharded across ranks.
+
+        ``batch_size`` is the *global* batch: each of W ranks takes ``batch_size / W`` examples per
+        step, so W processes take the same steps on the same examples as one process would (DDP
+        averages their gradients). ``None`` is the full batch.
+        """
+        per_rank = None
+        if batch_size is not None:
+            per_rank = max(1, batch_size // self.dist.world_size)
         return TensorBatches(
             tuple(t.to(self.device) for t in tensors),
-            batch_size=batch_size,
+            batch_size=per_rank,
             shuffle=shuffle,
             seed=self.seed,
             rank=self.dist.rank,
@@ -116,8 +131,11 @@ class RunContext:
 
     # -- the loop's device-dependent steps -------------------------------------------------------
     def autocast(self) -> contextlib.AbstractContextManager[None]:
-        """float16 autocast under AMP; otherwise one shared no-op context (free to enter)."""
-        return autocast(self.device, self.amp)
+        """Autocast to bf16/fp16 under mixed precision; for fp32 one shared no-op context."""
+        if self.precision == "fp32":
+            return autocast(self.device, "fp32")  # the shared no-op: the fast path stays free
+        self.autocast_regions += 1
+        return autocast(self.device, self.precision)
 
     def backward(self, loss: torch.Tensor) -> None:
         """``loss.backward()``, scaled first under AMP so float16 gradients do not underflow."""
@@ -126,6 +144,13 @@ class RunContext:
         else:
             loss.backward()
 
+    def clip_gradients(self, optimizer: torch.optim.Optimizer, max_norm: float) -> None:
+        """``clip_grad_norm_`` over the optimiser's parameters, on the true (unscaled) gradients."""
+        if self._scaler is not None:
+            self._scaler.unscale_(optimizer)  # fp16: the gradients are still multiplied by S
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        nn.utils.clip_grad_norm_(params, max_norm)
+
     def step(self, optimizer: torch.optim.Optimizer) -> None:
         """``optimizer.step()``, unscaled and skipped on inf/nan under AMP."""
         if self._scaler is not None:
@@ -133,6 +158,10 @@ class RunContext:
             self._scaler.update()
         else:
             optimizer.step()
+
+    def mean_across_ranks(self, values: list[float]) -> list[float]:
+        """Average per-rank numbers (each rank's mean loss over its shard) into global ones."""
+        return mean_across_ranks(values, self.dist, self.device)
 
     # -- output ---------------------------------------------------------------------------------
     @property

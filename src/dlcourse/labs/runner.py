@@ -35,6 +35,9 @@ class LabResult:
     seconds: float
     device: str
     world_size: int
+    precision: str = "fp32"
+    threads: int = 1
+    autocast_regions: int = 0  # forward passes that ran under autocast (0 under fp32)
     figures: list[Path] = field(default_factory=list)
     metrics_path: Path | None = None
 
@@ -98,21 +101,34 @@ def run_lab(
     out: Path | str | None = None,
     overrides: Mapping[str, str] | None = None,
     progress: ProgressSink | None = None,
+    precision: str = "auto",
+    threads: int | None = None,
 ) -> LabResult:
-    """Run one lab in this process (one rank of a torchrun job, or a plain process)."""
+    """Run one lab in this process (one rank of a torchrun job, or a plain process).
+
+    ``precision`` is ``auto|fp32|bf16|fp16`` (see :mod:`dlcourse.labs.device`); ``threads`` sets
+    torch's CPU threads for this run and restores them after (``None``: leave them as they are).
+    """
     info = get_lab(name)
     module = load_module(name)
     cfg = make_config(module, config, overrides)
-    ctx = RunContext.create(device=device, seed=seed, out=out, progress=progress)
+    ctx = RunContext.create(
+        device=device, seed=seed, out=out, progress=progress, precision=precision
+    )
     if ctx.out is not None and ctx.is_main:
         ensure_output_folder(ctx.out)  # fail now, not after the training it would hold
+    threads_before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
     created_group = init_process_group(ctx.dist, ctx.device)
     try:
         seed_everything(seed)
         start = time.perf_counter()
         metrics = _jsonable(module.run(cfg, ctx))
         seconds = time.perf_counter() - start
+        threads_used = torch.get_num_threads()
     finally:
+        torch.set_num_threads(threads_before)
         if created_group:
             destroy_process_group()
     result = LabResult(
@@ -122,6 +138,9 @@ def run_lab(
         seconds=seconds,
         device=str(ctx.device),
         world_size=ctx.dist.world_size,
+        precision=ctx.precision,
+        threads=threads_used,
+        autocast_regions=ctx.autocast_regions,
         figures=list(ctx.figures),
     )
     if ctx.out is not None and ctx.is_main:
@@ -133,6 +152,8 @@ def run_lab(
             "seed": seed,
             "device": result.device,
             "world_size": result.world_size,
+            "precision": result.precision,
+            "threads": result.threads,
             "seconds": round(seconds, 3),
             "torch": torch.__version__,
             "metrics": metrics,

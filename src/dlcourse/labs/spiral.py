@@ -17,7 +17,7 @@ from torch import nn
 
 from dlcourse.labs.plot import subplots
 from dlcourse.labs.run_context import RunContext
-from dlcourse.labs.train import accuracy, fit
+from dlcourse.labs.train import accuracy
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,26 @@ def two_layer_net(cfg: Config) -> nn.Module:
 
 def train(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: Config, ctx: RunContext, name: str
-) -> nn.Module:
-    model = ctx.wrap(model)
+) -> tuple[nn.Module, list[float]]:
+    """Full-batch Adam on cross-entropy; returns the model and its loss after every epoch.
+
+    This is the loop the whole course repeats: forward, loss, zero the gradients, backward, step.
+    """
+    model = ctx.wrap(model)  # onto the device (and into DDP when torchrun started several)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    loss_fn = nn.CrossEntropyLoss()  # softmax + negative log-likelihood, from logits
     batches = ctx.batches(x, y)  # full batch, as in the course
-    fit(model, nn.CrossEntropyLoss(), optimizer, batches, cfg.epochs, ctx, f"spiral: {name}")
-    return model
+    losses = torch.empty(cfg.epochs, len(batches), device=ctx.device)  # [epochs, steps]
+    for epoch in ctx.track(range(cfg.epochs), f"spiral: {name}"):
+        for step, (points, labels) in enumerate(batches):  # points [n, 2], labels [n]
+            with ctx.autocast():
+                logits = model(points)  # 1. forward: [n, classes]
+                loss = loss_fn(logits, labels)  # 2. loss
+            optimizer.zero_grad(set_to_none=True)  # 3. forget the previous step's gradients
+            ctx.backward(loss)  # 4. backward: loss.backward() (scaled under fp16)
+            ctx.step(optimizer)  # 5. step: optimizer.step()
+            losses[epoch, step] = loss.detach()  # stays on the device: no sync per step
+    return model, ctx.mean_across_ranks(losses.mean(1).tolist())
 
 
 def plot_boundaries(
@@ -86,14 +100,19 @@ def plot_boundaries(
     ctx.save_figure(fig, "decision_boundaries")
 
 
-def run(cfg: Config, ctx: RunContext) -> dict[str, float]:
-    x, y = make_spiral(cfg.points_per_class, cfg.classes, ctx.generator())
+def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
+    x, y = make_spiral(cfg.points_per_class, cfg.classes, ctx.generator())  # [n, 2], [n]
     torch.manual_seed(ctx.seed)
-    linear = train(linear_model(cfg), x, y, cfg, ctx, "linear")
+    linear, linear_losses = train(linear_model(cfg), x, y, cfg, ctx, "linear")
     torch.manual_seed(ctx.seed)
-    net = train(two_layer_net(cfg), x, y, cfg, ctx, "2-layer net")
+    net, net_losses = train(two_layer_net(cfg), x, y, cfg, ctx, "2-layer net")
     # The course reports training accuracy: the question is capacity, not generalisation.
-    metrics = {"linear_accuracy": accuracy(linear, x, y), "net_accuracy": accuracy(net, x, y)}
+    metrics = {
+        "linear_accuracy": accuracy(linear, x, y),
+        "net_accuracy": accuracy(net, x, y),
+        "linear_loss_curve": linear_losses,
+        "net_loss_curve": net_losses,
+    }
     if ctx.is_main:
         plot_boundaries({"linear": linear, "2-layer ReLU net": net}, x, y, ctx)
     return metrics

@@ -5,8 +5,11 @@ a value ``v``; token i collects ``Σ_j softmax_j(q_i · k_j / √d_k) v_j``. Sev
 parallel in smaller subspaces. Add position embeddings (attention alone ignores order), a small
 feed-forward net per token, residual connections and layer norm, and you have an encoder layer.
 
-The task needs word order: in our generated reviews ``not`` flips the sentiment word after it, so a
-bag of words stays near 60% while the encoder learns to pair each ``not`` with its neighbour.
+The task needs word order: in our generated reviews ``not`` flips the sentiment word after it. A
+bag of words sees that a ``not`` is there but not which word it negates, so the lab trains two
+bag-of-words baselines beside the encoder on the same data and reports them: logistic regression
+(one linear layer over word counts) and an MLP (one hidden layer). The encoder, which sees the
+order, learns to pair each ``not`` with its neighbour and beats both.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.data.text import build_vocab, encode, load_text
+from dlcourse.labs.data.text import bag_of_words, build_vocab, encode, load_text
+from dlcourse.labs.distributed import unwrap_model
 from dlcourse.labs.plot import subplots
 from dlcourse.labs.run_context import RunContext
-from dlcourse.labs.train import accuracy, fit
+from dlcourse.labs.train import accuracy
 
 
 @dataclass(frozen=True)
@@ -102,33 +106,67 @@ class TransformerClassifier(nn.Module):
         return self.classify(pooled)  # [batch, classes]
 
 
+def bag_of_words_model(vocab: int, hidden: int | None) -> nn.Module:
+    """Logistic regression (``hidden=None``) or a one-hidden-layer MLP over word counts."""
+    if hidden is None:
+        return nn.Linear(vocab, 2)
+    return nn.Sequential(nn.Linear(vocab, hidden), nn.ReLU(), nn.Linear(hidden, 2))
+
+
+def train(
+    model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, cfg: Config, ctx: RunContext,
+    name: str,
+) -> list[float]:  # fmt: skip
+    """Mini-batch AdamW on cross-entropy; the mean training loss of every epoch."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    batches = ctx.batches(inputs, labels, batch_size=cfg.batch_size)
+    losses = torch.empty(cfg.epochs, len(batches), device=ctx.device)  # [epochs, steps]
+    for epoch in ctx.track(range(cfg.epochs), name):
+        for step, (x, y) in enumerate(batches):  # x [b, seq] token ids (or [b, vocab] counts)
+            with ctx.autocast():
+                logits = model(x)  # 1. forward: [b, 2]
+                loss = loss_fn(logits, y)  # 2. loss
+            optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+            ctx.backward(loss)  # 4. backward
+            ctx.step(optimizer)  # 5. step
+            losses[epoch, step] = loss.detach()
+    return ctx.mean_across_ranks(losses.mean(1).tolist())
+
+
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
     text = load_text(cfg.data, ctx.generator(), cfg.train_size, cfg.test_size, fillers=cfg.fillers)
     vocab = build_vocab(text.train_tokens)
     x, x_test = (
-        encode(text.train_tokens, vocab, cfg.max_len),
+        encode(text.train_tokens, vocab, cfg.max_len),  # [n, max_len] token ids
         encode(text.test_tokens, vocab, cfg.max_len),
     )
+    y, y_test = text.train_labels, text.test_labels
     torch.manual_seed(ctx.seed)
     model = ctx.wrap(TransformerClassifier(len(vocab), cfg))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
-    batches = ctx.batches(x, text.train_labels, batch_size=cfg.batch_size)
-    losses = fit(model, nn.CrossEntropyLoss(), optimizer, batches, cfg.epochs, ctx, "transformer")
+    losses = train(model, x, y, cfg, ctx, "transformer")
     metrics = {
-        "test_accuracy": accuracy(model, x_test, text.test_labels),
-        "train_accuracy": accuracy(model, x, text.train_labels),
-        "majority_class": max(share := float(text.test_labels.float().mean()), 1 - share),
+        "test_accuracy": accuracy(model, x_test, y_test),
+        "train_accuracy": accuracy(model, x, y),
+        "majority_class": max(share := float(y_test.float().mean()), 1 - share),
         "final_train_loss": losses[-1],
     }
+    # The baselines see the same words without their order: word counts [n, vocab].
+    bags, bags_test = bag_of_words(text.train_tokens, vocab), bag_of_words(text.test_tokens, vocab)
+    for name, hidden in (("bag_of_words_logistic", None), ("bag_of_words_mlp", cfg.d_ff)):
+        torch.manual_seed(ctx.seed)
+        baseline = ctx.wrap(bag_of_words_model(len(vocab), hidden))
+        train(baseline, bags, y, cfg, ctx, name.replace("_", " "))
+        metrics[f"{name}_test_accuracy"] = accuracy(baseline, bags_test, y_test)
     if ctx.is_main:
-        encoder = model.module if hasattr(model, "module") else model
+        encoder = unwrap_model(model)
         with torch.no_grad():
             encoder.eval()
             encoder(x_test[:1].to(ctx.device))
         words = [w for w in text.test_tokens[0]][: cfg.max_len]
         weights = encoder.last_attention[0].mean(0)[: len(words), : len(words)].cpu()  # [seq, seq]
         fig, axes = subplots(1, 1, size=6)
-        axes[0][0].imshow(weights.numpy(), cmap="viridis")
+        axes[0][0].imshow(weights.float().numpy(), cmap="viridis")
         axes[0][0].set_xticks(range(len(words)), words, rotation=90, fontsize=7)
         axes[0][0].set_yticks(range(len(words)), words, fontsize=7)
         axes[0][0].set_title("attention (last layer, mean over heads)")

@@ -146,11 +146,13 @@ def train_emulator(cfg: Config, ctx: RunContext) -> tuple[nn.Module, float]:
     optimizer = torch.optim.Adam(emulator.parameters(), lr=cfg.emulator_lr)
     batches = ctx.batches(state, steer, target, batch_size=256)
     for _epoch in ctx.track(range(cfg.emulator_epochs), "truck: emulator"):
-        for s, a, next_s in batches:
-            loss = ((emulator(s, a) - next_s) ** 2).mean()  # forward, loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+        for s, a, next_s in batches:  # state [b, 4], steering [b], next state [b, 4]
+            with ctx.autocast():
+                predicted = emulator(s, a)  # 1. forward: [b, 4]
+            loss = ((predicted.float() - next_s) ** 2).mean()  # 2. loss
+            optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+            ctx.backward(loss)  # 4. backward
+            ctx.step(optimizer)  # 5. step
     state, steer, target = samples(2000)
     with torch.no_grad():
         change = target - state
@@ -207,13 +209,14 @@ def train_controller(
     # one buffer for the losses, not a tensor kept per step (see ``train.fit``: the heap's pages)
     losses = torch.empty(cfg.controller_iterations, device=ctx.device)  # (iterations,)
     for it in ctx.track(range(cfg.controller_iterations), "truck: controller"):
-        start = random_starts(cfg.batch, cfg, g, lesson(it, cfg)).to(ctx.device)
-        final = rollout(controller, emulator, start, cfg.horizon, stop_early=True)[-1]  # forward
-        loss = docking_error(final).mean()  # loss
-        optimizer.zero_grad(set_to_none=True)  # zero_grad
-        loss.backward()  # backward, through every step of the trajectory
-        nn.utils.clip_grad_norm_(controller.parameters(), 1.0)  # long unrolls: tame rare spikes
-        optimizer.step()  # step
+        start = random_starts(cfg.batch, cfg, g, lesson(it, cfg)).to(ctx.device)  # [b, 4]
+        with ctx.autocast():  # 1. forward: drive through the emulator, [steps + 1, b, 4]
+            final = rollout(controller, emulator, start, cfg.horizon, stop_early=True)[-1]
+        loss = docking_error(final.float()).mean()  # 2. loss: how far from docked we ended
+        optimizer.zero_grad(set_to_none=True)  # 3. zero the gradients
+        ctx.backward(loss)  # 4. backward, through every step of the trajectory
+        ctx.clip_gradients(optimizer, 1.0)  # long unrolls: tame rare spikes
+        ctx.step(optimizer)  # 5. step
         schedule.step()
         losses[it] = loss.detach()
     return unwrap_model(controller), losses.tolist()

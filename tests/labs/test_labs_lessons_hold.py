@@ -1,0 +1,42 @@
+"""Every lesson holds over three seeds, on one thread and on two: asserted on the median.
+
+A thread count changes the order of floating-point sums, so a run on two threads is a different
+run from the same seed on one (the LSTM once reached 100% on two threads and 79% on one). These
+runs take minutes in all, so they are marked slow; CI runs them.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .lessons import LESSONS, SEEDS, median_metrics, run_over_seeds
+
+
+def _cases() -> list:
+    for name in sorted(LESSONS):
+        for threads in (1, 2):
+            marks = [pytest.mark.slow]
+            if name == "spoken-digits" and shutil.which("espeak-ng") is None:
+                marks.append(pytest.mark.skip(reason="espeak-ng not installed"))
+            yield pytest.param(name, threads, id=f"{name}-{threads}thread", marks=marks)
+
+
+@pytest.mark.parametrize(("name", "threads"), _cases())
+def test_lesson_holds_on_the_median_of_three_seeds(name: str, threads: int) -> None:
+    runs = run_over_seeds(name, SEEDS, threads=threads)
+    LESSONS[name](median_metrics(runs))
+
+
+def test_median_metrics_takes_numbers_and_lists_element_by_element() -> None:
+    runs = [
+        {"a": 1.0, "b": [1, 10], "c": "x", "d": True, "e": {"k": 1}},
+        {"a": 3.0, "b": [2, 30], "c": "y", "d": False, "e": {"k": 2}},
+        {"a": 2.0, "b": [9, 20], "c": "z", "d": True, "e": {"k": 3}},
+    ]
+    merged = median_metrics(runs)
+    assert merged["a"] == 2.0 and merged["b"] == [2, 20]
+    assert merged["c"] == "x" and merged["d"] is True and merged["e"] == {"k": 1}  # first run's
+    with pytest.raises(AssertionError):
+        LESSONS["spiral"]({"linear_accuracy": 0.5, "net_accuracy": 0.9})  # a lesson can fail

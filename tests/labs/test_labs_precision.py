@@ -1,0 +1,102 @@
+"""Mixed precision: ``--precision fp32|bf16|fp16`` and every lab's quick config under autocast.
+
+No GPU is needed to find what breaks under AMP: the CPU autocasts to bfloat16 and (on torch 2.x)
+float16 too, with the same casting rules, so a dtype clash such as ``index_add_(): self (Float)
+and source (Half)`` shows up here first.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import pytest
+import torch
+
+from dlcourse.labs.catalogue import LABS
+from dlcourse.labs.device import autocast_supported, resolve_precision
+from dlcourse.labs.run_context import RunContext
+from dlcourse.labs.runner import run_lab
+
+from .lessons import LESSONS, trains
+
+CPU = torch.device("cpu")
+FP16_ON_CPU = autocast_supported(CPU, torch.float16)
+
+
+def numbers(value):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int | float):
+        yield float(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from numbers(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from numbers(v)
+
+
+def test_auto_precision_is_fp32_on_the_cpu_and_names_are_checked() -> None:
+    assert resolve_precision("auto", CPU) == "fp32"
+    assert resolve_precision("bf16", CPU) == "bf16"
+    with pytest.raises(ValueError, match="fp32, bf16, fp16"):
+        resolve_precision("fp8", CPU)
+
+
+def test_fp16_gets_a_gradient_scaler_and_bf16_does_not() -> None:
+    assert RunContext.create(device="cpu", precision="bf16")._scaler is None
+    if FP16_ON_CPU:
+        assert RunContext.create(device="cpu", precision="fp16")._scaler is not None
+    fp32 = RunContext.create(device="cpu", precision="fp32")
+    assert fp32._scaler is None and not fp32.amp
+    with fp32.autocast():
+        assert not torch.is_autocast_enabled("cpu")
+    bf16 = RunContext.create(device="cpu", precision="bf16")
+    with bf16.autocast():
+        assert torch.is_autocast_enabled("cpu")
+    assert bf16.autocast_regions == 1
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "fp16"])
+def test_gated_gcn_layer_runs_and_learns_under_autocast(dtype) -> None:
+    # The crash the issue found: index_add_ of 16-bit messages into an fp32 buffer.
+    if not autocast_supported(CPU, dtype):
+        pytest.skip(f"CPU autocast to {dtype} not supported here")
+    from dlcourse.labs import gated_gcn
+
+    cfg = gated_gcn.CONFIGS["quick"]
+    graphs = gated_gcn.make_dataset(2, cfg.train_nodes, torch.Generator().manual_seed(0))
+    features, edges, graph_of_node, labels = gated_gcn.collate(graphs, CPU)
+    torch.manual_seed(0)
+    model = gated_gcn.GatedGCN(cfg)
+    with torch.autocast("cpu", dtype=dtype):
+        logits = model(features, edges, graph_of_node)
+    assert logits.shape == (len(graphs), len(gated_gcn.FAMILIES))
+    loss = torch.nn.functional.cross_entropy(logits.float(), labels)
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def _cases() -> list:
+    for lab in LABS:
+        for precision in ("bf16", "fp16"):
+            marks = [pytest.mark.slow]
+            if precision == "fp16" and not FP16_ON_CPU:
+                marks.append(pytest.mark.skip(reason="CPU autocast to float16 not supported"))
+            if lab.name == "spoken-digits" and shutil.which("espeak-ng") is None:
+                marks.append(pytest.mark.skip(reason="espeak-ng not installed"))
+            yield pytest.param(lab, precision, id=f"{lab.name}-{precision}", marks=marks)
+
+
+@pytest.mark.parametrize(("lab", "precision"), _cases())
+def test_every_lab_runs_its_quick_config_under_cpu_autocast(lab, precision, tmp_path) -> None:
+    result = run_lab(lab.name, "quick", device="cpu", precision=precision, threads=1, out=tmp_path)
+    assert result.precision == precision
+    if trains(lab.module):  # a lab that trains runs its forward pass under autocast
+        assert result.autocast_regions > 0, "the training loop's forward pass ran in fp32"
+    values = list(numbers(result.metrics))
+    assert values and all(math.isfinite(v) for v in values)
+    # The lesson survives 16-bit arithmetic (the labs' quick configs have the margin).
+    if lab.name in LESSONS:
+        LESSONS[lab.name](result.metrics)
