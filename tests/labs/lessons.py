@@ -100,12 +100,12 @@ def regression(m: Metrics) -> None:
 @lesson("convnet")
 def convnet(m: Metrics) -> None:
     assert abs(m["cnn_parameters"] - m["fc_parameters"]) <= 0.1 * m["cnn_parameters"]
-    edge = m["cnn_accuracy"] - m["fc_accuracy"]
-    assert edge >= 0.03  # the CNN's priors fit images
-    # Permuted pixels: the CNN loses (most of) its edge, the FC net loses nothing.
-    assert m["cnn_permuted_accuracy"] < m["cnn_accuracy"] - 0.03
-    assert m["cnn_permuted_accuracy"] - m["fc_permuted_accuracy"] < edge / 2
+    assert m["cnn_accuracy"] > m["fc_accuracy"]  # the CNN's priors fit images
+    # Permuted pixels: the CNN loses accuracy, the FC net none (it never knew the neighbours) ...
+    assert m["cnn_permuted_accuracy"] < m["cnn_accuracy"] - 0.01
     assert abs(m["fc_permuted_accuracy"] - m["fc_accuracy"]) <= 0.02
+    # ... and the CNN's edge is gone: on permuted pixels it is no better than the FC net.
+    assert m["cnn_permuted_accuracy"] <= m["fc_permuted_accuracy"] + 0.005
 
 
 @lesson("sequence-classification")

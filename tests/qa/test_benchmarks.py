@@ -7,6 +7,7 @@ promises, with numbers in them.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -91,3 +92,18 @@ def test_grades_benchmark_prints_every_row() -> None:
             ours, baseline, shown = (float(v) for v in match.groups())
             assert shown == pytest.approx(baseline / ours, rel=0.06, abs=0.06)
         assert re.search(rf"\| Canvas export \(best of 1\) \| {NUMBER} \|", block)
+
+
+def test_lab_results_benchmark_prints_mean_and_spread_over_seeds(tmp_path) -> None:
+    pytest.importorskip("torch")
+    out = _run(
+        "benchmarks/lab_results.py", "--labs", "logic-neurons,listening-to-kernels",
+        "--config", "quick", "--seeds", "0,1", "--out", str(tmp_path / "r.json"),
+    )  # fmt: skip
+    xor = rf"^logic-neurons\s+single_neuron_xor_best_rows\s+({NUMBER}) ± ({NUMBER})"
+    row = re.search(xor, out, re.M)
+    assert row and float(row.group(1)) == 3 and float(row.group(2)) == 0  # exact: no spread
+    timing = rf"^listening-to-kernels\s+max_timing_error_ms\s+{NUMBER} ± {NUMBER}\s+\["
+    assert re.search(timing, out, re.M), out
+    summary = json.loads((tmp_path / "r.json").read_text())
+    assert summary["logic-neurons"]["single_neuron_xor_best_rows"]["max"] == 3

@@ -97,6 +97,16 @@ def _parse_sets(items: list[str]) -> dict[str, str]:
     return pairs
 
 
+def _shown(value: object) -> str:
+    """A metric for the report: floats to 4 places, long curves as their ends (all in the file)."""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, list) and len(value) > 6:
+        ends = [_shown(v) for v in (value[0], value[-1])]
+        return f"{len(value)} values: {ends[0]} … {ends[1]}"
+    return str(value)
+
+
 @lab_app.command("run")
 def run(
     name: str = typer.Argument(..., help="lab name, see `dlcourse lab list`"),
@@ -173,8 +183,7 @@ def run(
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in result.metrics.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
-        table.add_row(key, shown)
+        table.add_row(key, _shown(value))
     console.print(table)
     console.print(
         f"{result.seconds:.1f} s · wrote {result.metrics_path} and {len(result.figures)} figure(s)"

@@ -7,8 +7,10 @@ net, it classifies digits better — because the assumption is true of images.
 Shuffle every image's pixels with one fixed permutation and the assumption becomes false: the CNN
 loses its edge. The FC net never knew which pixels were neighbours, so the shuffle takes nothing
 from it: trained from scratch on the permuted pixels it scores what it scored on the originals, up
-to the noise of a different initialisation. (In 2020, on MNIST, the permuted FC net even beat the
-permuted CNN, 85% to 83%; on our 8×8 digits the CNN keeps a small edge — see ``docs/labs.md``.)
+to the noise of a different initialisation. The CNN, trained on the permuted pixels, falls below
+it — as in 2020 on MNIST, where the permuted FC net scored 85% and the permuted CNN 83%. On our
+8×8 digits every gap is smaller than on 28×28 MNIST (there is less space for locality to matter);
+``docs/labs.md`` has the numbers over seeds.
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ from dlcourse.labs.train import accuracy, count_parameters
 @dataclass(frozen=True)
 class Config:
     data: str = "digits"  # or mnist5k, mnist-idx:DIR, fashion-mnist[:DIR]
-    channels: int = 4  # ~360 parameters: small enough that the inductive bias shows
+    # 8 channels: 994 parameters, and an FC net of 13 hidden units (985). At 4 channels (358)
+    # the FC net has 5 hidden units, and dead ReLUs sink one run in three to 50-80%.
+    channels: int = 8
     epochs: int = 30
     batch_size: int = 64
     lr: float = 1e-2
     seeds: int = 5  # the median over seeds: one test set of 360 digits is noisy
 
 
-CONFIGS = {"quick": Config(epochs=12, seeds=2), "full": Config()}
+CONFIGS = {"quick": Config(epochs=15, seeds=3), "full": Config()}
 
 
 class ConvNet(nn.Module):
@@ -125,11 +129,11 @@ def plot_results(scores: dict[str, list[float]], data: ImageSet, shuffled: Image
     ax = axes[0][2]
     labels = ["FC", "CNN", "FC\npermuted", "CNN\npermuted"]
     colours = ["tab:orange", "tab:blue", "tab:orange", "tab:blue"]
-    means = [median(scores[v]) for v in VARIANTS]
-    ax.bar(range(4), means, color=colours, alpha=0.6)
+    heights = [median(scores[v]) for v in VARIANTS]
+    ax.bar(range(4), heights, color=colours, alpha=0.6)
     for k, variant in enumerate(VARIANTS):
         ax.plot([k] * len(scores[variant]), scores[variant], "k.", ms=4)
-        ax.text(k, means[k] + 0.005, f"{100 * means[k]:.1f}%", ha="center", fontsize=8)
+        ax.text(k, heights[k] + 0.005, f"{100 * heights[k]:.1f}%", ha="center", fontsize=8)
     ax.set_xticks(range(4), labels, fontsize=8)
     low = min(min(v) for v in scores.values())
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
@@ -163,8 +167,8 @@ def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
             losses = train(model, images, cfg, ctx, variant.replace("_", ", "))
             scores[variant].append(accuracy(model, images.x_test, images.y_test))
             final_losses[variant].append(losses[-1])
-    # The median over seeds: a net this small (five hidden units) now and then loses most of
-    # its units to dead ReLUs and stalls near 50%; one such seed should not move the verdict.
+    # The median over seeds: a net this small now and then loses units to dead ReLUs and falls
+    # well short; one such seed should not move the verdict.
     metrics: dict[str, object] = {f"{v}_accuracy": median(s) for v, s in scores.items()}
     metrics.update({f"{v}_final_train_loss": median(s) for v, s in final_losses.items()})
     metrics.update(params)

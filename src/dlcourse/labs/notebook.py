@@ -199,6 +199,8 @@ def notebook_cells(name: str, config: str = "quick", seed: int = 0) -> list[tupl
     bundle.imports.extend(lab.external_imports)
     for node in lab.tree.body:
         bundle.uses(lab, node)
+    for name_used_by_the_run_cell in ("RunContext", "seed_everything"):
+        bundle.need(f"{PACKAGE}.run_context", name_used_by_the_run_cell)
     helpers = [d for d in bundle.ordered if d.module != lab.name]
     intro = inspect.cleandoc(module.__doc__ or "")
     cells: list[tuple[str, str]] = [

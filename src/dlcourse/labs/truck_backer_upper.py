@@ -257,7 +257,17 @@ def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
         axes[0][0].plot([0, 0], [-3, 3], "k", lw=3)
         axes[0][0].set_aspect("equal")
         axes[0][0].set_title("held-out starts, real simulator")
-        axes[0][1].semilogy(losses)
-        axes[0][1].set_title("controller loss (through emulator)")
+        ax = axes[0][1]
+        ax.semilogy(losses)
+        # The curriculum moves the starts out while it lasts: harder starts, higher loss. The
+        # rise is the lessons getting harder, not the training diverging — say so on the plot.
+        end = cfg.curriculum * cfg.controller_iterations
+        ax.axvspan(0, end, color="tab:orange", alpha=0.12)
+        ax.text(end / 2, 0.97, "curriculum: starts move out,\nso the loss rises",
+                transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8)  # fmt: skip
+        ax.text((end + len(losses)) / 2, 0.97, "full range:\nthe loss falls",
+                transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8)  # fmt: skip
+        ax.set_xlabel("iteration")
+        ax.set_title("controller loss (through emulator)")
         ctx.save_figure(fig, "trajectories")
     return {"emulator_relative_error": emulator_error, **metrics, "final_training_loss": losses[-1]}
