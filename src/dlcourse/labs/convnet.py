@@ -139,6 +139,7 @@ def plot_results(scores: dict[str, list[float]], data: ImageSet, shuffled: Image
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
     ax.set_ylabel("test accuracy")
     ax.set_title("same parameter budget")
+    fig.tight_layout()  # room for the accuracy axis' label between the panels
     ctx.save_figure(fig, "permutation")
 
 
