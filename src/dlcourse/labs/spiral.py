@@ -52,10 +52,14 @@ def make_spiral(
 
 
 def linear_model(cfg: Config) -> nn.Module:
+    """One linear layer: a score per class, ``W x + b``. Where two scores tie is a straight line,
+    so whatever it learns, the plane is cut into convex wedges — the arms wind through them."""
     return nn.Linear(2, cfg.classes)  # logits = W x + b: straight decision boundaries
 
 
 def two_layer_net(cfg: Config) -> nn.Module:
+    """A hidden layer of ReLUs before the same linear read-out: each unit folds the plane along a
+    line, and a hundred folds are enough to bend the boundaries around the arms."""
     return nn.Sequential(nn.Linear(2, cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, cfg.classes))
 
 
@@ -86,6 +90,7 @@ def train(
 def plot_boundaries(
     models: dict[str, nn.Module], x: torch.Tensor, y: torch.Tensor, ctx: RunContext
 ) -> None:
+    """Colour a grid of points by the class each model predicts, with the data on top."""
     fig, axes = subplots(1, len(models))
     grid = torch.linspace(-1.1, 1.1, 200)
     gx, gy = torch.meshgrid(grid, grid, indexing="xy")
@@ -101,6 +106,7 @@ def plot_boundaries(
 
 
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
+    """Make the spiral, train both models from the same seed, measure and draw them."""
     x, y = make_spiral(cfg.points_per_class, cfg.classes, ctx.generator())  # [n, 2], [n]
     torch.manual_seed(ctx.seed)
     linear, linear_losses = train(linear_model(cfg), x, y, cfg, ctx, "linear")
