@@ -83,3 +83,15 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     if precision in AUTOCAST_DTYPES:
         return torch.autocast(device_type=device.type, dtype=AUTOCAST_DTYPES[precision])
     return _NO_AUTOCAST
+
+
+def lstm_autocast(device: torch.device) -> contextlib.AbstractContextManager[None]:
+    """Around an ``nn.LSTM``: on the CPU, autocast off, so the recurrence runs in fp32.
+
+    oneDNN, PyTorch's CPU backend, has no 16-bit LSTM kernel on CPUs without AVX-512 BF16
+    ("could not create a primitive descriptor for the LSTM forward propagation primitive");
+    GPUs run the LSTM in 16 bits under autocast like any other layer.
+    """
+    if device.type == "cpu":
+        return torch.autocast("cpu", enabled=False)
+    return _NO_AUTOCAST

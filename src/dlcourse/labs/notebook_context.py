@@ -81,6 +81,9 @@ class RunContext:
     precision: str = "fp32"  # mixed precision (bf16, fp16) is `dlcourse lab run --precision`
     is_main: bool = True  # the only process writes the figures
 
+    def __post_init__(self) -> None:
+        self.out = Path(self.out) if self.out is not None else None
+
     def generator(self, offset: int = 0) -> torch.Generator:
         """A CPU random-number generator for data: the same numbers on every device."""
         return torch.Generator().manual_seed(self.seed * 1_000_003 + offset)
@@ -123,8 +126,8 @@ class RunContext:
 
         path = None
         if self.out is not None:
-            Path(self.out).mkdir(parents=True, exist_ok=True)
-            path = Path(self.out) / f"{name}.png"
+            self.out.mkdir(parents=True, exist_ok=True)
+            path = self.out / f"{name}.png"
             fig.savefig(path, dpi=100, bbox_inches="tight")
             self.figures.append(path)
         plt.close(fig)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from dlcourse.labs.device import lstm_autocast
 from dlcourse.labs.plot import subplots
 from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.train import accuracy
@@ -86,7 +87,8 @@ class SequenceClassifier(nn.Module):
             open_forget_gates(self.recurrent)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        states, _ = self.recurrent(x)  # [batch, seq, hidden]
+        with lstm_autocast(x.device):  # the CPU has no 16-bit LSTM: fp32 there
+            states, _ = self.recurrent(x)  # [batch, seq, hidden]
         return self.classify(states[:, -1])  # [batch, classes]
 
 
