@@ -100,6 +100,8 @@ def test_every_finding_points_inside_its_file(report):
 
 
 def test_timestamp_proposals_land_near_writers_stamps(corpus_dir, example_course):
+    """With the shipped settings (tuned on these weeks: the held-out figure is the
+    benchmark's, benchmarks/notes_timestamps.py)."""
     hits = total = 0
     for note in sorted((corpus_dir / "en").glob("week*/*-*.md")):
         for proposal in propose_for_note(note, example_course).proposals:
@@ -107,7 +109,7 @@ def test_timestamp_proposals_land_near_writers_stamps(corpus_dir, example_course
                 total += 1
                 hits += abs(proposal.seconds - proposal.current) <= 60
     assert total >= 30
-    assert hits / total >= 0.7, f"{hits}/{total}"
+    assert hits / total >= 0.8, f"{hits}/{total}"
 
 
 def test_front_matter_of_every_sample_note_is_valid_yaml(corpus_dir: Path):

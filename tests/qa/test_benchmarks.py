@@ -67,6 +67,21 @@ def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
     assert warm and warm.group(1) == warm.group(2)  # every file came from the cache
 
 
+def test_timestamps_benchmark_prints_its_figures(corpus_dir: Path) -> None:
+    out = _run(
+        "benchmarks/notes_timestamps.py", "--sample", str(corpus_dir), "--small", "--weeks", "4"
+    )
+    assert re.search(r"sample: 1 notes, 3 writer stamps, weeks week04", out)
+    for row in (
+        "baseline: word share, no transcript",
+        "shipped defaults, all weeks (tuned on them)",
+        "leave one week out",
+    ):
+        assert re.search(rf"\| {re.escape(row)} \| \d+/3 \| {NUMBER}% \|", out), row
+    assert re.search(r"\| week04 \| \d+/3 \| \d+/\d+ \| setting \d of 2", out)
+    assert re.search(rf"median error \(leave one week out\): {NUMBER} s", out)
+
+
 def test_labs_overhead_benchmark_prints_its_ratios() -> None:
     pytest.importorskip("torch")
     out = _run("benchmarks/labs.py", "--labs", "spiral", "--overhead-only", "--repeat", "1")

@@ -1,11 +1,11 @@
 """Propose subsection start times by aligning a note's text with the lecture transcript.
 
-Every transcript cue is labelled with the subsection it talks about, in order: a monotonic
-segmentation found by dynamic programming that maximises the TF-IDF similarity between each cue
-(smoothed over its neighbours) and its subsection's text. Cues before the first subsection and
-after the last one take a "not this note" label worth a constant threshold, so intro chatter and
-the other part of a shared lecture video are left out. A subsection starts at its first cue.
-The part's share of the video (from the course calendar) bounds the search.
+The note's subsections (and those of the other parts on the same video: lecture parts 1 and 2
+share one) are aligned with the whole transcript at once, in order — a hidden semi-Markov
+segmentation, see :mod:`dlcourse.notes.alignment`. Each proposal carries a calibrated
+confidence: the probability, under the model, that the subsection starts within a minute of it.
+Where the course calendar says a part has only its share of a shared video and the other
+parts' notes are missing, that share bounds the search.
 
 A translation whose English source has time stamps takes the source's stamps instead.
 """
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlcourse.notes.alignment import AlignSettings, Placement, evidence, place
 from dlcourse.notes.document import Heading, NoteDocument, parse_note
-from dlcourse.notes.transcript import Cue, Transcript, load_transcript, transcript_for
+from dlcourse.notes.transcript import Cue, load_transcript, transcript_for
 from dlcourse.util.files import atomic_write_text
 
 _TOKEN = re.compile(r"[a-z][a-z0-9']+|\d+")
@@ -33,7 +33,6 @@ _STOP = frozenset(
     does did doing done being been there's that's what's it's lot use used using""".split()  # noqa: SIM905
 )
 SLACK_SECONDS = 600
-TAU_QUANTILE = 0.6  # threshold of the "not this note" label: a quantile of all similarities
 CUE_SECONDS = 8.0  # longer cues are cut into pieces of about this length (YouTube's are ~4 s)
 
 
@@ -69,12 +68,6 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _vector(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
-    vector = {w: (1 + math.log(c)) * idf.get(w, 0.0) for w, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-    return {w: v / norm for w, v in vector.items()}
-
-
 def target_headings(doc: NoteDocument) -> list[Heading]:
     """The headings that open writers' subsections: the stamped ones, or else the note's
     top-level headings."""
@@ -84,13 +77,15 @@ def target_headings(doc: NoteDocument) -> list[Heading]:
     return [section.heading for section in doc.sections]
 
 
-def _segment_texts(doc: NoteDocument, headings: list[Heading]) -> list[str]:
-    texts = []
+def _segment_texts(doc: NoteDocument, headings: list[Heading]) -> tuple[list[str], list[int]]:
+    """Each subsection's text (its title twice, then its body) and its length in words."""
+    texts, words = [], []
     for position, heading in enumerate(headings):
         end = headings[position + 1].line - 1 if position + 1 < len(headings) else len(doc.lines)
-        body = "\n".join(doc.lines[heading.line - 1 : end])
-        texts.append(heading.title + " " + heading.title + " " + body)
-    return texts
+        body = "\n".join(doc.lines[heading.line : end])
+        texts.append(f"{heading.title} {heading.title} {body}")
+        words.append(max(30, len(body.split())))
+    return texts, words
 
 
 def split_long_cues(cues: list[Cue], max_seconds: float = CUE_SECONDS) -> list[Cue]:
@@ -119,81 +114,6 @@ def split_long_cues(cues: list[Cue], max_seconds: float = CUE_SECONDS) -> list[C
                 out.append(Cue(start_time, end_time, piece, cue.line))
             offset = end + 1
     return out
-
-
-def align(
-    texts: list[str],
-    transcript: Transcript,
-    window: tuple[float, float] | None = None,
-    smooth: int = 5,
-) -> list[tuple[int, float]]:
-    """(start seconds, confidence) for each text, in order, from the transcript's cues."""
-    cues = split_long_cues(list(transcript.cues))
-    cues = [c for c in cues if window is None or window[0] <= c.start <= window[1]]
-    if not cues or not texts:
-        raise ProposalError("the transcript has no cues in this part's share of the video")
-    cue_tokens = [Counter(tokens(c.text)) for c in cues]
-    text_tokens = [Counter(tokens(t)) for t in texts]
-    documents = cue_tokens + text_tokens
-    df: Counter = Counter()
-    for counts in documents:
-        df.update(counts.keys())
-    n = len(documents)
-    idf = {w: math.log((n + 1) / (d + 0.5)) for w, d in df.items()}
-    sub_vectors = [_vector(c, idf) for c in text_tokens]
-    raw = []
-    for counts in cue_tokens:
-        vector = _vector(counts, idf)
-        raw.append([sum(v * sub.get(w, 0.0) for w, v in vector.items()) for sub in sub_vectors])
-    m, k = len(cues), len(texts)
-    sim = []
-    for j in range(m):
-        lo, hi = max(0, j - smooth), min(m, j + smooth + 1)
-        sim.append([sum(raw[x][i] for x in range(lo, hi)) / (hi - lo) for i in range(k)])
-    flat = sorted(value for row in sim for value in row)
-    tau = flat[int(len(flat) * TAU_QUANTILE)] if flat else 0.0
-    # states: 0 = before, 1..k = subsection, k+1 = after
-    states = k + 2
-    neg = -1e18
-    score = [neg] * states
-    score[0] = tau
-    score[1] = sim[0][0]
-    back: list[list[int]] = []
-    for j in range(1, m):
-        new = [neg] * states
-        choice = [0] * states
-        for s in range(states):
-            gain = tau if s in (0, k + 1) else sim[j][s - 1]
-            stay, move = score[s], score[s - 1] if s > 0 else neg
-            if stay >= move:
-                new[s], choice[s] = stay + gain, s
-            else:
-                new[s], choice[s] = move + gain, s - 1
-        back.append(choice)
-        score = new
-    end_state = k + 1 if score[k + 1] >= score[k] else k
-    labels = [0] * m
-    state = end_state
-    for j in range(m - 1, -1, -1):
-        labels[j] = state
-        if j > 0:
-            state = back[j - 1][state]
-    results = []
-    previous_start = -1
-    for i in range(1, k + 1):
-        members = [j for j in range(m) if labels[j] == i]
-        if members:
-            first = members[0]
-            head = members[: max(3, len(members) // 5)]
-            strength = sum(sim[j][i - 1] for j in head) / len(head)
-            confidence = max(0.0, min(1.0, (strength - tau) / (abs(tau) + 1e-9) / 4))
-            start = int(cues[first].start)
-        else:  # squeezed out: place it right after the previous one, with no confidence
-            start, confidence = previous_start + 1, 0.0
-        start = max(start, previous_start + 1)
-        results.append((start, confidence))
-        previous_start = start
-    return results
 
 
 def part_window(course: Any, doc: NoteDocument, duration: float) -> tuple[float, float] | None:
@@ -266,13 +186,24 @@ def _video_siblings(doc: NoteDocument, course: Any) -> list[NoteDocument]:
     return siblings or [doc]
 
 
-def propose_for_note(
+@dataclass(frozen=True)
+class AlignmentTask:
+    """A note's subsections and the texts aligned with its transcript alongside them."""
+
+    doc: NoteDocument
+    headings: list[Heading]
+    texts: list[str]  # the texts of every part on the video, in order
+    words: list[int]
+    mine: int  # index of the note's first subsection in ``texts``
+    cues: list[Cue]
+    opens_video: bool
+
+
+def alignment_task(
     path: Path, course: Any = None, transcript_path: Path | None = None
-) -> ProposalResult:
+) -> AlignmentTask:
+    """What aligning the note at ``path`` with its transcript takes (raises ProposalError)."""
     doc = parse_note(path, course=course)
-    copied = _from_source(doc, course) if transcript_path is None else None
-    if copied is not None:
-        return copied
     if transcript_path is None:
         transcript_path = transcript_for(path, doc.week, doc.kind, doc.part, course)
         if transcript_path is None and course is not None and doc.language and doc.rel_path:
@@ -295,6 +226,7 @@ def propose_for_note(
     # align every part that shares the video at once, so that neighbouring parts' text
     # claims its own share of the transcript
     texts: list[str] = []
+    words: list[int] = []
     mine = 0
     for sibling in _video_siblings(doc, course):
         sibling_headings = target_headings(sibling)
@@ -302,13 +234,50 @@ def propose_for_note(
             mine = len(texts)
             sibling_headings = headings
             sibling = doc
-        texts.extend(_segment_texts(sibling, sibling_headings))
+        sibling_texts, sibling_words = _segment_texts(sibling, sibling_headings)
+        texts.extend(sibling_texts)
+        words.extend(sibling_words)
+    cues = split_long_cues(list(transcript.cues))
     window = None if len(texts) > len(headings) else part_window(course, doc, transcript.duration)
-    starts = align(texts, transcript, window)[mine : mine + len(headings)]
-    proposals = [
-        Proposal(h.line, h.title, seconds, confidence, h.stamp.seconds if h.stamp else None)
-        for h, (seconds, confidence) in zip(headings, starts, strict=True)
+    if window is not None:
+        cues = [cue for cue in cues if window[0] <= cue.start <= window[1]]
+    if not cues:
+        raise ProposalError("the transcript has no cues in this part's share of the video")
+    opens_video = window is None or window[0] <= 0
+    return AlignmentTask(doc, headings, texts, words, mine, cues, opens_video)
+
+
+def proposals_of(task: AlignmentTask, placements: list[Placement]) -> list[Proposal]:
+    """The note's own proposals among the placements of every text of its video."""
+    mine = placements[task.mine : task.mine + len(task.headings)]
+    return [
+        Proposal(
+            h.line,
+            h.title,
+            int(place.seconds),
+            round(place.confidence, 3),
+            h.stamp.seconds if h.stamp else None,
+        )
+        for h, place in zip(task.headings, mine, strict=True)
     ]
+
+
+def propose_for_note(
+    path: Path,
+    course: Any = None,
+    transcript_path: Path | None = None,
+    settings: AlignSettings | None = None,
+) -> ProposalResult:
+    """A start time for each subsection of the note at ``path``: copied from its English
+    source when that is stamped (a translation), else aligned with the transcript."""
+    if transcript_path is None:
+        copied = _from_source(parse_note(path, course=course), course)
+        if copied is not None:
+            return copied
+    task = alignment_task(path, course, transcript_path)
+    found = evidence(task.texts, task.cues, tokens, settings)
+    proposals = proposals_of(task, place(found, task.words, settings, opens_video=task.opens_video))
+    doc = task.doc
     video = None
     if course is not None and doc.week and doc.part:
         from dlcourse.notes.meetings import meeting_for
