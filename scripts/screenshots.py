@@ -59,11 +59,11 @@ SHOTS = [
 
 def build(out: Path) -> Path:
     """The embedded example built into ``out/_site`` (no search index: it is not shown)."""
-    from dlcourse.course import default_course_dir, load_course
+    from dlcourse.course import example_course_dir, load_course
     from dlcourse.site.app import options_for
     from dlcourse.site.builder import build_site
 
-    course = load_course(default_course_dir())
+    course = load_course(example_course_dir())
     site = out / "_site"
     build_site(course, options_for(course, site, search=False))
     return site

@@ -35,6 +35,6 @@ def corpus_dir(shared_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def example_course_dir() -> Path:
-    from dlcourse.course import default_course_dir
+    from dlcourse.course import example_course_dir
 
-    return default_course_dir()
+    return example_course_dir()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dlcourse.course import CourseError, default_course_dir, load_course, parse_course
+from dlcourse.course import CourseError, example_course_dir, load_course, parse_course
 
-EXAMPLE = default_course_dir() / "course.toml"
+EXAMPLE = example_course_dir() / "course.toml"
 
 
 def example_source() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from dlcourse.notes import count_words, discover_notes, parse_note, parse_video_url
+from dlcourse.notes import count_words, discover_notes, parse_note
 from dlcourse.notes.markdown import normalize_liquid
 from dlcourse.notes.tex import expand_macros, prepare_tex, render_check, unescape_kramdown
 
@@ -67,19 +67,6 @@ def test_parse_note_model(example_course_dir: Path):
     assert doc.links[-1].path is None
     assert any(fragment.line == 17 for fragment in doc.html_blocks)
     assert doc.subsections[0].words > 5
-
-
-def test_video_urls():
-    assert parse_video_url("https://www.youtube.com/watch?v=0bMe_vCZo30&t=217s") == (
-        "0bMe_vCZo30",
-        217,
-    )
-    assert parse_video_url("https://youtu.be/0bMe_vCZo30?t=2m5s") == ("0bMe_vCZo30", 125)
-    assert parse_video_url("https://www.youtube.com/watch?v=0bMe_vCZo30&list=PLx&index=2&t=61") == (
-        "0bMe_vCZo30",
-        61,
-    )
-    assert parse_video_url("https://example.org") is None
 
 
 def test_malformed_stamps_are_still_found():

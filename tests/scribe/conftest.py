@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlcourse.course import Course, default_course_dir, load_course
+from dlcourse.course import Course, example_course_dir, load_course
 from dlcourse.course.calendar import CourseCalendar, build_calendar
 from dlcourse.scribe import SignupSheet, parse_signups, scribe_slots
 from dlcourse.scribe.sample import generate_signups_csv
@@ -21,13 +21,13 @@ def course_dir(tmp_path: Path) -> Path:
     target = tmp_path / "course"
     target.mkdir()
     for name in ("course.toml", "home.md"):
-        shutil.copy(default_course_dir() / name, target / name)
+        shutil.copy(example_course_dir() / name, target / name)
     return target
 
 
 @pytest.fixture(scope="session")
 def course() -> Course:
-    return load_course(default_course_dir())
+    return load_course(example_course_dir())
 
 
 @pytest.fixture(scope="session")

@@ -271,14 +271,14 @@ def test_example_build_goes_to_cwd_not_the_package(tmp_path: Path, monkeypatch) 
     from typer.testing import CliRunner
 
     from dlcourse.cli import app
-    from dlcourse.course import default_course_dir
+    from dlcourse.course import example_course_dir
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["build", "--no-search", "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "_site" / "index.html").is_file()
-    assert not (default_course_dir() / "_site").exists()
-    assert not (default_course_dir() / ".dlcourse-cache").exists()
+    assert not (example_course_dir() / "_site").exists()
+    assert not (example_course_dir() / ".dlcourse-cache").exists()
 
 
 def test_build_warnings_print_one_line_each_and_verbatim() -> None:

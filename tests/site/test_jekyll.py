@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dlcourse.course import load_course
+from dlcourse.course.layout import read_course_text
 from dlcourse.site.jekyll import ImportError_, import_jekyll, layout_macros, read_config
-from dlcourse.site.sources import read_text
 
 pytestmark = pytest.mark.corpus
 
@@ -63,7 +63,7 @@ def test_imported_schedule_numbers_meetings_like_the_notes(corpus_course: Path) 
         folder = note.parent
         lecture = any(folder.glob("lecture*.sbv"))
         practicum = any(folder.glob("practicum*.sbv"))
-        lecturer = read_text(note).split("lecturer:", 1)[1].split("\n", 1)[0].strip()
+        lecturer = read_course_text(note).text.split("lecturer:", 1)[1].split("\n", 1)[0].strip()
         expected = (
             "lab" if (practicum and not lecture) or lecturer == "Alfredo Canziani" else ("lecture")
         )

@@ -4,7 +4,8 @@ Every other part reads the course through this package; nothing else hard-codes 
 """
 
 from dlcourse.course.errors import CourseError, CourseIssue
-from dlcourse.course.loader import default_course_dir, load_course, parse_course, resolve_course_dir
+from dlcourse.course.layout import example_course_dir, find_course, is_example
+from dlcourse.course.loader import load_course, parse_course
 from dlcourse.course.model import Course, MeetingPattern, ScribePolicy, Week
 from dlcourse.course.notes_settings import Language, NotesSettings
 from dlcourse.course.site_settings import SiteSettings
@@ -19,8 +20,9 @@ __all__ = [
     "ScribePolicy",
     "SiteSettings",
     "Week",
-    "default_course_dir",
+    "example_course_dir",
+    "find_course",
+    "is_example",
     "load_course",
     "parse_course",
-    "resolve_course_dir",
 ]

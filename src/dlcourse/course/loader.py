@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from dlcourse.course.errors import ConfigValueError, CourseError, CourseIssue
+from dlcourse.course.layout import COURSE_FILE, course_folder_of, example_course_dir
 from dlcourse.course.locate import locate_key
 from dlcourse.course.model import Course
 from dlcourse.course.paths import is_inside
 
-COURSE_FILE = "course.toml"
 #: The largest course.toml read (a full course is about 20 KB): a bigger file is refused before
 #: it is parsed, so a pull request cannot make every CI run parse megabytes.
 MAX_COURSE_FILE_BYTES = 1_048_576
@@ -30,24 +30,11 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 M = TypeVar("M", bound=BaseModel)
 
 
-def default_course_dir() -> Path:
-    """The embedded example course (spring 2020), shipped inside the package."""
-    return Path(__file__).resolve().parent.parent / "examples" / "dlsp20"
-
-
-def resolve_course_dir(path: str | Path | None) -> Path:
-    """A course folder from what the user gave: nothing (the example), a folder, or its toml."""
-    if path is None:
-        return default_course_dir()
-    candidate = Path(path)
-    if candidate.is_file() and candidate.name == COURSE_FILE:
-        return candidate.parent
-    return candidate
-
-
 def load_course(path: str | Path | None = None) -> Course:
-    """Read and validate a course. Raises :class:`CourseError` listing every problem found."""
-    root = resolve_course_dir(path)
+    """Read and validate the course in folder ``path`` (or its ``course.toml``; None: the
+    embedded example). Raises :class:`CourseError` listing every problem found. Which course a
+    command acts on is :func:`dlcourse.course.layout.find_course`'s to say."""
+    root = example_course_dir() if path is None else course_folder_of(Path(path))
     config = root / COURSE_FILE
     if not config.is_file():
         hint = "run 'dlcourse init DIR' to create a course folder, or pass the folder that has one"

@@ -17,7 +17,6 @@ from dlcourse.notes.document import (
     Subsection,
     VideoStamp,
     parse_note,
-    parse_video_url,
 )
 from dlcourse.notes.markdown import make_markdown
 from dlcourse.notes.words import count_words
@@ -38,5 +37,4 @@ __all__ = [
     "iter_note_files",
     "make_markdown",
     "parse_note",
-    "parse_video_url",
 ]

@@ -27,7 +27,6 @@ from typing import Any
 
 from dlcourse import __version__
 
-CACHE_FOLDER = ".dlcourse-cache"
 SUBFOLDER = "notes-check"
 _FORMAT = 1
 

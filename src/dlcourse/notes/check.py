@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlcourse.course import Course
+from dlcourse.course.layout import CACHE_FOLDER, is_example
+from dlcourse.course.paths import is_inside
 from dlcourse.notes.cache import (
-    CACHE_FOLDER,
     FileResult,
     ResultCache,
     config_key,
@@ -299,14 +301,19 @@ def infer_docs_dir(course: Any, paths: Sequence[Path] | None) -> Path:
     return Path(course.docs_dir)
 
 
-def expand_paths(paths: Sequence[Path] | None, docs_dir: Path) -> list[Path]:
+def expand_paths(
+    paths: Sequence[Path] | None, docs_dir: Path, boundary: Path | None = None
+) -> list[Path]:
+    """The Markdown files to check: every one under the docs folder, or those of ``paths``.
+    Folders are walked without following links out of ``boundary`` (the course folder)."""
     if not paths:
-        return list(iter_markdown_files(docs_dir))
+        return list(iter_markdown_files(docs_dir, boundary))
     files: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            files.extend(iter_markdown_files(path))
+            within = boundary is not None and is_inside(path, boundary)
+            files.extend(iter_markdown_files(path, boundary if within else None))
         else:
             files.append(path)
     seen: set[str] = set()
@@ -456,15 +463,18 @@ def _inherited(
     report.findings, report.inherited = drop_inherited(report.findings, source_of, source_keys)
 
 
-def default_cache_dir(course: Any) -> Path | None:
-    """``<course folder>/.dlcourse-cache``; None for a course not loaded from a folder and for
-    the example course shipped inside the package (never write into an installed package)."""
+def _course_root(course: Course) -> Path | None:
     try:
-        root = Path(course.root).resolve()
-    except (AttributeError, RuntimeError):
+        return course.root
+    except RuntimeError:  # a course made in memory, not loaded from a folder
         return None
-    package = Path(__file__).resolve().parents[1]
-    if root == package or package in root.parents:
+
+
+def default_cache_dir(course: Course) -> Path | None:
+    """``<course folder>/.dlcourse-cache``; None for a course not loaded from a folder and for
+    the embedded example (never write into the installed package)."""
+    root = _course_root(course)
+    if root is None or is_example(root):
         return None
     return root / CACHE_FOLDER
 
@@ -489,7 +499,7 @@ def check_course(
     docs = Path(docs_dir) if docs_dir else infer_docs_dir(course, path_list)
     if contents_file is None and course.notes.contents_file and docs == Path(course.docs_dir):
         contents_file = Path(course.root) / course.notes.contents_file
-    files = expand_paths(path_list, docs)
+    files = expand_paths(path_list, docs, _course_root(course))
     if changed_since:
         changed = changed_files(changed_since, docs)
         files = [f for f in files if f.resolve() in changed]

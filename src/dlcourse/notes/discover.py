@@ -1,15 +1,14 @@
-"""Find the notes of a course: ``<docs>/<lang>/weekNN/*.md`` (plus transcripts beside them)."""
+"""Find the notes of a course: ``<docs>/<lang>/weekNN/*.md`` (the grammar and the walk are
+:mod:`dlcourse.course.layout`'s)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-_WEEK_DIR = re.compile(r"^week(\d{2})$")
-_NOTE_NAME = re.compile(r"^(\d{2})(?:-(\d+))?\.md$")
+from dlcourse.course import Course
+from dlcourse.course.layout import note_path, walk_folder
 
 
 @dataclass(frozen=True)
@@ -24,31 +23,26 @@ class NoteFile:
 def iter_note_files(docs_dir: Path, languages: list[str] | None = None) -> Iterator[NoteFile]:
     """Every ``<lang>/weekNN/NN.md`` and ``NN-K.md`` under ``docs_dir``, sorted by language,
     week and part. ``languages`` limits the language folders (default: every folder)."""
-    if not docs_dir.is_dir():
-        return
-    for lang_dir in sorted(p for p in docs_dir.iterdir() if p.is_dir()):
-        if languages is not None and lang_dir.name not in languages:
+    notes = []
+    for item in walk_folder(docs_dir).files:
+        place = note_path(item.rel)
+        if place is None or place.week is None or place.language is None:
             continue
-        for week_dir in sorted(p for p in lang_dir.iterdir() if p.is_dir()):
-            if not _WEEK_DIR.match(week_dir.name):
-                continue
-            notes = []
-            for path in week_dir.iterdir():
-                match = _NOTE_NAME.match(path.name)
-                if match and path.is_file():
-                    part = int(match.group(2)) if match.group(2) else None
-                    notes.append((part or 0, path, int(match.group(1)), part))
-            for _, path, week, part in sorted(notes, key=lambda item: item[0]):
-                rel = f"{lang_dir.name}/{week_dir.name}/{path.name}"
-                yield NoteFile(path, rel, lang_dir.name, week, part)
+        if languages is not None and place.language not in languages:
+            continue
+        notes.append(NoteFile(item.path, item.rel, place.language, place.week, place.part))
+    notes.sort(key=lambda note: (note.language, note.week, note.part or 0))
+    yield from notes
 
 
-def discover_notes(course: Any, languages: list[str] | None = None) -> list[NoteFile]:
-    """The notes of ``course`` (a :class:`dlcourse.course.Course`)."""
+def discover_notes(course: Course, languages: list[str] | None = None) -> list[NoteFile]:
+    """The notes of ``course``."""
     return list(iter_note_files(Path(course.docs_dir), languages))
 
 
-def iter_markdown_files(docs_dir: Path) -> Iterator[Path]:
-    """Every Markdown file under the docs folder (notes and other pages such as about.md)."""
-    if docs_dir.is_dir():
-        yield from sorted(p for p in docs_dir.rglob("*.md") if p.is_file())
+def iter_markdown_files(folder: Path, boundary: Path | None = None) -> Iterator[Path]:
+    """Every Markdown file under ``folder`` (notes and other pages such as about.md), never
+    through a link that leaves ``boundary`` (default: ``folder``)."""
+    for item in walk_folder(folder, boundary).files:
+        if item.rel.endswith(".md"):
+            yield item.path

@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
-import yaml
 from markdown_it.token import Token
 
+from dlcourse.course.layout import (
+    VIDEO_LINK,
+    VIDEO_TIME_PARAM,
+    DecodeProblem,
+    decode_text,
+    note_path,
+    notes_root_of,
+    parse_video_time,
+    read_front_matter,
+)
 from dlcourse.notes.markdown import normalize_liquid, shared_markdown, strip_baseurl
 from dlcourse.notes.tex import unescape_kramdown
 from dlcourse.notes.words import (
@@ -27,14 +36,6 @@ from dlcourse.notes.words import (
 
 NoteKind = Literal["lecture", "practicum", "summary", "other"]
 
-_NOTE_NAME = re.compile(r"^(\d{2})(?:-(\d+))?$")
-_WEEK_DIR = re.compile(r"^week(\d{2})$")
-_YOUTUBE = re.compile(
-    r"(?:https?://)?(?:www\.|m\.)?(?:youtube\.com/watch\s*[?؟]\s*(?:[^\s)）#]*?&(?:amp;)?)?v="
-    r"|youtu\.be/)([A-Za-z0-9_\-]*)([^\s)）\]]*)"
-)
-_TIME_PARAM = re.compile(r"(?:^|[?&؟;#])(?:amp;)?t=([0-9hms]+)")
-_HMS = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
 _IMG_TAG = re.compile(r"<img\b([^>]*)>?", re.IGNORECASE)
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _SCRIPT_LINK = re.compile(
@@ -46,14 +47,6 @@ _NO_SPACE_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=[^\s#])")
 _LINK_LINE = re.compile(r"^\[([^\]]*)\]\(\s*<?([^)\s>]+)>?\s*\)\s*$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-_FM_KEY = re.compile(r"^([^\s:#][^:]*?)\s*:\s?(.*)$")
-
-
-@dataclass(frozen=True)
-class DecodeProblem:
-    line: int
-    column: int
-    message: str
 
 
 @dataclass(frozen=True)
@@ -229,25 +222,6 @@ class NoteDocument:
 # reading
 
 
-def decode_note(data: bytes) -> tuple[str, bool, DecodeProblem | None]:
-    """UTF-8 text (BOM dropped), whether there was a BOM, and where decoding first failed."""
-    has_bom = data.startswith(b"\xef\xbb\xbf")
-    if has_bom:
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), has_bom, None
-    except UnicodeDecodeError as error:
-        head = data[: error.start]
-        line = head.count(b"\n") + 1
-        column = len(head) - (head.rfind(b"\n") + 1) + 1
-        problem = DecodeProblem(
-            line,
-            column,
-            f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})",
-        )
-        return data.decode("utf-8", errors="replace"), has_bom, problem
-
-
 def formula_words(formula: Formula) -> int:
     """A formula counts as words, as the course page says: one per inline formula, one per
     non-empty line of a display formula."""
@@ -256,31 +230,13 @@ def formula_words(formula: Formula) -> int:
     return max(1, sum(1 for line in formula.source.splitlines() if line.strip()))
 
 
-def parse_video_time(value: str) -> int | None:
-    """``217``, ``217s``, ``3m37s``, ``1h2m3s`` → seconds."""
-    match = _HMS.match(value)
-    if not match or not any(match.groups()):
-        return None
-    hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
-
-
-def parse_video_url(url: str) -> tuple[str | None, int | None] | None:
-    """``(video id, start seconds)`` for a YouTube URL, ``None`` when it is not one."""
-    match = _YOUTUBE.search(url)
-    if not match:
-        return None
-    time = _TIME_PARAM.search(match.group(2))
-    return (match.group(1) or None), (parse_video_time(time.group(1)) if time else None)
-
-
 def _stamp(url: str, line: int, column: int, is_link: bool, raw_line: str) -> VideoStamp | None:
-    match = _YOUTUBE.search(url)
+    match = VIDEO_LINK.search(url)
     if not match:
         return None
     video_id = match.group(1) or None
     rest = match.group(2)
-    time = _TIME_PARAM.search(rest)
+    time = VIDEO_TIME_PARAM.search(rest)
     seconds = parse_video_time(time.group(1)) if time else None
     problems: list[str] = []
     if "؟" in match.group(0):
@@ -343,72 +299,15 @@ def _inline_text(children: list[Token]) -> str:
     return "".join(parts).strip()
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _scalar_text(node: yaml.Node) -> str:
-    """A front-matter value as text: scalars as written (``2020-02-03`` stays a string, null is
-    empty), a list of scalars comma-joined (``authors: [A, B]`` → ``'A, B'``)."""
-    if isinstance(node, yaml.ScalarNode):
-        return "" if node.tag.endswith(":null") else str(node.value)
-    if isinstance(node, yaml.SequenceNode):
-        return ", ".join(_scalar_text(item) for item in node.value if _scalar_text(item))
-    return yaml.serialize(node, Dumper=yaml.SafeDumper).strip()
-
-
-def _tolerant_front_matter(content: str) -> list[tuple[str, str, int]]:
-    """``key: value`` lines read one by one: the fallback when YAML cannot read the block, so
-    that one bad line does not hide every other key from the rules."""
-    found = []
-    for offset, raw in enumerate(content.splitlines()):
-        match = _FM_KEY.match(raw)
-        if not match or raw.startswith((" ", "\t", "-")):
-            continue
-        key, value = match.group(1).strip(), match.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        found.append((key, value, offset))
-    return found
-
-
-def read_front_matter(content: str) -> tuple[list[tuple[str, str, int]], str | None, int]:
-    """``(key, value, 0-based line)`` of a front-matter block read with PyYAML (libyaml, the
-    parser Jekyll's Psych uses, when available), and what is wrong with it: ``(problem, line)``
-    — the YAML error (Jekyll drops such front matter), or a block that is not a mapping. On a
-    problem the keys come from a tolerant line-by-line reading."""
-    if not content.strip():
-        return [], None, 0
-    try:
-        node = yaml.compose(content, Loader=_YAML_LOADER)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = error.problem or "cannot be read"
-        if error.context:
-            problem = f"{problem} ({error.context})"
-        line = mark.line if mark is not None else 0
-        return _tolerant_front_matter(content), f"not valid YAML: {problem}", line
-    except yaml.YAMLError as error:
-        return _tolerant_front_matter(content), f"not valid YAML: {error}", 0
-    if node is None:
-        return [], None, 0
-    if not isinstance(node, yaml.MappingNode):
-        return [], "front matter is not a list of 'key: value' lines", node.start_mark.line
-    pairs = []
-    for key_node, value_node in node.value:
-        key = _scalar_text(key_node).strip()
-        pairs.append((key, _scalar_text(value_node).strip(), key_node.start_mark.line))
-    return pairs, None, 0
-
-
 def _fill_front_matter(doc: NoteDocument, content: str, first_line: int) -> None:
-    pairs, problem, at = read_front_matter(content)
-    for key, value, offset in pairs:
+    front = read_front_matter(content)
+    for key, value, offset in front.pairs:
         # a repeated key: the last one wins, as in Jekyll
         doc.front_matter[key] = value
         doc.front_matter_lines[key] = first_line + 1 + offset
-    if problem is not None:
-        doc.front_matter_problem = problem
-        doc.front_matter_problem_line = first_line + 1 + at
+    if front.problem is not None:
+        doc.front_matter_problem = front.problem
+        doc.front_matter_problem_line = first_line + 1 + front.problem_line
 
 
 @lru_cache(maxsize=16)
@@ -425,10 +324,9 @@ def locate_in_docs(path: Path, docs_dir: Path | None) -> tuple[Path | None, str 
             return docs_dir, path.resolve().relative_to(_resolved(docs_dir)).as_posix()
         except ValueError:
             pass
-    parts = path.parts
-    if len(parts) >= 3 and _WEEK_DIR.match(parts[-2]):
-        root = path.parent.parent.parent
-        return root, "/".join(parts[-3:])
+    root = notes_root_of(path)
+    if root is not None:
+        return root, "/".join(path.parts[-3:])
     return None, None
 
 
@@ -451,20 +349,16 @@ def parse_note(
         source = source.read_bytes()
     if course is not None and docs_dir is None:
         docs_dir = course.docs_dir
-    decode_error = None
-    has_bom = False
-    if isinstance(source, bytes):
-        text, has_bom, decode_error = decode_note(source)
-    else:
-        text = source
-        if text.startswith("\ufeff"):
-            text, has_bom = text[1:], True
-    crlf = "\r\n" in text
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = normalize_liquid(text)
-    doc = NoteDocument(path=path, text=text, lines=text.split("\n"), has_bom=has_bom, crlf=crlf)
-    doc.decode_error = decode_error
+    decoded = decode_text(source)
+    text = normalize_liquid(decoded.text)
+    doc = NoteDocument(
+        path=path,
+        text=text,
+        lines=text.split("\n"),
+        has_bom=decoded.has_bom,
+        crlf=decoded.crlf,
+        decode_error=decoded.problem,
+    )
     if path is not None:
         doc.docs_dir, doc.rel_path = locate_in_docs(path, docs_dir)
     _place(doc, course, language)
@@ -475,21 +369,20 @@ def parse_note(
 
 
 def _place(doc: NoteDocument, course: Any, language: str | None) -> None:
-    """Language, week, part and kind from the path ``<lang>/weekNN/NN-K.md``."""
-    parts = doc.rel_path.split("/") if doc.rel_path else []
-    if doc.path is not None and not parts:
-        parts = list(doc.path.parts[-3:])
-    if len(parts) >= 3 and _WEEK_DIR.match(parts[-2]):
-        doc.language = parts[-3]
-    doc.language = language or doc.language
-    name = _NOTE_NAME.match(Path(parts[-1]).stem) if parts else None
-    if name and len(parts) >= 2 and _WEEK_DIR.match(parts[-2]):
-        doc.week = int(name.group(1))
-        if name.group(2) is None:
-            doc.kind = "summary"
-        else:
-            doc.part = int(name.group(2))
-            doc.kind = meeting_kind(course, doc.week, doc.part)
+    """Language, week, part and kind from the path (``course.layout.note_path``)."""
+    rel = doc.rel_path
+    if rel is None and doc.path is not None:
+        rel = "/".join(doc.path.parts[-3:])
+    place = note_path(rel) if rel else None
+    doc.language = language or (place.language if place is not None else None)
+    if place is None or place.week is None:
+        return
+    doc.week = place.week
+    if place.part is None:
+        doc.kind = "summary"
+    else:
+        doc.part = place.part
+        doc.kind = meeting_kind(course, doc.week, doc.part)
 
 
 def meeting_kind(course: Any, week: int, part: int) -> NoteKind:

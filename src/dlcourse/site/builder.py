@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
 from dlcourse.course import Course
+from dlcourse.course.layout import CACHE_FOLDER, is_example, writable_root
 from dlcourse.site import pages as page_models
 from dlcourse.site.build_warnings import NoteChecker
 from dlcourse.site.i18n import Translator
@@ -92,21 +93,15 @@ class BuildOptions:
 
 
 def default_out_dir(course: Course, cwd: Path | None = None) -> Path:
-    """``_site`` in the current folder for the embedded example (never inside the installed
-    package); otherwise the course's ``[site] output_dir``."""
-    from dlcourse.course import default_course_dir
-
-    if course.root == default_course_dir().resolve():
-        return (cwd or Path.cwd()) / "_site"
-    return course.root / course.site.output_dir
+    """The course's ``[site] output_dir``, under the current folder for the embedded example
+    (never inside the installed package)."""
+    return writable_root(course.root, cwd) / course.site.output_dir
 
 
 def default_cache_dir(course: Course, out_dir: Path) -> Path:
-    from dlcourse.course import default_course_dir
-
-    if course.root == default_course_dir().resolve():
-        return out_dir.parent / ".dlcourse-cache" / out_dir.name
-    return course.root / ".dlcourse-cache" / "site"
+    if is_example(course.root):
+        return out_dir.parent / CACHE_FOLDER / out_dir.name
+    return course.root / CACHE_FOLDER / "site"
 
 
 def _hash(*parts: str | bytes) -> str:

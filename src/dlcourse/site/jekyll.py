@@ -18,20 +18,24 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlcourse.course.layout import (
+    LANGUAGE_FOLDER,
+    first_video_id,
+    front_matter_of,
+    is_week_folder,
+    note_path,
+    read_course_text,
+    walk_folder,
+)
 from dlcourse.course.model import EARLIEST_YEAR, LATEST_YEAR, MAX_TERM_DAYS
 from dlcourse.site.i18n import KNOWN_LANGUAGES
 from dlcourse.site.mathml import read_group
-from dlcourse.site.sources import front_matter, read_text
 from dlcourse.util.files import atomic_write_text
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*?)\s*(?:#.*)?$")
 _NESTED_TITLE = re.compile(r"^\s+title:\s*(.*?)\s*$")
 _PATH = re.compile(r"^\s*-\s*path:\s*(\S+)\s*$")
 _GDEF = re.compile(r"\\[gx]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-_WEEK_DIR = re.compile(r"^week(\d{2})$")
-_NOTE = re.compile(r"^(\d{2})-(\d)\.md$")
-_VIDEO = re.compile(r"[?&؟]v=([A-Za-z0-9_-]{11})")
 
 
 class ImportError_(Exception):
@@ -65,7 +69,7 @@ def read_config(path: Path) -> JekyllConfig:
     """The parts of a Jekyll ``_config.yml`` an import needs (no YAML library required)."""
     config = JekyllConfig()
     section: str | None = None
-    for line in read_text(path).splitlines():
+    for line in read_course_text(path).text.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         top = _TOP_KEY.match(line)
@@ -80,7 +84,7 @@ def read_config(path: Path) -> JekyllConfig:
                 config.default_lang = value
             continue
         title = _NESTED_TITLE.match(line)
-        if title and section and _LANG.match(section):
+        if title and section and LANGUAGE_FOLDER.match(section):
             config.titles[section] = _scalar(title.group(1))
             continue
         found = _PATH.match(line)
@@ -97,7 +101,7 @@ def layout_macros(docs_dir: Path) -> dict[str, str]:
     """``\\gdef`` definitions in ``_layouts/*.html`` (``\\gdef \\sam #1 {…}`` spacing allowed)."""
     macros: dict[str, str] = {}
     for layout in sorted((docs_dir / "_layouts").glob("*.html")):
-        text = read_text(layout)
+        text = read_course_text(layout).text
         for match in _GDEF.finditer(text):
             group = read_group(text, match.end() - 1)
             if group is not None:
@@ -234,39 +238,30 @@ def import_jekyll(docs_dir: Path, force: bool = False) -> ImportResult:
 
 def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
     guesses: list[str] = []
-    languages = sorted(
-        entry.name
-        for entry in docs_dir.iterdir()
-        if entry.is_dir() and _LANG.match(entry.name) and any(entry.rglob("*.md"))
-    )
+    walked = [(note_path(item.rel), item) for item in walk_folder(docs_dir).files]
+    languages = sorted({place.language for place, _item in walked if place and place.language})
     source = config.default_lang if config.default_lang in languages else (languages or ["en"])[0]
     languages.sort(key=lambda code: (code != source, code))
 
     # notes of the source language: dates, lecturers, videos per week and part
     lecturers: dict[int, Counter[str]] = {}
     weeks: dict[int, dict[int, dict[str, str]]] = {}
-    for week_dir in sorted((docs_dir / source).glob("week*")):
-        week_match = _WEEK_DIR.match(week_dir.name)
-        if not week_match:
-            continue
-        number = int(week_match.group(1))
-        weeks.setdefault(number, {})
-        for note in sorted(week_dir.glob("*.md")):
-            note_match = _NOTE.match(note.name)
-            if not note_match or int(note_match.group(1)) != number:
-                continue
-            part = int(note_match.group(2))
-            text = read_text(note)
-            front = front_matter(text)
-            video = _VIDEO.search(text.replace("&amp;", "&"))
-            weeks[number][part] = {
-                "date": front.get("date", ""),
-                "title": front.get("title", ""),
-                "lecturer": front.get("lecturer", ""),
-                "video": video.group(1) if video else "",
-            }
-            if front.get("lecturer"):
-                lecturers.setdefault(part, Counter())[front["lecturer"]] += 1
+    for place, item in walked:
+        folders = item.rel.split("/")
+        if folders[0] == source and len(folders) > 2 and is_week_folder(folders[1]):
+            weeks.setdefault(int(folders[1].removeprefix("week")), {})
+        if place is None or place.language != source or place.week is None or place.part is None:
+            continue  # not a note (NN-K.md) of the source language
+        text = read_course_text(item.path).text
+        front = front_matter_of(text).as_dict()
+        weeks[place.week][place.part] = {
+            "date": front.get("date", ""),
+            "title": front.get("title", ""),
+            "lecturer": front.get("lecturer", ""),
+            "video": first_video_id(text) or "",
+        }
+        if front.get("lecturer"):
+            lecturers.setdefault(place.part, Counter())[front["lecturer"]] += 1
     dates = _plausible_dates(weeks, guesses)
     kinds = _note_kinds(docs_dir / source, weeks, guesses)
     lecture_parts = max(
@@ -288,7 +283,8 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
     home = docs_dir / "index.md"
     description = "Imported from a Jekyll course site; describe the course here."
     if home.is_file():
-        body = read_text(home).split("\n---", 2)[-1] if read_text(home).startswith("---") else ""
+        text = read_course_text(home).text
+        body = text.split("\n---", 2)[-1] if text.startswith("---") else ""
         paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
         prose = [p for p in paragraphs if p[0].isalpha() and "|" not in p and "<" not in p]
         if prose:
@@ -438,7 +434,7 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
             + ", ".join(
                 f"{code} = {_toml_string(title)}"
                 for code, title in config.titles.items()
-                if _LANG.match(code)
+                if LANGUAGE_FOLDER.match(code)
             )
             + " }"
         )

@@ -22,8 +22,9 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
+from dlcourse.course.layout import parse_video_url
 from dlcourse.notes import tex as notes_tex
-from dlcourse.notes.document import Heading, NoteDocument, parse_video_url
+from dlcourse.notes.document import Heading, NoteDocument
 from dlcourse.notes.markdown import shared_markdown
 from dlcourse.site.mathml import MathCache, extract_definitions, macros_key
 from dlcourse.site.sanitize import clean_html

@@ -319,13 +319,14 @@ class SiteModel:
     def _missing(self, code: str) -> list[SourceFile]:
         if code == self.source_lang:
             return []
-        return [
+        missing = [
             group[self.source_lang]
             for group in self.by_ref.values()
             if self.source_lang in group
             and code not in group
             and group[self.source_lang].kind != "page"
         ]
+        return sorted(missing, key=lambda source: source.order)  # in reading order
 
     def search(self, lang: SiteLanguage) -> str:
         from dlcourse.site import search as search_module

@@ -2,23 +2,19 @@
 
 There is no hand-kept list: a language is a folder whose name is a language code and which holds
 Markdown; a note is ``weekNN/NN-K.md``, a week summary ``weekNN/NN.md``, any other ``.md`` a plain
-page (``about.md``). Other folders under the notes folder (``images/``) are site assets.
+page (``about.md``) — the grammar of :mod:`dlcourse.course.layout`, whose walker finds the files.
+Other folders under the notes folder (``images/``) are site assets.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlcourse.course import Course
+from dlcourse.course.layout import LANGUAGE_FOLDER, WalkedFile, note_path, walk_folder
 from dlcourse.site.i18n import KNOWN_LANGUAGES
-
-_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-_NOTE = re.compile(r"^week(\d{1,2})/(\d{1,2})-(\d)\.md$")
-_WEEK = re.compile(r"^week(\d{1,2})/(\d{1,2})\.md$")
 
 
 @dataclass(frozen=True)
@@ -90,26 +86,6 @@ class SiteSources:
         return digest.hexdigest()
 
 
-def _walk(folder: Path) -> list[tuple[str, Path, os.stat_result]]:
-    found = []
-    stack = [(folder, "")]
-    while stack:
-        current, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith((".", "_")):
-                continue
-            rel = f"{prefix}{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                stack.append((Path(entry.path), rel + "/"))
-            elif entry.is_file():
-                found.append((rel, Path(entry.path), entry.stat()))
-    return found
-
-
 def language_of(code: str, course: Course) -> SiteLanguage:
     configured = course.notes.language(code)
     if configured is not None:
@@ -125,23 +101,24 @@ def discover(course: Course) -> SiteSources:
     languages: list[SiteLanguage] = []
     files: list[SourceFile] = []
     assets: list[tuple[str, Path, int, int]] = []
-    if not docs.is_dir():
+    walked = walk_folder(docs, course.root)
+    if not walked.files:
         return SiteSources(docs, [language_of(course.notes.source_language, course)], [], [])
-    for entry in sorted(os.scandir(docs), key=lambda e: e.name):
-        if entry.name.startswith((".", "_")) or not entry.is_dir():
-            continue
-        walked = _walk(Path(entry.path))
-        markdown = [item for item in walked if item[0].endswith(".md")]
-        if _LANGUAGE_FOLDER.match(entry.name) and markdown:
-            languages.append(language_of(entry.name, course))
-            for rel, path, stat in markdown:
-                files.append(_source(entry.name, rel, path, stat))
-            for rel, path, stat in walked:  # images kept beside a language's notes
-                if not rel.endswith((".md", ".sbv")):
-                    assets.append((f"{entry.name}/{rel}", path, stat.st_mtime_ns, stat.st_size))
+    by_folder: dict[str, list[WalkedFile]] = {}
+    for item in walked.files:
+        folder, slash, _rest = item.rel.partition("/")
+        if slash:  # files right in the notes folder (index.md) are not the site's
+            by_folder.setdefault(folder, []).append(item)
+    for folder, items in sorted(by_folder.items()):
+        markdown = [item for item in items if item.rel.endswith(".md")]
+        if LANGUAGE_FOLDER.match(folder) and markdown:
+            languages.append(language_of(folder, course))
+            files.extend(_source(folder, item) for item in markdown)
+            # images kept beside a language's notes are assets; transcripts are not published
+            kept = [item for item in items if not item.rel.endswith((".md", ".sbv"))]
         else:
-            for rel, path, stat in walked:
-                assets.append((f"{entry.name}/{rel}", path, stat.st_mtime_ns, stat.st_size))
+            kept = items
+        assets.extend((item.rel, item.path, item.mtime_ns, item.size) for item in kept)
     source = course.notes.source_language
     configured = [lang.code for lang in course.notes.languages]
     languages.sort(key=lambda lang: (lang.code != source, _index(configured, lang.code), lang.code))
@@ -152,44 +129,8 @@ def _index(items: list[str], value: str) -> int:
     return items.index(value) if value in items else len(items)
 
 
-def _source(lang: str, rel: str, path: Path, stat: os.stat_result) -> SourceFile:
-    note = _NOTE.match(rel)
-    week = _WEEK.match(rel)
-    if note and int(note.group(1)) == int(note.group(2)):
-        kind, number, part = "note", int(note.group(1)), int(note.group(3))
-    elif week and int(week.group(1)) == int(week.group(2)):
-        kind, number, part = "week", int(week.group(1)), None
-    else:
-        kind, number, part = "page", None, None
-    return SourceFile(lang, rel, path, kind, number, part, stat.st_mtime_ns, stat.st_size)
-
-
-def read_text(path: Path) -> str:
-    """A note as text: BOM dropped, CRLF made LF (line numbers are kept)."""
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-_KEY = re.compile(r"^([A-Za-z][\w -]*?)\s*:\s*(.*)$")
-
-
-def front_matter(text: str) -> dict[str, str]:
-    """The simple ``key: value`` YAML the notes use (no nesting), keys lower-cased and normalised
-    (``Translator`` → ``translator``, ``translation date`` → ``translation-date``)."""
-    if not text.startswith("---"):
-        return {}
-    end = text.find("\n---", 3)
-    if end < 0:
-        return {}
-    values: dict[str, str] = {}
-    for line in text[3:end].splitlines():
-        match = _KEY.match(line.strip())
-        if not match:
-            continue
-        key = match.group(1).strip().lower().replace(" ", "-").replace("_", "-")
-        key = {"tranlation-date": "translation-date"}.get(key, key)
-        value = match.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
+def _source(language: str, item: WalkedFile) -> SourceFile:
+    place = note_path(item.rel)
+    kind, week, part = (place.kind, place.week, place.part) if place else ("page", None, None)
+    rel = item.rel.split("/", 1)[1]
+    return SourceFile(language, rel, item.path, kind, week, part, item.mtime_ns, item.size)
