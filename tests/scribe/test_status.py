@@ -144,8 +144,10 @@ def test_credit_policy_thresholds_are_parameters():
     strict = CreditPolicy(late=-1.0, per_error=0.25, max_error_penalty=1.0)
     assert duty_credit(strict, due, due + dt.timedelta(hours=1), 0, True, later)[1] == -1.0
     assert duty_credit(strict, due, due, 3, True, later) == ("needs-fixes", 0.25, True)
-    assert duty_credit(CreditPolicy(), due, due + dt.timedelta(days=20), 0, True, later)[0] == (
-        "missing"
+    assert duty_credit(CreditPolicy(), due, due + dt.timedelta(days=20), 0, True, later) == (
+        "too-late",
+        -1.0,
+        True,
     )
     assert duty_credit(CreditPolicy(), due, None, 0, True, due - dt.timedelta(days=1)) == (
         "pending",

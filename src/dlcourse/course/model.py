@@ -92,6 +92,12 @@ class Identity(Strict):
     def _inside(cls, value: str | None) -> str | None:
         return None if value is None else check_relative_path(value)
 
+    @property
+    def short_name(self) -> str:
+        """What tabs, headers and file titles show: ``short_title``, else the title itself (so a
+        course whose title is edited never shows a stale short form)."""
+        return self.short_title or self.title
+
 
 class Link(Strict):
     id: str

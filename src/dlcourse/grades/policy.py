@@ -235,13 +235,15 @@ def _aggregate(
 
 
 def duty_fraction(policy: GradingPolicy, duty: DutyFact) -> float | None:
-    """A duty's fraction of the write-up weight; None while it is not due (``pending``)."""
+    """A duty's fraction of the write-up weight; None while it cannot be judged yet (``pending``:
+    not due; ``undated``: the note is there but its submission time is unknown)."""
     formula = policy.write_up
     return {
         "complete": formula.on_time,
         "needs-fixes": formula.needs_fixes(duty.errors),
         "unattributed": formula.unattributed,
         "late": formula.late,
+        "too-late": formula.missing,  # later than late_limit_days counts as missing
         "missing": formula.missing,
     }.get(duty.state)
 

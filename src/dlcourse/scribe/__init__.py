@@ -21,7 +21,7 @@ from dlcourse.scribe.assign import (
     find_student,
     unknown_student,
 )
-from dlcourse.scribe.credit import CreditPolicy, duty_credit
+from dlcourse.scribe.credit import STATE_MEANINGS, CreditPolicy, duty_credit
 from dlcourse.scribe.errors import RosterError, RosterIssue
 from dlcourse.scribe.io import write_atomic
 from dlcourse.scribe.roster import Duty, Placement, Roster, Student, read_roster, roster_csv
@@ -33,6 +33,7 @@ from dlcourse.scribe.status import StatusReport, scribe_status, status_csv
 from dlcourse.scribe.student_calendars import class_calendar, student_calendar
 
 __all__ = [
+    "STATE_MEANINGS",
     "AssignOptions",
     "Assignment",
     "AssignmentReport",

@@ -1,21 +1,10 @@
-"""Write-up credit under the course policy, as data (``docs/scribe.md`` § Credit).
+"""Write-up credit under the course's write-up formula, ``[grading.write_up]``
+(``docs/scribe.md`` § Credit).
 
 The write-up is a grade *adjustment* of ±``weight`` points (10 in the spring 2020 course: "±10%
 lecture write-up, so do your work"). Each duty earns a *fraction* in [-1, 1] from its state; a
 student's fraction is the mean over their duties; points = fraction × the weight of the
-``write-up`` component of the student's grading track.
-
-========================  =====================================================================
-state                     when
-========================  =====================================================================
-``complete``              submitted on time, no checker errors, the student is in ``authors``
-``needs-fixes``           on time and attributed, with checker errors: ``on_time`` minus
-                          ``per_error`` per error, at most ``max_error_penalty`` off
-``unattributed``          on time, but the student's name is not in the note's ``authors``
-``late``                  submitted after the due time (up to ``late_limit_days`` late)
-``missing``               not submitted by the due time (or later than ``late_limit_days``)
-``pending``               not submitted yet, not due yet (fraction 0, not final)
-========================  =====================================================================
+policy's component in the student's grading track.
 """
 
 from __future__ import annotations
@@ -25,12 +14,28 @@ from typing import Literal
 
 from dlcourse.course.grading_settings import WriteUpFormula
 
-DutyState = Literal["complete", "needs-fixes", "unattributed", "late", "missing", "pending"]
+DutyState = Literal[
+    "complete", "needs-fixes", "unattributed", "late", "too-late", "missing", "undated", "pending"
+]
 
 
 # The thresholds are the course's write-up formula ([grading.write_up] in course.toml): the
 # gradebook maps a duty's state with the same numbers, so the two never disagree.
 CreditPolicy = WriteUpFormula
+
+#: What each state means, for the legend under ``dlcourse scribe status`` and the docs.
+STATE_MEANINGS: dict[str, str] = {
+    "complete": "on time, no checker errors, every member in the note's authors",
+    "needs-fixes": "on time, with checker errors (credit less per error)",
+    "unattributed": "on time, but the student is not in the note's authors",
+    "late": "submitted after the due time, within the late limit",
+    "too-late": "submitted after the late limit: counts as missing",
+    "missing": "no note by the due time",
+    "undated": "the note is there but its submission time is unknown (not committed to git): "
+    "pass --submissions or --submitted-at",
+    "pending": "not due yet",
+    "empty": "nobody is assigned to the slot",
+}
 
 
 def duty_credit(
@@ -40,15 +45,21 @@ def duty_credit(
     errors: int,
     attributed: bool,
     as_of: dt.datetime,
+    present: bool | None = None,
 ) -> tuple[DutyState, float, bool]:
-    """(state, fraction, final) of one duty. ``final`` is False until the due time has passed."""
+    """(state, fraction, final) of one duty. ``final`` is False until the due time has passed
+    and while a present note's submission time is unknown. ``present`` defaults to whether a
+    submission time is known."""
     final = as_of > due
+    present = submitted_at is not None if present is None else present
     if submitted_at is None:
+        if present:
+            return "undated", 0.0, False
         return ("missing", policy.missing, True) if final else ("pending", 0.0, False)
     if submitted_at > due:
         days = (submitted_at - due).total_seconds() / 86400
         if policy.late_limit_days is not None and days > policy.late_limit_days:
-            return "missing", policy.missing, True
+            return "too-late", policy.missing, True
         return "late", policy.late, True
     if not attributed:
         return "unattributed", policy.unattributed, final

@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dlcourse.course import Course
-from dlcourse.scribe.credit import CreditPolicy, DutyState, duty_credit
+from dlcourse.course import Course, CreditPolicy
+from dlcourse.scribe.credit import DutyState, duty_credit
 from dlcourse.scribe.gitdates import last_commit_time
 from dlcourse.scribe.notes_adapter import NoteFacts, name_key, read_note
 from dlcourse.scribe.roster import Roster
@@ -24,7 +24,15 @@ from dlcourse.util.csv_files import csv_dict_writer
 
 SCHEMA = "dlcourse.scribe-status/1"
 SlotState = Literal[
-    "empty", "complete", "needs-fixes", "unattributed", "late", "missing", "pending"
+    "empty",
+    "complete",
+    "needs-fixes",
+    "unattributed",
+    "late",
+    "too-late",
+    "missing",
+    "undated",
+    "pending",
 ]
 
 
@@ -103,7 +111,8 @@ def scribe_status(
     read: Callable[[Path, Course], NoteFacts] = read_note,
 ) -> StatusReport:
     """Join the roster with the notes. ``overrides`` maps a slot key (or its meeting's slot, e.g.
-    ``01-2``) to a submission time (a pull request's), used instead of the git time."""
+    ``01-2``) to a submission time (a pull request's), used instead of the git time. ``policy``
+    defaults to the course's write-up formula, ``[grading.write_up]``."""
     policy = policy or course.grading.write_up
     as_of = (as_of or dt.datetime.now(course.tz)).astimezone(course.tz)
     overrides = dict(overrides or {})
@@ -138,6 +147,7 @@ def scribe_status(
                 facts.errors,
                 attributed,
                 as_of,
+                present=facts.present,
             )
             states.append(state)
             duty_rows.setdefault(placement.student.id, []).append(
@@ -189,7 +199,16 @@ def scribe_status(
 def _slot_state(states: list[str]) -> str:
     if not states:
         return "empty"
-    order = ["missing", "late", "pending", "unattributed", "needs-fixes", "complete"]
+    order = [
+        "missing",
+        "too-late",
+        "late",
+        "undated",
+        "pending",
+        "unattributed",
+        "needs-fixes",
+        "complete",
+    ]
     # the slot shows its group's work; an unattributed member does not make the note worse
     group = [s for s in states if s != "unattributed"] or states
     return min(group, key=order.index)
