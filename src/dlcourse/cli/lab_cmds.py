@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dlcourse.labs.catalogue import LABS, get_lab
+from dlcourse.cli.messages import echo_error
+from dlcourse.labs.catalogue import LABS, get_lab, missing_labs_extra
 from dlcourse.util.files import OutputPathError, describe_os_error, ensure_output_folder
 
 lab_app = typer.Typer(
@@ -29,8 +30,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _error(message: object) -> None:
-    """``error: MESSAGE``, the message as written (never read as Rich markup)."""
-    console.print(f"[red]error:[/red] {escape(str(message))}")
+    """``error: MESSAGE`` on stderr, the message as written (never read as Rich markup)."""
+    echo_error(str(message))
+
+
+def _missing_extra(err: ImportError) -> typer.Exit:
+    """Say what to install (CPU build first) and return the exit (code 2) to raise."""
+    _error(missing_labs_extra(err.name))
+    return typer.Exit(2)
 
 
 def _lab_or_exit(name: str):
@@ -45,8 +52,11 @@ def _lab_or_exit(name: str):
 def list_labs() -> None:
     """Show the catalogue (no torch needed)."""
     table = Table(title="dlcourse labs")
-    for column in ("name", "week", "title", "lesson"):
-        table.add_column(column, overflow="fold")
+    # names and weeks never wrap (they are what one types); titles and lessons wrap at spaces
+    table.add_column("name", no_wrap=True)
+    table.add_column("week", no_wrap=True, justify="right")
+    table.add_column("title")
+    table.add_column("lesson")
     for lab in LABS:
         table.add_row(lab.name, str(lab.week or "extra"), lab.title, lab.lesson)
     console.print(table)
@@ -147,13 +157,12 @@ def run(
     except OutputPathError as err:
         _error(f"--out {err}")
         raise typer.Exit(2) from None
-    try:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    try:
         from dlcourse.labs.runner import run_lab
     except ImportError as err:
-        _error(f"{err}. Install the labs extra: pip install 'dlcourse[labs]'")
-        raise typer.Exit(1) from None
+        raise _missing_extra(err) from None
 
     if threads is None:
         from dlcourse.labs.threads import default_threads
@@ -173,6 +182,8 @@ def run(
                 precision=precision,
                 threads=threads,
             )
+        except ImportError as err:  # a lab's own dependency of the extra (matplotlib, …)
+            raise _missing_extra(err) from None
         except (ValueError, RuntimeError, FileNotFoundError) as err:
             _error(err)
             raise typer.Exit(1) from None
@@ -185,8 +196,10 @@ def run(
     for key, value in result.metrics.items():
         table.add_row(key, _shown(value))
     console.print(table)
-    console.print(
-        f"{result.seconds:.1f} s · wrote {result.metrics_path} and {len(result.figures)} figure(s)"
+    console.print(  # one line, never wrapped inside the path
+        f"{result.seconds:.1f} s · wrote {escape(str(result.metrics_path))} and "
+        f"{len(result.figures)} figure(s)",
+        soft_wrap=True,
     )
 
 
@@ -202,6 +215,8 @@ def notebook(
 
     try:
         path = write_notebook(info.name, out, config=config)
+    except ImportError as err:
+        raise _missing_extra(err) from None
     except OSError as err:
         _error(f"--out {describe_os_error(Path(err.filename or out or '.'), err)}")
         raise typer.Exit(2) from None

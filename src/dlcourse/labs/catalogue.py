@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: How to install what the labs need, CPU build first: a plain ``pip install torch`` (or the
+#: extra alone) pulls a CUDA build of several GB.
+INSTALL_LABS = (
+    "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu",
+    "pip install 'dlcourse[labs]'",
+)
+
+
+def missing_labs_extra(module: str | None) -> str:
+    """The one message for a lab command run without the ``labs`` extra."""
+    what = f"'{module}' is not installed" if module else "a module of the labs extra is missing"
+    first, then = INSTALL_LABS
+    return (
+        f"{what}: the labs need the 'labs' extra. Install the CPU build of PyTorch first, "
+        f"then the extra: {first} && {then}"
+    )
+
 
 @dataclass(frozen=True)
 class LabInfo:
@@ -31,6 +48,7 @@ def _lab(name: str, title: str, lesson: str, data: str, **kwargs: object) -> Lab
     return LabInfo(name=name, title=title, lesson=lesson, data=data, module=module, **kwargs)  # type: ignore[arg-type]
 
 
+# In course order: by the week of the 2020 course, the repository's extras last.
 LABS: tuple[LabInfo, ...] = (
     _lab(
         "logic-neurons",
@@ -138,22 +156,6 @@ LABS: tuple[LabInfo, ...] = (
         notebook_2020="11-VAE",
     ),
     _lab(
-        "regularisation",
-        "Regularisation",
-        "L1/L2, dropout and early stopping tame a text classifier that over-fits.",
-        "generated bag-of-words documents",
-        week=14,
-        notebook_2020="12-regularization",
-    ),
-    _lab(
-        "bayesian-nn",
-        "Bayesian NN with MC dropout",
-        "Dropout kept on at test time gives a predictive variance that grows away from the data.",
-        "generated 1-D data",
-        week=14,
-        notebook_2020="13-bayesian_nn",
-    ),
-    _lab(
         "truck-backer-upper",
         "Truck backer-upper",
         "Learn an emulator of the truck's kinematics, then train a controller through it.",
@@ -176,6 +178,22 @@ LABS: tuple[LabInfo, ...] = (
         "generated graph families (networkx)",
         week=13,
         notebook_2020="16-gated_GCN",
+    ),
+    _lab(
+        "regularisation",
+        "Regularisation",
+        "L1/L2, dropout and early stopping tame a text classifier that over-fits.",
+        "generated bag-of-words documents",
+        week=14,
+        notebook_2020="12-regularization",
+    ),
+    _lab(
+        "bayesian-nn",
+        "Bayesian NN with MC dropout",
+        "Dropout kept on at test time gives a predictive variance that grows away from the data.",
+        "generated 1-D data",
+        week=14,
+        notebook_2020="13-bayesian_nn",
     ),
     _lab(
         "projections",
