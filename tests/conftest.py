@@ -9,6 +9,21 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+#: Every command that acts on a course (and so takes ``--course``).
+COURSE_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("info",),
+    ("validate",),
+    ("calendar",),
+    ("build",),
+    ("serve",),
+    ("notes", "check"),
+    ("notes", "timestamps"),
+    ("notes", "new"),
+    ("scribe", "assign"),
+    ("scribe", "calendar"),
+    ("scribe", "status"),
+)
+
 
 def _shared_dir() -> Path:
     """``../shared`` beside the checkout (CI lays it there read-only); DLCOURSE_SHARED overrides."""

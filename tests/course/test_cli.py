@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from dlcourse import __version__
 from dlcourse.cli import app
+from tests.conftest import COURSE_COMMANDS
 
 runner = CliRunner()
 
@@ -60,7 +61,7 @@ def test_info_reads_the_toml_not_the_code(course_copy: Path):
     text = text.replace('title = "Deep Learning (with PyTorch)"', 'title = "Energy Models 101"')
     text = text.replace("start = 16:55:00\nend = 17:45:00", "start = 09:00:00\nend = 09:50:00")
     toml.write_text(text, encoding="utf-8")
-    output = run("info", str(course_copy)).output
+    output = run("info", "--course", str(course_copy)).output
     assert "Energy Models 101" in output and "Deep Learning (with PyTorch)" not in output
     assert "09:00–09:50" in output
 
@@ -73,20 +74,20 @@ def test_info_prints_bracketed_course_text_as_written(course_copy: Path):
         'title = "Deep Learning (with PyTorch)"', 'title = "Deep Learning [see the FAQ] a[/]b"'
     )
     toml.write_text(text, encoding="utf-8")
-    result = run("info", str(course_copy))
+    result = run("info", "--course", str(course_copy))
     assert result.exit_code == 0, result.output
     assert "Deep Learning [see the FAQ] a[/]b" in result.output
 
 
 def test_validate_ok_and_error_exit_codes(course_copy: Path):
-    ok = run("validate", str(course_copy))
+    ok = run("validate", "--course", str(course_copy))
     assert ok.exit_code == 0 and "40 meetings in 14 weeks" in ok.output
     toml = course_copy / "course.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8").replace('weekday = "tuesday"', 'weekday = "tue"'),
         encoding="utf-8",
     )
-    bad = run("validate", str(course_copy))
+    bad = run("validate", "--course", str(course_copy))
     assert bad.exit_code == 2
     assert "course.toml:" in bad.output and "schedule.meetings[2].weekday" in bad.output
     assert "expected one of" in bad.output
@@ -110,3 +111,72 @@ def test_calendar_command_writes_a_parseable_ics(tmp_path: Path):
     only_meetings = tmp_path / "m.ics"
     run("calendar", "--out", str(only_meetings), "--no-scribe", "--no-homework")
     assert len(Calendar.from_ical(only_meetings.read_bytes()).walk("VEVENT")) == 40
+
+
+def _all_text(folder: Path) -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.suffix in (".toml", ".md", ".csv", ".gitignore", "")
+    )
+
+
+def test_init_makes_a_course_with_placeholders_and_no_students(tmp_path: Path):
+    from dlcourse.course import example_course_dir, load_course
+
+    folder = tmp_path / "mycourse"
+    assert run("init", str(folder)).exit_code == 0
+    assert not (folder / "scribe").exists()  # no roster, no sign-ups: nothing locked
+    ignored = (folder / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "_site/" in ignored and ".dlcourse-cache/" in ignored
+    example = load_course(example_course_dir())
+    text = _all_text(folder)
+    private = [p.name for p in example.people] + [p.email for p in example.people if p.email]
+    private += [link.url for link in example.links] + ["DLSP20", "Ada Okafor", "Li Wei"]
+    assert [value for value in private if value in text] == []
+    course = load_course(folder)
+    assert all("PLACEHOLDER" in person.name for person in course.people)
+    assert "PLACEHOLDER" in course.link("forum").note
+    # the spring 2020 structure: the same meetings, weeks, scribe and grading policy
+    assert [(m.id, m.kind, m.weekday, m.start, m.end) for m in course.schedule.meetings] == [
+        (m.id, m.kind, m.weekday, m.start, m.end) for m in example.schedule.meetings
+    ]
+    assert course.schedule.days_off == example.schedule.days_off
+    assert [(w.number, w.topics) for w in course.weeks] == [
+        (w.number, w.topics) for w in example.weeks
+    ]
+    assert course.scribe == example.scribe and course.grading == example.grading
+    assert course.homework == example.homework and course.notes == example.notes
+    note = (folder / "docs/en/week01/01-3.md").read_text(encoding="utf-8")
+    assert "lecturer: PLACEHOLDER Practicum Instructor" in note
+    assert "authors: PLACEHOLDER Student 1, PLACEHOLDER Student 2" in note
+
+
+def test_init_example_copies_the_whole_demo(tmp_path: Path):
+    folder = tmp_path / "demo"
+    assert run("init", "--example", str(folder)).exit_code == 0
+    assert (folder / "scribe" / "roster.csv").is_file()
+    assert "Yann LeCun" in (folder / "course.toml").read_text(encoding="utf-8")
+    assert (folder / ".gitignore").is_file()
+
+
+def test_short_title_follows_the_title_unless_set(course_copy: Path):
+    from dlcourse.course import load_course
+
+    toml = course_copy / "course.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('"Deep Learning (with PyTorch)"', '"Energy Models"'), "utf-8")
+    assert load_course(course_copy).course.short_name == "Energy Models"
+    toml.write_text(
+        text.replace('term = "Spring 2020"', 'short_title = "EM"\nterm = "Spring 2020"', 1),
+        "utf-8",
+    )
+    assert load_course(course_copy).course.short_name == "EM"
+
+
+@pytest.mark.parametrize("command", COURSE_COMMANDS)
+def test_every_course_command_says_how_it_finds_the_course(command: tuple[str, ...]):
+    result = run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert "--course" in flat and "default: the course found from the current folder" in flat

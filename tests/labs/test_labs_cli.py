@@ -109,3 +109,38 @@ def test_default_threads_honours_the_environment_then_idle_physical_cores() -> N
     ]
     assert physical_cores("\n".join(blocks)) == 4
     assert physical_cores("") >= 1  # no /proc/cpuinfo: the CPUs this process may use
+
+
+def test_list_is_in_course_order_and_never_breaks_a_name(app) -> None:
+    from dlcourse.labs.catalogue import LABS
+
+    result = CliRunner().invoke(app, ["lab", "list"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    weeks = [lab.week or 99 for lab in LABS]
+    assert weeks == sorted(weeks)  # week 14 after weeks 10-13, the extras last
+    for lab in LABS:
+        assert lab.name in result.output, lab.name  # on one line, not folded mid-word
+    shown = [lab.name for lab in LABS if lab.name in result.output]
+    positions = [result.output.index(f"│ {name} ") for name in shown]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"),
+    [(["run", "spiral"], "torch"), (["notebook", "spiral"], "nbformat")],
+)
+def test_without_the_labs_extra_one_message_names_the_cpu_install(
+    app, tmp_path, monkeypatch, command, missing
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, missing, None)  # 'import missing' now fails
+    monkeypatch.delitem(sys.modules, "dlcourse.labs.runner", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lab", *command], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.stdout == ""
+    flat = " ".join(result.output.split())
+    assert f"'{missing}' is not installed" in flat
+    assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in flat
+    assert "pip install 'dlcourse[labs]'" in flat

@@ -178,3 +178,41 @@ def test_authors_count_allows_configured_extra_writers(course_copy: Path):
     toml = course_copy / "course.toml"
     toml.write_text(toml.read_text() + "\n[notes.rules.authors-count]\nextra_writers = 1\n")
     assert not check_course(load_course(course_copy)).by_rule("FM005")
+
+
+def test_timestamps_write_takes_the_video_from_the_heading_when_the_course_has_none(
+    course_copy: Path,
+):
+    toml = course_copy / "course.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'videos = { lecture-a = "d9vdh3b787Y", lecture-b = "d9vdh3b787Y", '
+            'practicum = "WAn6lip5oWk" }\n',
+            "",
+        ),
+        encoding="utf-8",
+    )
+    note = course_copy / "docs/en/week02/02-1.md"
+    text = note.read_text(encoding="utf-8")
+    stripped = text.replace(
+        "## [Backpropagation through a network of modules]"
+        "(https://www.youtube.com/watch?v=d9vdh3b787Y&t=1530s)",
+        "## Backpropagation through a network of modules",
+    )
+    assert stripped != text
+    note.write_text(stripped, encoding="utf-8")
+    result = run("timestamps", str(note), "--course", str(course_copy), "--write")
+    assert result.exit_code == 0, result.output  # it used to end in a traceback
+    assert "time stamp(s) into" in result.output
+    written = note.read_text(encoding="utf-8")
+    assert (
+        "## [Gradient descent on an average loss](https://www.youtube.com/watch?v=d9vdh3b787Y&t="
+        in written
+    )
+    # with no video anywhere, a located message and exit 2 (it used to be a traceback)
+    note.write_text(
+        stripped.replace("https://www.youtube.com/watch?v=d9vdh3b787Y&t=30s", "#"), "utf-8"
+    )
+    result = run("timestamps", str(note), "--course", str(course_copy), "--write")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{note}: no video id for this part" in " ".join(result.output.split())

@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from dlcourse.cli import app
-from dlcourse.course import CourseError, default_course_dir, parse_course
+from dlcourse.course import CourseError, example_course_dir, parse_course
 
 runner = CliRunner()
-EXAMPLE = (default_course_dir() / "course.toml").read_text(encoding="utf-8")
+EXAMPLE = (example_course_dir() / "course.toml").read_text(encoding="utf-8")
 
 
 def issues_for(old: str, new: str) -> list:
@@ -26,10 +26,12 @@ def issues_for(old: str, new: str) -> list:
 def broken_course(tmp_path: Path):
     def make(old: str, new: str) -> Path:
         folder = tmp_path / "course with spaces"
-        result = runner.invoke(app, ["init", str(folder)])
+        result = runner.invoke(app, ["init", "--example", str(folder)])
         assert result.exit_code == 0, result.output
         config = folder / "course.toml"
-        config.write_text(config.read_text(encoding="utf-8").replace(old, new, 1), "utf-8")
+        text = config.read_text(encoding="utf-8")
+        assert old in text, old
+        config.write_text(text.replace(old, new, 1), "utf-8")
         return folder
 
     return make
@@ -38,10 +40,10 @@ def broken_course(tmp_path: Path):
 @pytest.mark.parametrize(
     "command",
     [
-        ["validate", "{dir}"],
-        ["info", "{dir}"],
-        ["calendar", "{dir}", "-o", "{dir}/x.ics"],
-        ["build", "{dir}", "--no-search", "-q"],
+        ["validate", "--course", "{dir}"],
+        ["info", "--course", "{dir}"],
+        ["calendar", "--course", "{dir}", "-o", "{dir}/x.ics"],
+        ["build", "--course", "{dir}", "--no-search", "-q"],
         ["notes", "check", "--course", "{dir}"],
         ["scribe", "status", "--course", "{dir}"],
     ],
@@ -63,7 +65,7 @@ def test_brackets_in_hints_survive(broken_course) -> None:
     folder = broken_course(
         'videos = { practicum = "OrBEon3VlQg" }', 'videos = { lab = "OrBEon3VlQg" }'
     )
-    result = runner.invoke(app, ["validate", str(folder)])
+    result = runner.invoke(app, ["validate", "--course", str(folder)])
     assert result.exit_code == 2
     assert "use one of the [[schedule.meetings]] ids: lecture-a, lecture-b, practicum" in (
         result.output
@@ -113,7 +115,7 @@ def test_value_errors_carry_a_hint_and_the_key_at_fault(old, new, key, hint) -> 
 def test_info_fits_80_columns_with_one_line_per_meeting() -> None:
     result = runner.invoke(app, ["info"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     (row,) = [line for line in lines if line.startswith("01-3 ")]
     assert "Tue 28 Jan" in row and "Alfredo Canziani" in row and "04 Feb 23:59" in row

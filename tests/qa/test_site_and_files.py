@@ -66,7 +66,7 @@ def test_commands_write_readable_files(tmp_path: Path, umask_022) -> None:
     folder = tmp_path / "course"
     assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
     ics = tmp_path / "course.ics"
-    assert runner.invoke(app, ["calendar", str(folder), "-o", str(ics)]).exit_code == 0
+    assert runner.invoke(app, ["calendar", "--course", str(folder), "-o", str(ics)]).exit_code == 0
     result = runner.invoke(app, ["notes", "new", "3", "1", "--course", str(folder)])
     assert result.exit_code == 0, result.output
     note = folder / "docs" / "en" / "week03" / "03-1.md"

@@ -152,3 +152,65 @@ def test_overflow_is_a_fixed_choice(course_dir: Path, sheet: Path):
     )
     assert result.exit_code == 0, result.output
     assert "reserve" in result.output
+
+
+def test_notes_new_takes_the_slot_name_or_week_and_part(course_dir: Path):
+    result = run("notes", "new", "03-1", "--course", course_dir)
+    assert result.exit_code == 0, result.output
+    note = course_dir / "docs" / "en" / "week03" / "03-1.md"
+    assert "lang-ref: ch.03-1" in note.read_text(encoding="utf-8")
+    assert "no roster yet" in result.output  # a course before its first assign
+    assert "writer 1" in note.read_text(encoding="utf-8")  # placeholder writers, with slices
+    assert run("notes", "new", "3", "2", "--course", course_dir).exit_code == 0
+    assert (course_dir / "docs" / "en" / "week03" / "03-2.md").is_file()
+    for bad in (["03-1", "2"], ["3"], ["week3"], ["03-x"]):
+        result = run("notes", "new", *bad, "--course", course_dir)
+        assert result.exit_code == 2, (bad, result.output)
+        assert "name the meeting as NN-K" in result.output and "Traceback" not in result.output
+
+
+def test_status_of_the_example_explains_its_states_and_agrees_with_the_credit():
+    # the example ships its pull requests' times: its present notes are dated, not "missing"
+    result = runner.invoke(
+        app, ["scribe", "status", "--as-of", "2020-02-20T12:00"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in result.stdout.splitlines()
+        if line.startswith("│") and line.split("│")[1].strip()[:2].isdigit()
+    }
+    assert rows["01-1"][2] == "yes" and rows["01-1"][6] in ("complete", "unattributed")
+    assert rows["02-2"][6] == "late"  # submitted 01:30 after the 23:59 due time
+    assert rows["03-1"][2] == "no" and rows["03-1"][6] == "missing"
+    assert "Authors: ok = the note's authors are its group; -N =" in result.stdout
+    for state in ("late", "missing", "pending"):
+        assert f"  {state}: " in result.stdout
+    summary = next(line for line in result.stdout.splitlines() if line.startswith("Credit"))
+    data = json.loads(
+        runner.invoke(
+            app, ["scribe", "status", "--as-of", "2020-02-20T12:00", "--format", "json"]
+        ).stdout
+    )
+    final = [s for s in data["students"] if s["duties"] and s["final"]]
+    gaining = [s for s in final if s["points"] > 0]
+    assert f"{len(final)} final ({len(gaining)} gain points" in summary
+
+
+def test_credit_policy_comes_from_course_toml(course_dir: Path, sheet: Path):
+    assert run("scribe", "assign", sheet, "--course", course_dir).exit_code == 0
+    toml = course_dir / "course.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("missing = -1.0", "missing = -0.25"), "utf-8"
+    )
+    result = run(
+        "scribe", "status", "--course", course_dir, "--as-of", "2020-03-01", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["policy"]["missing"] == -0.25
+    duty = next(s for s in data["students"] if s["duties"])["duties"][0]
+    assert duty["state"] == "missing" and duty["fraction"] == -0.25
+    toml.write_text(toml.read_text(encoding="utf-8").replace("missing = -0.25", "missing = -3"))
+    result = run("scribe", "status", "--course", course_dir)
+    assert result.exit_code == 2 and "scribe.credit.missing" in result.output

@@ -154,3 +154,21 @@ def test_credit_policy_thresholds_are_parameters():
         0.0,
         False,
     )
+
+
+def test_a_note_without_a_submission_time_is_undated_not_missing(setup):
+    course, calendar, roster = setup
+    skeleton = note_skeleton(course, calendar.meeting(1, 1), roster)
+    skeleton.path.parent.mkdir(parents=True, exist_ok=True)
+    skeleton.path.write_text(skeleton.text, encoding="utf-8")  # never committed
+    as_of = dt.datetime(2020, 3, 1, tzinfo=course.tz)
+    report = scribe_status(course, roster, as_of, submitted_at=lambda _path: None)
+    slot = next(s for s in report.slots if s.slot == "01-1")
+    assert slot.present and slot.submitted_at is None and slot.state == "undated"
+    member = next(
+        s for s in report.students if s.student_id == roster.placements_in("01-1")[0].student.id
+    )
+    assert member.duties[0].state == "undated" and member.points == 0 and not member.final
+    late = dt.datetime(2020, 3, 1, tzinfo=course.tz)  # 26 days after the due time
+    report = scribe_status(course, roster, as_of, overrides={"01-1": late})
+    assert next(s for s in report.slots if s.slot == "01-1").state == "too-late"

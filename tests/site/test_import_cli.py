@@ -139,7 +139,7 @@ def test_import_validate_refuse_twice_and_build(jekyll_repo: Path) -> None:
     assert "guessed" in result.output and "3 maths macros from _layouts" in result.output
     assert snapshot(docs) == before  # notes, transcript, image, config: not touched
 
-    result = run("validate", docs)
+    result = run("validate", "--course", docs)
     assert result.exit_code == 0, result.output
     course = load_course(docs)
     assert course.course.title == "Deep Learning Mini"
@@ -161,9 +161,9 @@ def test_import_validate_refuse_twice_and_build(jekyll_repo: Path) -> None:
     result = run("import", "jekyll", docs, "--force")
     assert result.exit_code == 0, result.output
     assert b"# my edits" not in toml.read_bytes()
-    assert run("validate", docs).exit_code == 0
+    assert run("validate", "--course", docs).exit_code == 0
 
-    result = run("build", docs, "--no-search")
+    result = run("build", "--course", docs, "--no-search")
     assert result.exit_code == 0, result.output
     site = docs / "_site"
     page = (site / "en/week01/01-1/index.html").read_text(encoding="utf-8")

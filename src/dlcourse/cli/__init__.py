@@ -5,6 +5,10 @@ Each part registers its own Typer sub-application from a module of this package.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
 from dlcourse import __version__
@@ -17,6 +21,7 @@ from dlcourse.cli import (
     scribe_cmds,
     site_cmds,
 )
+from dlcourse.cli.messages import fail
 
 app = typer.Typer(
     name="dlcourse",
@@ -44,6 +49,31 @@ def _root(
     ),
 ) -> None:
     """dlcourse: one course model, five parts around it."""
+
+
+def _reports_file_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A file the system refuses (a folder in the way, no permission, a full disk) ends the
+    command with the path and the reason and exit 2, never a traceback."""
+
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            reason = error.strerror or str(error)
+            raise fail([f"{where}{reason} (check the path and its permissions)"]) from error
+
+    return guarded
+
+
+def _guard(group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        if info.callback is not None:
+            info.callback = _reports_file_errors(info.callback)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _guard(sub.typer_instance)
 
 
 course_cmds.register(app)

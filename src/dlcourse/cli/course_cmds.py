@@ -11,13 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from dlcourse.cli.messages import exit_course_error, load_or_exit
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, exit_course_error
 from dlcourse.course import Course, CourseError
 from dlcourse.course.calendar import CourseCalendar, build_calendar
-
-COURSE_ARG = typer.Argument(
-    None, help="Course folder (holding course.toml). Default: the embedded spring 2020 example."
-)
 
 
 def _out(markup: bool = True) -> Console:
@@ -32,31 +28,37 @@ def register(app: typer.Typer) -> None:
     app.command("calendar")(calendar)
 
 
-def init(directory: Path = typer.Argument(..., help="New course folder to create.")) -> None:
-    """Create a new course folder from the example course, ready to edit."""
+def init(
+    directory: Path = typer.Argument(..., help="New course folder to create."),
+    example: bool = typer.Option(
+        False,
+        "--example",
+        help="Copy the whole spring 2020 example (people, links, sample roster) for a demo.",
+    ),
+) -> None:
+    """Create a new course folder: the spring 2020 structure and sample notes, no students."""
     from dlcourse.course.scaffold import init_course
 
     try:
-        created = init_course(directory)
+        created = init_course(directory, full_example=example)
     except CourseError as error:
         raise exit_course_error(error) from error
     _out().print(
-        f"Created course folder [bold]{escape(str(created))}[/]. "
-        f"Edit {escape(str(created / 'course.toml'))}, then run: dlcourse validate "
-        f"{escape(str(created))}",
+        f"Created course folder [bold]{escape(str(created))}[/]. Fill in the placeholders of "
+        f"{escape(str(created / 'course.toml'))}, then, inside the folder: dlcourse validate",
         highlight=False,
     )
 
 
-def info(course_dir: Path | None = COURSE_ARG) -> None:
+def info(course_dir: Path | None = COURSE_OPTION) -> None:
     """Summarise a course: identity, people, meetings with dates, scribe policy, grading."""
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     print_summary(course, build_calendar(course))
 
 
-def validate(course_dir: Path | None = COURSE_ARG) -> None:
+def validate(course_dir: Path | None = COURSE_OPTION) -> None:
     """Check course.toml (and the files it names); exit 2 with every problem found."""
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     cal = build_calendar(course)
     for number in cal.unscheduled_weeks:
         typer.echo(
@@ -73,7 +75,7 @@ def validate(course_dir: Path | None = COURSE_ARG) -> None:
 
 
 def calendar(
-    course_dir: Path | None = COURSE_ARG,
+    course_dir: Path | None = COURSE_OPTION,
     out: Path = typer.Option(Path("course.ics"), "--out", "-o", help="Where to write the .ics."),
     no_scribe: bool = typer.Option(False, "--no-scribe", help="Leave out scribe due dates."),
     no_homework: bool = typer.Option(False, "--no-homework", help="Leave out homework."),
@@ -82,7 +84,7 @@ def calendar(
     from dlcourse.course.ical_export import course_ics
     from dlcourse.util.files import atomic_write_bytes
 
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     data = course_ics(build_calendar(course), scribe_due=not no_scribe, homework=not no_homework)
     atomic_write_bytes(out, data)
     _out().print(f"Wrote {escape(str(out))} ({data.count(b'BEGIN:VEVENT')} events).")

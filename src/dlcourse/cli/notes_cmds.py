@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from dlcourse.cli.messages import load_or_exit
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, fail, refuse_example_edit
 
 notes_app = typer.Typer(
     name="notes",
@@ -31,8 +31,10 @@ class Format(StrEnum):
 
 @notes_app.command("check")
 def check_cmd(
-    paths: list[Path] = typer.Argument(None, help="Notes or folders (default: every note)."),
-    course: Path = typer.Option(None, "--course", help="Course folder (default: the example)."),
+    paths: list[Path] = typer.Argument(
+        None, help="Notes or folders (default: every note of the course)."
+    ),
+    course: Path | None = COURSE_OPTION,
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     changed_since: str = typer.Option(
         None, "--changed-since", help="Only notes changed since this git ref."
@@ -65,20 +67,17 @@ def check_cmd(
     from dlcourse.notes.fix import fix_files
     from dlcourse.notes.output import format_report, print_rich
 
-    loaded = load_or_exit(course)
     for path in paths or []:
         if not path.exists():
-            typer.echo(f"no such file or folder: {path}", err=True)
-            raise typer.Exit(2)
+            raise fail([f"no such file or folder: {path}"])
+    loaded = course_or_exit(course, paths or [])
     if contents is not None and not contents.is_file():
-        typer.echo(f"no such contents file: {contents}", err=True)
-        raise typer.Exit(2)
+        raise fail([f"no such contents file: {contents}"])
     if docs_url is not None:
         try:
             check_docs_url(docs_url)
         except ValueError as error:
-            typer.echo(f"--docs-url: {error}", err=True)
-            raise typer.Exit(2) from error
+            raise fail([f"--docs-url: {error}"]) from error
     docs_url = docs_url or loaded.notes.rules_docs_url
     chosen = [part.strip() for part in select.split(",") if part.strip()] if select else None
     options = {
@@ -91,6 +90,7 @@ def check_cmd(
     try:
         report = check_course(loaded, paths or None, **options)
         if fix:
+            refuse_example_edit(sorted({f.path for f in report.findings if f.fix}), "--fix")
             fixed = fix_files(report.findings)
             if fixed:
                 typer.echo(
@@ -102,8 +102,7 @@ def check_cmd(
 
         raise exit_course_error(error) from error
     except ValueError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+        raise fail([error]) from error
     if fmt is Format.text and sys.stdout.isatty():
         from rich.console import Console
 
@@ -156,21 +155,24 @@ def timestamps_cmd(
     transcript: Path = typer.Option(
         None, "--transcript", help="Transcript (.sbv/.srt/.vtt); default: the one beside the note."
     ),
-    course: Path = typer.Option(None, "--course", help="Course folder (default: the example)."),
+    course: Path | None = COURSE_OPTION,
     write: bool = typer.Option(False, "--write", help="Insert the proposed links into the note."),
 ) -> None:
     """Propose a start time for each subsection by aligning its text with the transcript."""
     from dlcourse.notes.propose import ProposalError, propose_for_note, write_proposals
 
-    loaded = load_or_exit(course)
     if not note.is_file():
-        typer.echo(f"no such note: {note}", err=True)
-        raise typer.Exit(2)
+        raise fail([f"no such note: {note}"])
+    if transcript is not None and not transcript.is_file():
+        raise fail([f"no such transcript: {transcript}"])
+    loaded = course_or_exit(course, [note])
+    if write:
+        refuse_example_edit([note], "--write")
     try:
         result = propose_for_note(note, loaded, transcript)
+        changed = write_proposals(note, result) if write else 0
     except ProposalError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from error
+        raise fail([f"{note}: {error}"]) from error
     for item in result.proposals:
         current = "" if item.current is None else f"  (now {item.current}s)"
         typer.echo(
@@ -178,7 +180,6 @@ def timestamps_cmd(
             f"{item.title}{current}"
         )
     if write:
-        changed = write_proposals(note, result)
         typer.echo(f"wrote {changed} time stamp(s) into {note}", err=True)
 
 

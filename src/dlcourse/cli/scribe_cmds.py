@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from dlcourse.cli.messages import echo_issues, load_or_exit
+from dlcourse.cli.messages import (
+    COURSE_OPTION,
+    course_or_exit,
+    fail,
+    output_path,
+    writable_or_exit,
+)
 from dlcourse.course import Course
 from dlcourse.course.calendar import CourseCalendar, build_calendar
+
+if TYPE_CHECKING:
+    from dlcourse.scribe.status import StatusReport
 
 console = Console()
 
@@ -27,9 +38,6 @@ scribe_app = typer.Typer(
     no_args_is_help=True,
 )
 
-COURSE_OPTION = typer.Option(
-    None, "--course", "-c", help="Course folder (holding course.toml). Default: the example."
-)
 ROSTER_OPTION = typer.Option(
     None, "--roster", "-r", help="roster.csv to read. Default: <course>/scribe/roster.csv."
 )
@@ -45,17 +53,25 @@ def register(app: typer.Typer) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------
 def _course(path: Path | None) -> tuple[Course, CourseCalendar]:
-    course = load_or_exit(path)
+    course = course_or_exit(path)
     return course, build_calendar(course)
 
 
-def _fail(issues: list) -> None:
-    echo_issues(issues)
-    raise typer.Exit(2)
+def _fail(issues: list) -> NoReturn:
+    raise fail(issues)
 
 
 def _scribe_dir(course: Course) -> Path:
-    return course.root / "scribe"
+    """Where the scribe files are written: ``<course>/scribe`` (for the read-only example,
+    ``./scribe``)."""
+    return writable_or_exit(course) / "scribe"
+
+
+def _roster_file(course: Course) -> Path:
+    """The roster a command reads by default: the one written for this course, else the one the
+    course folder ships (the example's sample roster)."""
+    written = _scribe_dir(course) / "roster.csv"
+    return written if written.is_file() else course.root / "scribe" / "roster.csv"
 
 
 def _roster(course: Course, calendar: CourseCalendar, path: Path | None):
@@ -63,21 +79,19 @@ def _roster(course: Course, calendar: CourseCalendar, path: Path | None):
 
     try:
         return read_roster(
-            path or _scribe_dir(course) / "roster.csv",
+            path or _roster_file(course),
             scribe_slots(calendar),
             course.scribe.writers_per_group,
         )
     except RosterError as error:
         _fail(error.issues)
-        raise  # unreachable: _fail exits
 
 
 def _moment(text: str, course: Course, what: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip())
-    except ValueError as error:
+    except ValueError:
         _fail([f"{what}: cannot read time {text!r}; write 2020-02-03T20:15 (course time zone)"])
-        raise typer.Exit(2) from error
     return value.replace(tzinfo=course.tz) if value.tzinfo is None else value
 
 
@@ -151,12 +165,10 @@ def assign_cmd(
         )
     except ValidationError as error:
         _fail([f"{e['loc'][0]}: {e['msg']}" for e in error.errors(include_url=False)])
-        raise
     try:
         sheet = read_signups(signups, course, calendar)
     except RosterError as error:
         _fail(error.issues)
-        raise
     for warning in sheet.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if sheet.errors:
@@ -189,7 +201,7 @@ def assign_cmd(
             typer.echo(line)
     if dry_run:
         return
-    title = f"{course.course.short_title or course.course.code} scribe roster"
+    title = f"{course.course.short_name} scribe roster"
     files = {
         folder / "roster.csv": roster_csv(result.roster),
         folder / "roster.md": roster_markdown(result.roster, result.report),
@@ -263,7 +275,10 @@ def status_cmd(
         [], "--submitted-at", help="SLOT=TIME: a submission time (e.g. the PR's) for a slot."
     ),
     submissions: Path | None = typer.Option(
-        None, "--submissions", help="CSV with columns slot,submitted_at (PR times)."
+        None,
+        "--submissions",
+        help="CSV with columns slot,submitted_at (PR times). "
+        "Default: <course>/scribe/submissions.csv when there is one.",
     ),
     output: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write csv/json here."),
@@ -277,6 +292,8 @@ def status_cmd(
     course, calendar = _course(course_dir)
     roster = _roster(course, calendar, roster_path)
     overrides: dict[str, dt.datetime] = {}
+    if submissions is None and (course.root / "scribe" / "submissions.csv").is_file():
+        submissions = course.root / "scribe" / "submissions.csv"
     if submissions is not None:
         overrides |= _read_submissions(submissions, course)
     for item in submitted:
@@ -308,7 +325,8 @@ def _read_submissions(path: Path, course: Course) -> dict[str, dt.datetime]:
         rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
     except OSError as error:
         _fail([f"{path}: cannot read ({error.strerror})"])
-        raise
+    except UnicodeDecodeError:
+        _fail([f"{path}: not UTF-8 text; export the sheet as CSV UTF-8"])
     found = {}
     problems = []
     for row, record in enumerate(rows, start=2):
@@ -324,15 +342,17 @@ def _read_submissions(path: Path, course: Course) -> dict[str, dt.datetime]:
     return found
 
 
-def _print_status(report) -> None:
+def _print_status(report: StatusReport) -> None:
+    from dlcourse.scribe import STATE_MEANINGS
+
     table = Table(title=f"Scribe status as of {report.as_of:%a %d %b %Y %H:%M %Z}")
     for header in ("Slot", "Due", "File", "Errors", "Authors", "Submitted", "State"):
-        table.add_column(header)
+        table.add_column(header, no_wrap=header != "State")
     for slot in report.slots:
         authors = (
             "ok"
             if not slot.missing_authors and not slot.unexpected_authors
-            else (f"-{len(slot.missing_authors)} +{len(slot.unexpected_authors)}")
+            else f"-{len(slot.missing_authors)} +{len(slot.unexpected_authors)}"
         )
         errors_text = str(slot.errors) if slot.checked else "n/a"
         submitted = f"{slot.submitted_at:%d %b %H:%M}" if slot.submitted_at else "—"
@@ -346,14 +366,64 @@ def _print_status(report) -> None:
             slot.state,
         )
     console.print(table)
-    counted = [s for s in report.students if s.points is not None]
-    console.print(f"{len(counted)} students with credit; JSON for the gradebook: --format json")
+    console.print(
+        "Authors: ok = the note's authors are its group; -N = N of the group are not in the "
+        "authors, +N = N authors are not in the group.",
+        highlight=False,
+    )
+    seen = {slot.state for slot in report.slots}
+    console.print("States:", highlight=False)
+    for state, meaning in STATE_MEANINGS.items():
+        if state in seen:
+            console.print(f"  {state}: {meaning}", highlight=False, markup=False)
+    for line in credit_summary(report):
+        console.print(line, highlight=False, markup=False)
+
+
+def credit_summary(report: StatusReport) -> list[str]:
+    """How many students stand where, in the same states as the table."""
+    with_duty = [s for s in report.students if s.duties]
+    final = [s for s in with_duty if s.final]
+    gaining = [s for s in final if (s.points or 0) > 0]
+    losing = [s for s in final if (s.points or 0) < 0]
+    component = report.policy.component
+    lines = [
+        f"Credit ({component}): {len(with_duty)} students with a duty; {len(final)} final "
+        f"({len(gaining)} gain points, {len(losing)} lose points, "
+        f"{len(final) - len(gaining) - len(losing)} neither), "
+        f"{len(with_duty) - len(final)} not final yet (pending or undated)."
+    ]
+    reserve = len(report.students) - len(with_duty)
+    if reserve:
+        lines.append(f"{reserve} students on the reserve list have no duty and no credit.")
+    lines.append("JSON for the gradebook: --format json")
+    return lines
 
 
 # -- notes new -------------------------------------------------------------------------------
+_MEETING = re.compile(r"^(\d{1,2})(?:-(\d{1,2}))?$")
+
+
+def _meeting_of(name: str, part: int | None) -> tuple[int, int]:
+    """``03-1`` (the slot name every other output uses), or week and part apart: ``3 1``."""
+    match = _MEETING.match(name.strip())
+    if match is None or (match.group(2) is None) == (part is None):
+        _fail(
+            [
+                f"notes new {name}{'' if part is None else f' {part}'}: name the meeting as "
+                "NN-K (e.g. 03-1: week 3, meeting 1) or as two numbers (3 1)"
+            ]
+        )
+    return int(match.group(1)), int(match.group(2) or part)
+
+
 def notes_new(
-    week: int = typer.Argument(..., help="Week number."),
-    part: int = typer.Argument(..., help="Meeting of the week (K of NN-K.md)."),
+    meeting_name: str = typer.Argument(
+        ..., metavar="MEETING", help="The meeting: 03-1 (week 3, meeting 1), or the week: 3."
+    ),
+    part: int | None = typer.Argument(
+        None, metavar="[PART]", help="The meeting of the week, when MEETING is only the week."
+    ),
     course_dir: Path | None = COURSE_OPTION,
     roster_path: Path | None = ROSTER_OPTION,
     language: str | None = typer.Option(None, "--lang", help="Language folder. Default: source."),
@@ -363,25 +433,30 @@ def notes_new(
     ),
 ) -> None:
     """Write the note skeleton of a meeting for its scribe group, and its PR description."""
-    from dlcourse.scribe import note_skeleton
+    from dlcourse.scribe import Roster, note_skeleton, scribe_slots
     from dlcourse.scribe.io import write_all_atomic
     from dlcourse.scribe.skeleton import UnknownLanguage
 
+    week, part = _meeting_of(meeting_name, part)
     course, calendar = _course(course_dir)
     meeting = calendar.meeting(week, part)
     if meeting is None:
         known = ", ".join(m.slot for m in calendar.meetings)
         _fail([f"no meeting {week:02d}-{part} in the course calendar; meetings: {known}"])
-    roster = _roster(course, calendar, roster_path)
+    if roster_path is None and not _roster_file(course).is_file():
+        typer.echo("warning: no roster yet (dlcourse scribe assign SIGNUPS.csv)", err=True)
+        roster = Roster(scribe_slots(calendar), writers_per_group=course.scribe.writers_per_group)
+    else:
+        roster = _roster(course, calendar, roster_path)
     try:
         skeleton = note_skeleton(course, meeting, roster, language)
     except UnknownLanguage as error:
         _fail([f"--lang: {error}"])
-        raise
     for warning in skeleton.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    if skeleton.path.exists() and not force:
-        _fail([f"{skeleton.path} exists: pass --force to overwrite it"])
+    target = output_path(course, skeleton.path)
+    if target.exists() and not force:
+        _fail([f"{target} exists: pass --force to overwrite it"])
     pr_path = (pr_out or _scribe_dir(course) / "pr") / f"{meeting.slot}.md"
-    for path in write_all_atomic({skeleton.path: skeleton.text, pr_path: skeleton.pr_text}):
+    for path in write_all_atomic({target: skeleton.text, pr_path: skeleton.pr_text}):
         typer.echo(f"wrote {path}")

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import typer
 
-from dlcourse.cli.messages import load_or_exit
-
-COURSE_HELP = "Course folder (or its course.toml); default: the embedded spring 2020 example."
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, fail
+from dlcourse.course.layout import ReadOnlyExampleError
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 
 def build(
-    course_dir: Path | None = typer.Argument(None, help=COURSE_HELP),
+    course_dir: Path | None = COURSE_OPTION,
     out: Path | None = typer.Option(None, "--out", "-o", help="Output folder."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     jobs: int | None = typer.Option(
@@ -36,23 +35,26 @@ def build(
 
     from dlcourse.site.app import run_build
 
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     console = Console(stderr=True)
-    report = run_build(
-        course,
-        out=out,
-        strict=strict,
-        jobs=jobs,
-        search=not no_search,
-        console=console,
-        quiet=quiet,
-    )
+    try:
+        report = run_build(
+            course,
+            out=out,
+            strict=strict,
+            jobs=jobs,
+            search=not no_search,
+            console=console,
+            quiet=quiet,
+        )
+    except ReadOnlyExampleError as error:
+        raise fail([error]) from error
     if report is None:
         raise typer.Exit(1)
 
 
 def serve(
-    course_dir: Path | None = typer.Argument(None, help=COURSE_HELP),
+    course_dir: Path | None = COURSE_OPTION,
     out: Path | None = typer.Option(None, "--out", "-o", help="Output folder."),
     port: int = typer.Option(8000, "--port", "-p", help="Port on localhost."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -61,14 +63,11 @@ def serve(
     """Build, serve on localhost, and rebuild with live reload when a file changes."""
     from dlcourse.site.server import ServeError, serve_course
 
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     try:
         served = serve_course(course, out=out, host=host, port=port, search=not no_search)
-    except ServeError as error:  # the port is taken, the address is not this machine's, …
-        from dlcourse.cli.messages import echo_error
-
-        echo_error(str(error))
-        raise typer.Exit(2) from error
+    except (ServeError, ReadOnlyExampleError) as error:  # the port is taken, …
+        raise fail([error]) from error
     if not served:
         raise typer.Exit(1)
 

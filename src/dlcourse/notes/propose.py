@@ -284,13 +284,18 @@ def propose_for_note(
 
         meeting = meeting_for(course, doc.week, doc.part)
         video = getattr(meeting, "video_id", None)
+    if not video:  # the course names none yet: the video the headings already link to
+        video = next((h.stamp.video_id for h in headings if h.stamp and h.stamp.video_id), None)
     return ProposalResult(doc, video, proposals, "transcript")
 
 
 def write_proposals(path: Path, result: ProposalResult) -> int:
     """Rewrite each proposed heading as ``## [Title](https://www.youtube.com/watch?v=ID&t=Ns)``."""
     if not result.video_id:
-        raise ProposalError("the course gives no video id for this part")
+        raise ProposalError(
+            "no video id for this part: neither course.toml ([[weeks]] videos) nor a heading "
+            "of the note links the video; add the week's video ids to course.toml"
+        )
     text = path.read_text(encoding="utf-8-sig")
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()

@@ -199,6 +199,14 @@ def read_roster(path: Path, slots: list[ScribeSlot], writers_per_group: int = 3)
     except FileNotFoundError as error:
         hint = "run 'dlcourse scribe assign SIGNUPS.csv' first, or pass --roster"
         raise RosterError([RosterIssue(path, None, "roster not found", hint)]) from error
+    except IsADirectoryError as error:
+        hint = "pass the roster.csv file, not its folder"
+        raise RosterError([RosterIssue(path, None, "a folder, not a file", hint)]) from error
+    except UnicodeDecodeError as error:
+        hint = "pass the roster.csv written by 'dlcourse scribe assign' (UTF-8 CSV)"
+        raise RosterError(
+            [RosterIssue(path, None, f"not UTF-8 text ({error.reason})", hint)]
+        ) from error
     return parse_roster(text, slots, writers_per_group, path)
 
 

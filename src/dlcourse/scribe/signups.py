@@ -177,6 +177,9 @@ def read_signups(path: Path, course: Course, calendar: CourseCalendar) -> Signup
     except FileNotFoundError as error:
         hint = "export the sign-up sheet as CSV and pass its path"
         raise RosterError([RosterIssue(path, None, "file not found", hint)]) from error
+    except IsADirectoryError as error:
+        hint = "pass the exported CSV file, not its folder"
+        raise RosterError([RosterIssue(path, None, "a folder, not a file", hint)]) from error
     except UnicodeDecodeError as error:
         raise RosterError(
             [RosterIssue(path, None, f"not UTF-8 text ({error.reason})", "export as CSV UTF-8")]

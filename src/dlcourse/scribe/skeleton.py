@@ -16,9 +16,11 @@ from pathlib import Path
 
 from dlcourse.course import Course
 from dlcourse.course.calendar import Meeting
+from dlcourse.course.layout import note_file_name
 from dlcourse.notes.rules.editor import PLACEHOLDER  # what ED005 (placeholder-text) reports
 from dlcourse.scribe.roster import Duty, Roster
 from dlcourse.scribe.roster_files import format_due
+from dlcourse.scribe.slots import TimeSlice
 
 #: An 11-character stand-in when course.toml has no video id for the meeting yet.
 MISSING_VIDEO = "VIDEO_ID_00"
@@ -39,7 +41,7 @@ def note_path(course: Course, meeting: Meeting, language: str | None = None) -> 
     language = language or course.notes.source_language
     if course.notes.language(language) is None:
         raise UnknownLanguage(language, [lang.code for lang in course.notes.languages])
-    return course.docs_dir / language / f"week{meeting.week:02d}" / f"{meeting.slot}.md"
+    return course.docs_dir / language / note_file_name(meeting.week, meeting.part)
 
 
 class UnknownLanguage(ValueError):
@@ -74,7 +76,10 @@ def note_skeleton(
     duties = _group_duties(roster, meeting)
     warnings = []
     if not duties:
-        warnings.append(f"nobody is assigned to {meeting.slot} in the roster")
+        warnings.append(
+            f"nobody is assigned to {meeting.slot} in the roster: the skeleton names "
+            "placeholder writers"
+        )
     video = meeting.video_id
     if video is None:
         video = MISSING_VIDEO
@@ -96,18 +101,16 @@ def note_skeleton(
         "",
     ]
     words = course.scribe.words_per_subsection
-    for duty in writers:
-        piece = duty.time_slice
-        assert piece is not None
+    for name, piece in _writer_pieces(course, roster, meeting, writers):
         url = f"https://www.youtube.com/watch?v={video}&t={piece.video_start * 60}s"
         lines += [
             "",
-            f"## [{PLACEHOLDER} subsection title ({duty.student.name})]({url})",
+            f"## [{PLACEHOLDER} subsection title ({name})]({url})",
             "",
-            f"<!-- Writer: {duty.student.name}. Video {piece} (minutes {piece.start}–"
+            f"<!-- Writer: {name}. Video {piece} (minutes {piece.start}–"
             f"{piece.end} of this hour). About {words} words, formulas included. -->",
             "",
-            f"{PLACEHOLDER} about {words} words by {duty.student.name}.",
+            f"{PLACEHOLDER} about {words} words by {name}.",
             "",
         ]
     return Skeleton(
@@ -116,6 +119,23 @@ def note_skeleton(
         pr_template(course, meeting, duties),
         tuple(warnings),
     )
+
+
+def _writer_pieces(
+    course: Course, roster: Roster, meeting: Meeting, writers: list[Duty]
+) -> list[tuple[str, TimeSlice]]:
+    """(writer, video slice) per subsection: the roster's writers, or — before anyone is
+    assigned — the policy's number of writers per group, named by position."""
+    if writers:
+        return [(d.student.name, d.time_slice) for d in writers if d.time_slice is not None]
+    count = course.scribe.writers_per_group
+    slices = [
+        piece
+        for scribe_slot in roster.slots
+        if scribe_slot.meeting.slot == meeting.slot
+        for piece in scribe_slot.slices(count)
+    ]
+    return [(f"writer {number}", piece) for number, piece in enumerate(slices, start=1)]
 
 
 def pr_template(course: Course, meeting: Meeting, duties: list[Duty]) -> str:
