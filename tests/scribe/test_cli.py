@@ -213,4 +213,4 @@ def test_credit_policy_comes_from_course_toml(course_dir: Path, sheet: Path):
     assert duty["state"] == "missing" and duty["fraction"] == -0.25
     toml.write_text(toml.read_text(encoding="utf-8").replace("missing = -0.25", "missing = -3"))
     result = run("scribe", "status", "--course", course_dir)
-    assert result.exit_code == 2 and "scribe.credit.missing" in result.output
+    assert result.exit_code == 2 and "grading.write_up.missing" in result.output
