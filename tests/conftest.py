@@ -22,6 +22,19 @@ COURSE_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("scribe", "assign"),
     ("scribe", "calendar"),
     ("scribe", "status"),
+    *(
+        ("grades", name)
+        for name in (
+            "init",
+            "import",
+            "show",
+            "whatif",
+            "export",
+            "audit",
+            "approve-track",
+            "backup",
+        )
+    ),
 )
 
 

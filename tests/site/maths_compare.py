@@ -588,9 +588,9 @@ def summarise(verdicts: Sequence[Verdict]) -> Summary:
 
 
 def _courses(paths: Sequence[Path], corpus: bool, scratch: Path) -> Iterator[Any]:
-    from dlcourse.course import default_course_dir, load_course
+    from dlcourse.course import example_course_dir, load_course
 
-    for path in paths or [default_course_dir()]:
+    for path in paths or [example_course_dir()]:
         yield load_course(path)
     if corpus:
         from dlcourse.site.jekyll import import_jekyll

@@ -51,9 +51,9 @@ def _verdicts(course: object, temml: Path, chromium: object) -> list[compare.Ver
 
 
 def test_example_course_maths_matches_temml(temml: Path, chromium: object) -> None:
-    from dlcourse.course import default_course_dir, load_course
+    from dlcourse.course import example_course_dir, load_course
 
-    verdicts = _verdicts(load_course(default_course_dir()), temml, chromium)
+    verdicts = _verdicts(load_course(example_course_dir()), temml, chromium)
     summary = compare.summarise(verdicts)
     failures = [v.formula.tex for v in verdicts if not v.equivalent]
     assert summary.share >= EXAMPLE_FLOOR, failures

@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dlcourse.cli.messages import echo_issues, load_or_exit
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, echo_issues
 from dlcourse.course import Course
+from dlcourse.course.layout import ReadOnlyExampleError
 
 if TYPE_CHECKING:
     from dlcourse.grades import Gradebook, GradeResult
@@ -29,9 +30,6 @@ grades_app = typer.Typer(
     no_args_is_help=True,
 )
 
-COURSE_OPTION = typer.Option(
-    None, "--course", "-c", help="Course folder (holding course.toml). Default: the example."
-)
 DB_OPTION = typer.Option(
     None,
     "--db",
@@ -86,11 +84,13 @@ def _open(
     course_dir: Path | None, db: str | None, actor: str | None, create: bool = False
 ) -> Iterator[tuple[Course, Gradebook]]:
     grades = _grades_module()
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     try:
         book = grades.open_gradebook(course, db, actor=actor, create=create)
     except grades.GradebookError as error:
         raise _fail(error.issues) from error
+    except ReadOnlyExampleError as error:
+        raise _fail(str(error)) from error
     try:
         yield course, book
     except grades.GradebookError as error:

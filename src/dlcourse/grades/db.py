@@ -22,7 +22,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from dlcourse.course import Course, default_course_dir
+from dlcourse.course import Course
+from dlcourse.course.layout import is_example, writable_root
 
 DB_ENV = "DLCOURSE_DB"
 DB_FILE = "gradebook.sqlite3"
@@ -41,17 +42,10 @@ class GradebookError(Exception):
         super().__init__("\n".join(self.issues))
 
 
-def is_embedded_example(course: Course) -> bool:
-    try:
-        return course.root.resolve() == default_course_dir().resolve()
-    except RuntimeError:
-        return False
-
-
 def gradebook_dir(course: Course) -> Path:
     """The folder of the course's gradebook, backups and exports (all ignored by git)."""
-    if is_embedded_example(course):
-        return Path.cwd() / f"{course.root.name}-grades"
+    if is_example(course.root):  # read-only: the current folder instead
+        return writable_root(course.root) / f"{course.root.name}-grades"
     return course.root / "grades"
 
 
