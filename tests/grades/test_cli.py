@@ -101,7 +101,7 @@ def test_a_term_in_the_gradebook(course_folder: Path) -> None:
 
 def test_grades_never_reach_the_website(course_folder: Path) -> None:
     run("init", "--sample", "6")
-    result = runner.invoke(app, ["build", ".", "--out", "_site"])
+    result = runner.invoke(app, ["build", "--out", "_site"])
     assert result.exit_code == 0, result.output
     for path in Path("_site").rglob("*"):
         if path.is_file():

@@ -36,7 +36,7 @@ class Sandbox:
 
 def make_sandbox(root: Path) -> Sandbox:
     course = root / "work" / "course"
-    result = CliRunner().invoke(app, ["init", str(course)])
+    result = CliRunner().invoke(app, ["init", "--example", str(course)])
     assert result.exit_code == 0, result.output
     outside = root / "outside"
     outside.mkdir()

@@ -13,7 +13,7 @@ from tests.security.conftest import SECRET, Sandbox, files_under
 #: Validating a course takes about half a CPU-second (mostly imports); a regression that
 #: recurses, expands centuries of weeks or parses quadratically blows far past this.
 FAST = Budget(cpu_s=8, memory_mib=1024, wall_s=90)
-COMMANDS = [("validate", "."), ("info", "."), ("build", ".", "--no-search", "-q")]
+COMMANDS = [("validate",), ("info",), ("build", "--no-search", "-q")]
 
 
 def assert_located_error(outcome: Outcome, line: int) -> str:
@@ -46,7 +46,7 @@ def test_brackets_nested_5000_deep_are_a_located_error(sandbox: Sandbox, command
 
 def test_inline_tables_nested_deep_are_a_located_error(sandbox: Sandbox) -> None:
     sandbox.edit_config("schema = 1", "schema = 1\ny = " + "{a = " * 3000 + "1" + "}" * 3000)
-    outcome = dlcourse("validate", ".", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
     assert "nested more than 32 deep" in assert_located_error(outcome, line_of(sandbox, "y = {"))
 
 
@@ -55,7 +55,7 @@ def test_a_dotted_key_of_20000_parts_is_refused_before_tomllib_spends_minutes(
 ) -> None:
     # tomllib's time grows with the square of a key's parts: 20,000 parts took 27 s
     sandbox.edit_config("schema = 1", "schema = 1\n" + ".".join(["a"] * 20_000) + " = 1")
-    outcome = dlcourse("validate", ".", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
     errors = assert_located_error(outcome, line_of(sandbox, "a.a.a"))
     assert "dotted key of more than 16 parts" in errors
 
@@ -70,7 +70,7 @@ def test_brackets_and_dots_inside_strings_and_comments_are_not_counted(sandbox: 
         ),
         encoding="utf-8",
     )
-    outcome = dlcourse("validate", ".", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
     assert outcome.returncode == 0, outcome.describe()
 
 
@@ -90,7 +90,7 @@ def test_a_term_longer_than_400_days_is_a_located_error(sandbox: Sandbox) -> Non
     line = line_of(sandbox, "term_end = ")
     old = sandbox.config.read_text(encoding="utf-8").splitlines()[line - 1]
     sandbox.edit_config(old, "term_end = 2999-12-31")
-    outcome = dlcourse("validate", ".", cwd=sandbox.course, budget=Budget(cpu_s=3, wall_s=60))
+    outcome = dlcourse("validate", cwd=sandbox.course, budget=Budget(cpu_s=3, wall_s=60))
     assert "longer than 400" in assert_located_error(outcome, line)
 
 
@@ -109,7 +109,7 @@ def test_extreme_numbers_and_dates_elsewhere_are_located_errors(
     line = line_of(sandbox, key)
     old = sandbox.config.read_text(encoding="utf-8").splitlines()[line - 1]
     sandbox.edit_config(old, value)
-    outcome = dlcourse("calendar", ".", "-o", "x.ics", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("calendar", "-o", "x.ics", cwd=sandbox.course, budget=FAST)
     assert_located_error(outcome, line)
     assert not (sandbox.course / "x.ics").exists()
 
@@ -117,14 +117,14 @@ def test_extreme_numbers_and_dates_elsewhere_are_located_errors(
 def test_a_byte_order_mark_is_accepted(sandbox: Sandbox) -> None:
     # Windows editors save one; tomllib read it as "Invalid statement" at line 1
     sandbox.config.write_bytes(b"\xef\xbb\xbf" + sandbox.config.read_bytes())
-    outcome = dlcourse("validate", ".", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
     assert outcome.returncode == 0, outcome.describe()
 
 
 def test_a_course_file_over_a_mebibyte_is_refused_unread(sandbox: Sandbox) -> None:
     with sandbox.config.open("a", encoding="utf-8") as stream:
         stream.write(("# " + "x" * 98 + "\n") * 11_000)
-    outcome = dlcourse("validate", ".", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
     assert outcome.returncode == 2, outcome.describe()
     assert "over the limit of 1,048,576" in outcome.stderr
 
@@ -141,7 +141,7 @@ def test_home_page_outside_the_course_is_a_located_error_and_never_rendered(
     value = _home_page_attacks(sandbox)[attack]
     line = line_of(sandbox, "home_page = ")
     sandbox.edit_config('home_page = "home.md"', f"home_page = {value!r}")
-    outcome = dlcourse("build", ".", "--no-search", "-q", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("build", "--no-search", "-q", cwd=sandbox.course, budget=FAST)
     errors = assert_located_error(outcome, line)
     assert "[course.home_page]" in errors
     assert SECRET not in outcome.output
@@ -166,7 +166,7 @@ def test_a_course_path_that_is_a_link_leaving_the_course_is_a_located_error(
         target.unlink()
     target.symlink_to(elsewhere)
     line = line_of(sandbox, f"{key.split('.')[1]} = ")
-    outcome = dlcourse("build", ".", "--no-search", "-q", cwd=sandbox.course, budget=FAST)
+    outcome = dlcourse("build", "--no-search", "-q", cwd=sandbox.course, budget=FAST)
     errors = assert_located_error(outcome, line)
     assert f"[{key}] {link!r} leads outside the course folder" in errors
     assert SECRET not in outcome.output
@@ -195,5 +195,5 @@ def test_the_jekyll_import_never_writes_a_date_of_year_9999(tmp_path) -> None:
     written = (docs / "course.toml").read_text(encoding="utf-8")
     assert "term_start = 2020-01-27" in written and "term_end = 2020-02-09" in written
     assert "9999" not in written
-    validated = dlcourse("validate", "docs", cwd=tmp_path, budget=FAST)
+    validated = dlcourse("validate", "--course", "docs", cwd=tmp_path, budget=FAST)
     assert validated.returncode == 0, validated.describe()

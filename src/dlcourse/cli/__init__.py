@@ -83,6 +83,7 @@ scribe_cmds.register(app)
 lab_cmds.register(app)
 grades_cmds.register(app)
 homework_cmds.register(app)
+_guard(app)
 
 
 def main() -> None:

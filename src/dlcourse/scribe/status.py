@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dlcourse.course import Course, CreditPolicy
-from dlcourse.scribe.credit import DutyState, duty_credit
+from dlcourse.course import Course
+from dlcourse.scribe.credit import CreditPolicy, DutyState, duty_credit
 from dlcourse.scribe.gitdates import last_commit_time
 from dlcourse.scribe.notes_adapter import NoteFacts, name_key, read_note
 from dlcourse.scribe.roster import Roster
