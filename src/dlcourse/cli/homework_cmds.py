@@ -14,9 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dlcourse.cli.messages import echo_error, exit_course_error, load_or_exit
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, echo_error, exit_course_error
 from dlcourse.course import Course, CourseError
-from dlcourse.course.loader import COURSE_FILE
 
 console = Console(highlight=False)
 
@@ -31,13 +30,6 @@ project_app = typer.Typer(
     no_args_is_help=True,
 )
 
-COURSE_OPTION = typer.Option(
-    None,
-    "--course",
-    "-c",
-    help="Course folder (holding course.toml). Default: the folder you are in (or a parent), "
-    "else the example.",
-)
 UNSAFE_OPTION = typer.Option(
     False,
     "--unsafe-no-sandbox",
@@ -48,15 +40,6 @@ UNSAFE_OPTION = typer.Option(
 def register(app: typer.Typer) -> None:
     app.add_typer(hw_app, name="hw")
     app.add_typer(project_app, name="project")
-
-
-def _course(path: Path | None) -> Course:
-    if path is None:
-        for folder in (Path.cwd(), *Path.cwd().parents):
-            if (folder / COURSE_FILE).is_file():
-                path = folder
-                break
-    return load_or_exit(path)
 
 
 def _assignment(course: Course, assignment_id: str):
@@ -89,7 +72,7 @@ def list_cmd(course_dir: Path | None = COURSE_OPTION) -> None:
     """The course's assignment folders with their dates (course time zone)."""
     from dlcourse.homework.assignment import list_assignments
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     table = Table("id", "title", "released", "due", "tests (public / hidden)")
     for assignment_id in list_assignments(course):
         assignment = _assignment(course, assignment_id)
@@ -114,7 +97,7 @@ def release_cmd(
     """Build the student bundle: starter files, public tests, README (folder and zip)."""
     from dlcourse.homework.release import release
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     try:
         bundle = release(assignment, course, out or Path.cwd())
@@ -166,7 +149,7 @@ def submit_cmd(
     """Hand in a file now (this machine's clock decides). Exit 1 when refused as late."""
     from dlcourse.homework.submissions import ContentStore, SubmissionError, submit
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     if not file.is_file():
         echo_error(f"{file}: no such file")
@@ -208,7 +191,7 @@ def collect_cmd(
         read_lms_export,
     )
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     if not folder.is_dir() or not timestamps.is_file():
         echo_error(f"need the folder {folder} and the CSV {timestamps}")
@@ -261,7 +244,7 @@ def test_cmd(
     from dlcourse.homework.grading import grade_files
     from dlcourse.util.files import atomic_write_text
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     missing = [str(path) for path in files if not path.is_file()]
     if missing:
@@ -300,7 +283,7 @@ def grade_cmd(
     """Grade every submission in parallel; unchanged ones (same files, same tests) are skipped."""
     from dlcourse.homework import grading
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     target = (out or Path.cwd() / "graded" / assignment.id).resolve()
     gradebook = None
@@ -369,7 +352,7 @@ def feedback_cmd(
     from dlcourse.homework.results import feedback_html
     from dlcourse.util.files import atomic_write_text
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     folder = graded or Path.cwd() / "graded" / assignment.id
     results_files = sorted(folder.glob(f"*/{RESULTS_FILE}"))
@@ -398,7 +381,7 @@ def gradescope_cmd(
     from dlcourse.homework.gradescope import autograder_zip
     from dlcourse.util.files import atomic_write_bytes
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     target = out or Path.cwd() / f"{assignment.id}-gradescope.zip"
     atomic_write_bytes(target, autograder_zip(course, assignment))
@@ -417,7 +400,7 @@ def gradescope_run_cmd(
     from dlcourse.homework.sandbox import sandbox_problem
     from dlcourse.util.files import atomic_write_text
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
     # Gradescope's container is the outer isolation; bwrap adds ours where it can run there.
     unsafe = sandbox_problem() is not None
@@ -437,7 +420,7 @@ def project_check_cmd(
     """Check each group's deliverables against course.toml's [project] limits (exit 1: errors)."""
     from dlcourse.homework.project import ToolMissing, check_deliverables, findings_json
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     if output_format not in ("text", "json"):
         echo_error(f"--format {output_format!r}: use text or json")
         raise typer.Exit(2)
@@ -488,7 +471,7 @@ def project_groups_cmd(
     )
     from dlcourse.util.files import atomic_write_text
 
-    course = _course(course_dir)
+    course = course_or_exit(course_dir)
     if course.project is None:
         echo_error("course.toml has no [project] table; add one (see the example course)")
         raise typer.Exit(2)
