@@ -1,9 +1,9 @@
 """``dlcourse init``: a new course folder, ready to edit.
 
 A new course has the spring 2020 structure (meetings, weeks, scribe policy, grading: the
-``course.toml`` of ``new_course/``), the example's home page and sample notes — with their
-lecturers, authors and translators replaced by placeholders — and no students: no roster, no
-sign-ups. ``full_example`` copies the whole example instead, sample roster included, for a demo.
+``course.toml`` of ``new_course/``), the example's home page, sample notes — with their
+lecturers, authors and translators replaced by placeholders — and sample homework, and no
+students: no roster, no sign-ups. ``full_example`` copies the whole example instead, sample roster included, for a demo.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def _new_course(folder: Path) -> None:
     shutil.copyfile(NEW_COURSE_TOML, folder / "course.toml")
     shutil.copyfile(example / "home.md", folder / "home.md")
     shutil.copytree(example / "docs", folder / "docs", ignore=_SKIP)
+    shutil.copytree(example / "homework", folder / "homework", ignore=_SKIP)
     course = load_course(folder)
     calendar = build_calendar(course)
     for item in walk_folder(course.docs_dir).files:
