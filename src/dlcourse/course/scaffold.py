@@ -3,7 +3,8 @@
 A new course has the spring 2020 structure (meetings, weeks, scribe policy, grading: the
 ``course.toml`` of ``new_course/``), the example's home page, sample notes — with their
 lecturers, authors and translators replaced by placeholders — and sample homework, and no
-students: no roster, no sign-ups. ``full_example`` copies the whole example instead, sample roster included, for a demo.
+students: no roster, no sign-ups. ``full_example`` copies the whole example instead, sample
+roster included, for a demo.
 """
 
 from __future__ import annotations
