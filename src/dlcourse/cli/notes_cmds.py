@@ -10,10 +10,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, fail, refuse_example_edit
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dlcourse.notes.check import Report
 
 notes_app = typer.Typer(
     name="notes",
@@ -65,7 +71,7 @@ def check_cmd(
     from dlcourse.course.notes_settings import check_docs_url
     from dlcourse.notes.check import check_course, default_cache_dir
     from dlcourse.notes.fix import fix_files
-    from dlcourse.notes.output import format_report, print_rich
+    from dlcourse.notes.output import format_report
 
     for path in paths or []:
         if not path.exists():
@@ -106,7 +112,7 @@ def check_cmd(
     if fmt is Format.text and sys.stdout.isatty():
         from rich.console import Console
 
-        print_rich(report, Console())
+        _print_rich(report, Console())
     else:
         typer.echo(format_report(report, fmt.value, docs_url))
     raise typer.Exit(1 if report.has_errors else 0)
@@ -181,6 +187,33 @@ def timestamps_cmd(
         )
     if write:
         typer.echo(f"wrote {changed} time stamp(s) into {note}", err=True)
+
+
+_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def _print_rich(report: Report, console: Console) -> None:
+    """Findings grouped by file and coloured, for a terminal (pipes get ``format_report``)."""
+    from itertools import groupby
+
+    from rich.markup import escape
+
+    from dlcourse.notes.output import summary
+
+    for path, group in groupby(report.findings, key=lambda f: f.path):
+        console.print(f"[bold]{escape(path)}[/bold]")
+        for finding in group:
+            colour = _COLOUR[finding.severity]
+            hint = f"  [dim]({escape(finding.hint)})[/dim]" if finding.hint else ""
+            console.print(
+                f"  {escape(path)}:{finding.line}:{finding.column}  "
+                f"[{colour}]{finding.severity}[/{colour}]  [bold]{finding.rule}[/bold]  "
+                f"{escape(finding.message)}{hint}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    colour = "red" if report.has_errors else "green"
+    console.print(f"[{colour}]{escape(summary(report))}[/{colour}]")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from itertools import groupby
 
 from dlcourse import __version__
 from dlcourse.notes.check import Report
@@ -12,7 +11,6 @@ from dlcourse.notes.findings import Finding
 from dlcourse.notes.rules import RULES
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 def text_lines(report: Report) -> Iterable[str]:
@@ -39,26 +37,6 @@ def summary(report: Report) -> str:
         f"{len(report.files)} file(s) checked: {report.errors} error(s), "
         f"{report.warnings} warning(s){extra}"
     )
-
-
-def print_rich(report: Report, console) -> None:
-    """Grouped by file and coloured (for a terminal)."""
-    from rich.markup import escape
-
-    for path, group in groupby(report.findings, key=lambda f: f.path):
-        console.print(f"[bold]{escape(path)}[/bold]")
-        for finding in group:
-            colour = _COLOUR[finding.severity]
-            hint = f"  [dim]({escape(finding.hint)})[/dim]" if finding.hint else ""
-            console.print(
-                f"  {escape(path)}:{finding.line}:{finding.column}  "
-                f"[{colour}]{finding.severity}[/{colour}]  [bold]{finding.rule}[/bold]  "
-                f"{escape(finding.message)}{hint}",
-                highlight=False,
-                soft_wrap=True,
-            )
-    colour = "red" if report.has_errors else "green"
-    console.print(f"[{colour}]{escape(summary(report))}[/{colour}]")
 
 
 def to_json(report: Report) -> str:
