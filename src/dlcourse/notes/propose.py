@@ -285,7 +285,8 @@ def propose_for_note(
         meeting = meeting_for(course, doc.week, doc.part)
         video = getattr(meeting, "video_id", None)
     if not video:  # the course names none yet: the video the headings already link to
-        video = next((h.stamp.video_id for h in headings if h.stamp and h.stamp.video_id), None)
+        stamps = (h.stamp for h in task.headings if h.stamp is not None)
+        video = next((stamp.video_id for stamp in stamps if stamp.video_id), None)
     return ProposalResult(doc, video, proposals, "transcript")
 
 
