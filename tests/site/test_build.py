@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from dlcourse.site import builder as builder_module
+from dlcourse.site import note_bodies, page_layout, site_tree
 from dlcourse.site import pages as page_models
 from dlcourse.site.builder import BuildError
 
@@ -165,7 +165,7 @@ def test_a_crashing_build_leaves_the_previous_site(mini: Path, monkeypatch, site
     def explode(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(builder_module, "_copy_static", explode)
+    monkeypatch.setattr(site_tree, "copy_static", explode)
     with pytest.raises(RuntimeError):
         site.build(mini)
     assert snapshot() == before
@@ -250,7 +250,8 @@ def test_calendar_is_the_course_writer_and_byte_stable(mini: Path, site) -> None
 
 
 def test_parallel_and_serial_builds_agree(tmp_path: Path, site, monkeypatch) -> None:
-    monkeypatch.setattr(builder_module, "PARALLEL_THRESHOLD", 4)  # fork for bodies and layout
+    monkeypatch.setattr(note_bodies, "PARALLEL_THRESHOLD", 4)
+    monkeypatch.setattr(page_layout, "PARALLEL_THRESHOLD", 4)  # fork for bodies and layout
     notes = {
         f"en/week{w:02d}/{w:02d}-{k}.md": f"---\ntitle: N{w}-{k}\n---\n\n## H\n\n"
         f"$x_{w}^{k}$ and $\\vect{{v}}$\n"
@@ -287,7 +288,7 @@ def test_build_warnings_print_one_line_each_and_verbatim() -> None:
     from rich.console import Console
 
     from dlcourse.site.app import print_warnings
-    from dlcourse.site.builder import BuildWarning
+    from dlcourse.site.build_warnings import BuildWarning
 
     warnings = [
         BuildWarning("en/week01/01-1.md", 12, "image '[see below]' a[/]b " + "x" * 120, "FIG002"),

@@ -20,12 +20,12 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dlcourse import __version__
+from dlcourse.util.files import atomic_write_bytes
 
 SUBFOLDER = "notes-check"
 _FORMAT = 1
@@ -151,18 +151,8 @@ class ResultCache:
             ignore = self.folder.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by dlcourse: a cache, never commit it\n*\n")
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(
-                    {
-                        "format": _FORMAT,
-                        "entries": self.entries,
-                        "file_hashes": self.file_hashes,
-                    },
-                    out,
-                    protocol=pickle.HIGHEST_PROTOCOL,
-                )
-            os.replace(temporary, self.path)
+            data = {"format": _FORMAT, "entries": self.entries, "file_hashes": self.file_hashes}
+            atomic_write_bytes(self.path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
             for other in self.folder.glob("*.pickle"):
                 if other != self.path:  # results of an older configuration
                     other.unlink(missing_ok=True)

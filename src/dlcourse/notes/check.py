@@ -13,7 +13,6 @@ import re
 import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from dlcourse.notes.document import NoteDocument, locate_in_docs, parse_note
 from dlcourse.notes.findings import Finding, Hit
 from dlcourse.notes.inherit import SourceKeys, drop_inherited, keys_of
 from dlcourse.notes.transcript import transcripts_in
-from dlcourse.util.workers import frozen_heap
+from dlcourse.util.workers import worker_pool
 
 _PRAGMA = re.compile(r"<!--\s*dlcourse-disable-(next-line|file)\s+([A-Za-z0-9_,\s-]+?)\s*-->")
 PARALLEL_THRESHOLD = 48
@@ -211,20 +210,36 @@ def _check_file(path: Path, ctx: Context, settings: dict[str, RuleSetting]) -> F
 
 
 # --- worker processes -------------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
 
 
-def _init_worker(
-    course: Any, docs_dir: Path, contents: Path | None, select: list[str] | None
-) -> None:
-    if "ctx" in _WORKER:  # forked: the parent's context, settings and parser are inherited
-        return
-    _WORKER["ctx"] = Context(course, docs_dir, contents)
-    _WORKER["settings"] = resolve_rules(course, select)
+class _Checking:
+    """What every worker checks with. Forked workers inherit the parent's context, settings and
+    parser; a worker started otherwise gets this pickled without them and makes its own once."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        settings: dict[str, RuleSetting],
+        init: tuple[Any, Path, Path | None, list[str] | None],
+    ) -> None:
+        self.ctx: Context | None = ctx
+        self.settings: dict[str, RuleSetting] | None = settings
+        self.init = init
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"ctx": None, "settings": None, "init": self.init}
+
+    def ready(self) -> tuple[Context, dict[str, RuleSetting]]:
+        if self.ctx is None or self.settings is None:
+            course, docs_dir, contents, select = self.init
+            self.ctx = Context(course, docs_dir, contents)
+            self.settings = resolve_rules(course, select)
+        return self.ctx, self.settings
 
 
-def _check_batch(paths: list[Path]) -> list[FileResult]:
-    return [_check_file(path, _WORKER["ctx"], _WORKER["settings"]) for path in paths]
+def _check_batch(checking: _Checking, paths: list[Path]) -> list[FileResult]:
+    ctx, settings = checking.ready()
+    return [_check_file(path, ctx, settings) for path in paths]
 
 
 def _batches(files: list[Path], sizes: dict[Path, int], count: int) -> list[list[Path]]:
@@ -238,17 +253,6 @@ def _batches(files: list[Path], sizes: dict[Path, int], count: int) -> list[list
     return [batch for batch in batches if batch]
 
 
-def _pool_context() -> Any:
-    """``fork`` where it is safe and cheap (Linux): workers inherit the imported rules, the
-    built parser and the course without pickling; elsewhere the platform's default."""
-    import multiprocessing
-    import sys
-
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
-
-
 def _run_parallel(
     files: list[Path],
     sizes: dict[Path, int],
@@ -260,18 +264,9 @@ def _run_parallel(
     from dlcourse.notes.markdown import shared_markdown
 
     shared_markdown()  # built once here, inherited by forked workers
-    _WORKER["ctx"], _WORKER["settings"] = ctx, settings
-    try:
-        with (
-            frozen_heap(),
-            ProcessPoolExecutor(
-                workers, mp_context=_pool_context(), initializer=_init_worker, initargs=init
-            ) as pool,
-        ):
-            batches = _batches(files, sizes, workers * 3)
-            return [item for batch in pool.map(_check_batch, batches) for item in batch]
-    finally:
-        _WORKER.clear()
+    with worker_pool(workers, _Checking(ctx, settings, init)) as pool:
+        batches = _batches(files, sizes, workers * 3)
+        return [item for batch in pool.map(_check_batch, batches) for item in batch]
 
 
 # --- orchestration ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ place for style, length or time-stamp advice (``dlcourse notes check`` gives all
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,35 @@ def site_settings(course: Any) -> dict[str, RuleSetting]:
     }
 
 
+@dataclass(frozen=True)
+class BuildWarning:
+    """One warning of the build, from the rule (or the renderer) that found it to the printout
+    and the build manifest."""
+
+    path: str  # relative to the course folder
+    line: int | None
+    message: str
+    rule: str = ""  # the checker's rule id (MATH003, FIG001, …); "" for the site's own
+    severity: str = "warning"  # the checker's severity: "error" findings also just warn here
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.rule + ' ' if self.rule else ''}{self.message}"
+
+    def to_json(self) -> list[Any]:
+        return [self.path, self.line, self.message, self.rule, self.severity]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> BuildWarning:
+        """From :meth:`to_json`'s list; TypeError (or ValueError) when it is not one."""
+        path, line, message, rule, severity = data
+        # ``type(…) is`` rather than isinstance/all(): a manifest holds thousands of these
+        texts = type(path) is str and type(message) is str and type(rule) is str
+        if not (texts and type(severity) is str and (line is None or type(line) is int)):
+            raise TypeError("not a build warning")
+        return cls(path, line, message, rule, severity)
+
+
 class NoteChecker:
     """Runs the site's rules over already parsed notes (one per worker process)."""
 
@@ -44,12 +74,14 @@ class NoteChecker:
             rule_id for rule_id, s in self.settings.items() if "maths" in s.rule.tags
         }
 
-    def warnings(self, document: NoteDocument, display: str) -> list[list[Any]]:
-        """``[line, message, rule id, severity]`` for every finding (pragmas honoured)."""
+    def warnings(self, document: NoteDocument, display: str) -> list[BuildWarning]:
+        """A warning for every finding (pragmas honoured), the hint in brackets."""
         if not self.settings:
             return []
         findings = check_document(document, self.context, self.settings, display)
         return [
-            [f.line, f.message + (f" ({f.hint})" if f.hint else ""), f.rule, f.severity]
+            BuildWarning(
+                display, f.line, f.message + (f" ({f.hint})" if f.hint else ""), f.rule, f.severity
+            )
             for f in findings
         ]

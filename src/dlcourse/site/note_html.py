@@ -48,11 +48,21 @@ class Section:
     start: int | None = None
 
 
+@dataclass(frozen=True)
+class RawHtmlMathsProblem:
+    """A formula in raw HTML (``<td>$x$</td>``, typeset by KaTeX's auto-render in 2020) that
+    does not render. The checker reads only Markdown maths, so these are the renderer's to
+    report; a Markdown formula's problems are the checker's MATH findings."""
+
+    line: int | None
+    message: str
+
+
 @dataclass
 class RenderedBody:
     html: str
     toc: list[Section] = field(default_factory=list)
-    warnings: list[tuple[int | None, str]] = field(default_factory=list)
+    raw_html_maths_problems: list[RawHtmlMathsProblem] = field(default_factory=list)
     formulas: int = 0
 
 
@@ -86,7 +96,7 @@ class _Renderer:
         self.macros = {**context.macros, **local_macros}
         self.macros_key = macros_key(self.macros)
         self.formulas: list[str] = []
-        self.warnings: list[tuple[int | None, str]] = []
+        self.raw_html_maths_problems: list[RawHtmlMathsProblem] = []
         self.line: int | None = None
         self._plain_tags: dict[tuple[str, int], str] = {}  # ('em', 1) → '<em>'
         self.renderer = RendererHTML()
@@ -108,15 +118,16 @@ class _Renderer:
                 self.renderer.rules[name] = method
 
     # -- maths --------------------------------------------------------------------------
-    def formula(self, tex: str, display: bool, line: int | None) -> str:
+    def formula(self, tex: str, display: bool, line: int | None, in_html: bool = False) -> str:
         if "\ue000" in tex or "\ue001" in tex:
             tex = _PRIVATE_USE.sub("", tex)
         body = extract_definitions(tex)[0] if "def" in tex else tex  # \gdef, \edef, \def
         if not body.strip():
             return ""
         result = self.context.maths.render(body, display, self.macros, self.macros_key)
-        if not result.ok:
-            self.warnings.append((line, f"maths: {result.message}: {_short(tex)}"))
+        if not result.ok and in_html:
+            problem = RawHtmlMathsProblem(line, f"maths: {result.message}: {_short(tex)}")
+            self.raw_html_maths_problems.append(problem)
         wrapper = "div" if display else "span"
         css = "math-display" if display else "math"
         markup = f'<{wrapper} class="{css}" dir="ltr">{result.html}</{wrapper}>'
@@ -200,6 +211,7 @@ class _Renderer:
                     m.group(1) if m.group(1) is not None else m.group(2),
                     m.group(1) is not None,
                     line,
+                    in_html=True,
                 ),
                 parts[index],
             )
@@ -333,7 +345,7 @@ def render_note(document: NoteDocument, context: RenderContext) -> RenderedBody:
     safe = clean_html(raw)
     formulas = renderer.formulas
     final = _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], safe)
-    return RenderedBody(final, sections, renderer.warnings, len(formulas))
+    return RenderedBody(final, sections, renderer.raw_html_maths_problems, len(formulas))
 
 
 def relative_target(source_rel: str, href: str) -> str | None:

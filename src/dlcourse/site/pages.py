@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from dlcourse.course import Course
 from dlcourse.site.i18n import Translator
+from dlcourse.site.note_bodies import NoteBody, NoteMeta
 from dlcourse.site.sources import SiteLanguage, SiteSources, SourceFile
 
 Producer = Callable[[], str | bytes]
@@ -36,10 +37,11 @@ class SiteModel:
         self,
         course: Course,
         sources: SiteSources,
-        body_of: Callable[[str], dict[str, Any]],
-        meta_of: Callable[[str], dict[str, Any]],
+        body_of: Callable[[str], NoteBody],
+        meta_of: Callable[[str], NoteMeta],
         environment: Environment,
         options: Any,
+        home_markdown: bytes | None = None,
     ) -> None:
         self.course = course
         self.sources = sources
@@ -47,6 +49,7 @@ class SiteModel:
         self.meta_of = meta_of  # front matter and stamps (kept in the build manifest)
         self.env = environment
         self.options = options
+        self.home_markdown = home_markdown  # the home page's Markdown, as the build read it
         self.base = course.site.base_url
         self.source_lang = course.notes.source_language
         self.asset_version = "1"
@@ -80,11 +83,11 @@ class SiteModel:
 
     def ref(self, source: SourceFile) -> str:
         """The cross-language identity of a page: ``lang-ref`` or, failing that, its path."""
-        front = self.meta_of(source.docs_rel)["front"]
+        front = self.meta_of(source.docs_rel).front
         return front.get("lang-ref") or source.slug
 
     def title(self, source: SourceFile) -> str:
-        front = self.meta_of(source.docs_rel)["front"]
+        front = self.meta_of(source.docs_rel).front
         if front.get("title"):
             return str(front["title"])
         t = Translator(source.lang)
@@ -117,8 +120,8 @@ class SiteModel:
         original = self.by_ref[self.ref(source)].get(self.source_lang)
         if original is None:
             return False
-        mine = self.meta_of(source.docs_rel)["stamps"]
-        theirs = self.meta_of(original.docs_rel)["stamps"]
+        mine = self.meta_of(source.docs_rel).stamps
+        theirs = self.meta_of(original.docs_rel).stamps
         return bool(mine) and [s[1] for s in mine] != [s[1] for s in theirs]
 
     def switcher(
@@ -242,7 +245,7 @@ class SiteModel:
         group = self.by_ref[self.ref(source)]
         toc = [
             {"anchor": a, "title": t, "level": level}
-            for a, t, level, _video, _start in body["toc"]
+            for a, t, level, _video, _start in body.toc
             if level >= 2
         ]
         switcher = self.switcher(
@@ -263,8 +266,8 @@ class SiteModel:
             lang,
             week_url=week_url,
             title=self.title(source),
-            body=body["html"],
-            meta=body["front"],
+            body=body.html,
+            meta=body.meta.front,
             page=source,
             toc=toc if len(toc) > 1 else None,
             switcher=switcher,
@@ -350,10 +353,6 @@ class SiteModel:
 
     def home(self) -> str:
         lang = self.language(self.source_lang)
-        body = ""
-        path = self.course.home_page_path
-        if path is not None and path.exists():
-            body = self.home_body()
         roles = {
             "instructor": "Instructor",
             "ta": "Teaching assistant",
@@ -365,7 +364,7 @@ class SiteModel:
             "home.html",
             lang,
             title=None,
-            body=body,
+            body=self.home_body,
             languages=self.languages,
             staff=[p for p in people if p.role in ("instructor", "ta")],
             graders=[p for p in people if p.role == "grader"],
@@ -374,14 +373,17 @@ class SiteModel:
             deadlines=self.calendar.deadlines,
         )
 
+    @cached_property
     def home_body(self) -> str:
+        """The home page's Markdown rendered (once a build), or "" without one."""
         from dlcourse.notes.document import parse_note
         from dlcourse.site.mathml import MathCache
         from dlcourse.site.note_html import RenderContext, render_note
 
         path = self.course.home_page_path
-        assert path is not None
-        document = parse_note(path)
+        if path is None or self.home_markdown is None:
+            return ""
+        document = parse_note(self.home_markdown, path=path)
         context = RenderContext(
             base_url=self.base,
             macros=self.course.notes.macros,
