@@ -197,6 +197,10 @@ def test_per_student_calendars_stay_in_their_folder_whatever_the_email(
         return
     assert outcome.returncode == 0, outcome.describe()
     outside = files_under(sandbox.root / "outside")
+    # the absolute id must not become a path: nothing may appear at /abs/path/ (a machine may
+    # keep one from an older run, so compare before and after rather than test for absence)
+    absolute_target = Path("/abs/path/x_at_nyu.edu.ics")
+    absolute_before = absolute_target.stat().st_mtime_ns if absolute_target.exists() else None
     calendars = dlcourse(
         "scribe", "calendar", "--course", ".", "--per-student",
         cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
@@ -207,7 +211,8 @@ def test_per_student_calendars_stay_in_their_folder_whatever_the_email(
     assert all(re.fullmatch(r"[A-Za-z0-9._-]+\.ics", name) for name in written), written
     assert files_under(sandbox.root / "outside") == outside
     assert not list(sandbox.root.rglob("x_at_nyu.edu.ics"))  # nowhere but in calendars/
-    assert not (Path("/abs").exists())
+    absolute_after = absolute_target.stat().st_mtime_ns if absolute_target.exists() else None
+    assert absolute_after == absolute_before
 
 
 def test_a_hand_edited_roster_cannot_steer_a_calendar_file_out_of_its_folder(

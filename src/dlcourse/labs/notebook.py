@@ -85,8 +85,15 @@ def _defined_names(node: ast.stmt) -> tuple[str, ...]:
         targets = node.targets
     elif isinstance(node, ast.AnnAssign):
         targets = [node.target]
-    names = tuple(t.id for t in targets if isinstance(t, ast.Name) and t.id != "__all__")
-    return names
+    # ``PAD, UNK = "<pad>", "<unk>"`` defines both names: unpack tuple and list targets
+    flat: list[ast.expr] = []
+    while targets:
+        target = targets.pop(0)
+        if isinstance(target, ast.Tuple | ast.List):
+            targets = [*target.elts, *targets]
+        else:
+            flat.append(target)
+    return tuple(t.id for t in flat if isinstance(t, ast.Name) and t.id != "__all__")
 
 
 def _segment(node: ast.stmt, lines: list[str]) -> str:
