@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -20,6 +21,27 @@ def _check(course_dir: Path, rule_id: str):
     course = load_course(course_dir)
     contents = course_dir / "_config.yml"
     return check_course(course, contents_file=contents if contents.is_file() else None, jobs=1)
+
+
+def test_the_catalogue_lists_every_rule_defined():
+    import importlib
+    import pkgutil
+
+    import dlcourse.notes.rules as package
+    from dlcourse.notes.rules import Rule
+
+    defined = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for value in vars(module).values():
+            described = getattr(value, "rule", None)
+            if isinstance(described, Rule) and value.__module__ == module.__name__:
+                defined[described.id] = value
+    assert sorted(defined) == sorted(RULES), "list the new rule in dlcourse/notes/rules/__init__.py"
+    assert all(RULES[rule_id].fn is fn for rule_id, fn in defined.items())
+    numbered = [(rule_id.rstrip("0123456789"), int(rule_id[-3:])) for rule_id in RULES]
+    for (family, number), (following, its_number) in itertools.pairwise(numbered):
+        assert family != following or number < its_number  # a family in number order
 
 
 def test_every_rule_has_both_fixtures():

@@ -63,9 +63,6 @@ class Rule:
         return "\n".join(lines)
 
 
-RULES: dict[str, Rule] = {}
-
-
 def is_translation(doc: Any, ctx: Any) -> bool:
     """A note in a language folder other than the source language's."""
     return doc.language is not None and doc.language != ctx.source_language
@@ -80,18 +77,31 @@ def rule(
     fixable: bool = False,
     scope: Scope = "note",
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
-    """Register a rule. The function's docstring: first line the summary, the rest the
-    description shown by ``dlcourse notes rules`` and the docs page."""
+    """Describe a rule: its metadata is attached to the function (``fn.rule``); the catalogue
+    (``dlcourse.notes.rules.RULES``) lists the rules, in order, by name. The function's
+    docstring: first line the summary, the rest the description shown by ``dlcourse notes
+    rules`` and the docs page."""
 
-    def register(fn: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+    def describe(fn: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         doc = (fn.__doc__ or "").strip().splitlines()
         summary = doc[0].strip() if doc else alias
         description = " ".join(line.strip() for line in doc[1:]).strip()
-        if id in RULES:
-            raise ValueError(f"rule {id} registered twice")
-        RULES[id] = Rule(
+        fn.rule = Rule(  # type: ignore[attr-defined]
             id, alias, severity, summary, description, tags, params or {}, fixable, scope, fn
         )
         return fn
 
-    return register
+    return describe
+
+
+def catalogue(functions: Iterable[Callable[..., Iterable[Hit]]]) -> dict[str, Rule]:
+    """The rules of ``functions`` (each made by :func:`rule`), by ID, in the order given."""
+    rules: dict[str, Rule] = {}
+    for fn in functions:
+        described = getattr(fn, "rule", None)
+        if not isinstance(described, Rule):
+            raise TypeError(f"{fn.__qualname__} is not a rule (decorate it with @rule)")
+        if described.id in rules:
+            raise ValueError(f"rule {described.id} listed twice")
+        rules[described.id] = described
+    return rules

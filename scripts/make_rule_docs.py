@@ -1,18 +1,20 @@
 """Write docs/rules/ID.md for every rule from its metadata and its fixtures.
 
-Run ``python -m tests.notes.make_rule_docs`` from the repository root after changing a rule;
-``test_notes_docs.py`` fails while a page is out of date.
+Run ``python scripts/make_rule_docs.py`` after changing a rule (``--check`` lists the pages that
+are out of date and exits 1, writing nothing); ``tests/notes/test_notes_docs.py`` fails while a
+page is out of date.
 """
 
 from __future__ import annotations
 
 import difflib
+import sys
 from pathlib import Path
 
 from dlcourse.notes.rules import RULES, Rule
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "notes" / "fixtures" / "rules"
 DOCS = ROOT / "docs" / "rules"
 
 
@@ -106,11 +108,30 @@ def _toml(value: object) -> str:
     return str(value)
 
 
-def main() -> None:
+def stale_pages() -> list[Path]:
+    """The pages that are missing or differ from what their rule and fixtures give."""
+    return [
+        DOCS / f"{rule.id}.md"
+        for rule in RULES.values()
+        if not (DOCS / f"{rule.id}.md").is_file()
+        or (DOCS / f"{rule.id}.md").read_text(encoding="utf-8") != page(rule)
+    ]
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--check"]:
+        stale = stale_pages()
+        for path in stale:
+            print(f"out of date: {path.relative_to(ROOT)} (run: python scripts/make_rule_docs.py)")
+        return 1 if stale else 0
+    if argv:
+        print("usage: python scripts/make_rule_docs.py [--check]", file=sys.stderr)
+        return 2
     DOCS.mkdir(parents=True, exist_ok=True)
     for rule in RULES.values():
         (DOCS / f"{rule.id}.md").write_text(page(rule), encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
