@@ -116,6 +116,24 @@ def test_every_internal_link_resolves(mini: Path, site) -> None:
     assert not broken
 
 
+def test_without_pagefind_no_page_links_the_search_bundle(
+    mini: Path, site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlcourse.site import search
+
+    monkeypatch.setattr(search, "binary", lambda: None)  # the search extra is not installed
+    report = site.build(mini, search=True)
+    out = mini / "_site"
+    assert not report.search_indexed and not (out / "pagefind").exists()
+    pages = sorted(out.glob("*/search/index.html"))
+    assert [page.parent.parent.name for page in pages] == ["ar", "en"]
+    assert all("pagefind" not in page.read_text(encoding="utf-8") for page in pages)
+    broken = [
+        (str(p.relative_to(out)), u) for p, u in _internal_links(out) if not _resolves(out, p, u)
+    ]
+    assert not broken
+
+
 def test_every_internal_link_of_the_example_resolves(example_site: Path) -> None:
     links = _internal_links(example_site)
     assert len(links) > 50
