@@ -96,8 +96,3 @@ class NotesSettings(Strict):
 
     def language(self, code: str) -> Language | None:
         return next((language for language in self.languages if language.code == code), None)
-
-    def macro_arity(self, name: str) -> int:
-        """Number of arguments a course macro takes: the highest ``#n`` in its body."""
-        numbers = [int(n) for n in re.findall(r"#(\d)", self.macros[name])]
-        return max(numbers, default=0)

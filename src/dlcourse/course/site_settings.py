@@ -17,9 +17,6 @@ class SiteSettings(Strict):
     titles: dict[str, str] = Field(
         default_factory=dict, description="Site title per language code (default: course title)."
     )
-    liquid_baseurl: bool = Field(
-        True, description="Read '{{site.baseurl}}' in notes as the site root (Jekyll-era notes)."
-    )
 
     @field_validator("base_url")
     @classmethod

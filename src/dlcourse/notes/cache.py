@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dlcourse import __version__
+from dlcourse.course import Course
 from dlcourse.util.files import atomic_write_bytes
 
 SUBFOLDER = "notes-check"
@@ -76,7 +77,7 @@ def _code_fingerprint() -> str:
 
 
 def config_key(
-    course: Any, settings: dict[str, Any], docs_dir: Path, contents_file: Path | None
+    course: Course, settings: dict[str, Any], docs_dir: Path, contents_file: Path | None
 ) -> str:
     """Hash of everything besides a note's own bytes that its note-rule findings depend on."""
     try:

@@ -60,9 +60,6 @@ class Report:
     def has_errors(self) -> bool:
         return self.errors > 0
 
-    def for_file(self, path: str) -> list[Finding]:
-        return [f for f in self.findings if f.path == path]
-
     def by_rule(self, rule: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule or f.alias == rule]
 
@@ -220,7 +217,7 @@ class _Checking:
         self,
         ctx: Context,
         settings: dict[str, RuleSetting],
-        init: tuple[Any, Path, Path | None, list[str] | None],
+        init: tuple[Course, Path, Path | None, list[str] | None],
     ) -> None:
         self.ctx: Context | None = ctx
         self.settings: dict[str, RuleSetting] | None = settings
@@ -272,7 +269,7 @@ def _run_parallel(
 # --- orchestration ----------------------------------------------------------------------------
 
 
-def infer_docs_dir(course: Any, paths: Sequence[Path] | None) -> Path:
+def infer_docs_dir(course: Course, paths: Sequence[Path] | None) -> Path:
     """The course's docs folder, or — when every path lies elsewhere — the folder the layout
     ``<docs>/<lang>/weekNN/`` points to."""
     course_docs = Path(course.docs_dir).resolve()
@@ -475,7 +472,7 @@ def default_cache_dir(course: Course) -> Path | None:
 
 
 def check_course(
-    course: Any,
+    course: Course,
     paths: Sequence[Path | str] | None = None,
     *,
     docs_dir: Path | None = None,
@@ -580,7 +577,7 @@ def _size(path: Path) -> int:
 
 
 def check_text(
-    text: str | bytes, course: Any, *, path: Path | None = None, select: list[str] | None = None
+    text: str | bytes, course: Course, *, path: Path | None = None, select: list[str] | None = None
 ) -> list[Finding]:
     """Note rules on in-memory text (course rules need files and are skipped)."""
     settings = resolve_rules(course, select)

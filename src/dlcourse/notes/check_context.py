@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dlcourse.course import Course
+from dlcourse.course.calendar import Meeting
 from dlcourse.notes.meetings import meeting_for
 from dlcourse.notes.transcript import transcript_duration, transcript_for
 
 
 @dataclass
 class Context:
-    course: Any  # dlcourse.course.Course
+    course: Course
     docs_dir: Path
     contents_file: Path | None = None
     git_times: dict[str, int] | None = None  # rel_path → last commit time (None: no git)
@@ -33,7 +35,7 @@ class Context:
     def source_language(self) -> str:
         return self.course.notes.source_language
 
-    def meeting(self, week: int | None, part: int | None) -> Any:
+    def meeting(self, week: int | None, part: int | None) -> Meeting | None:
         if week is None or part is None:
             return None
         return meeting_for(self.course, week, part)

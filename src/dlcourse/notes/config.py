@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dlcourse.course import Course
 from dlcourse.course.errors import CourseError, CourseIssue
 from dlcourse.notes.findings import SEVERITIES, Severity
 from dlcourse.notes.rules import RULES, Rule
@@ -26,7 +27,7 @@ class RuleSetting:
     params: dict[str, Any]
 
 
-def _issue(course: Any, keys: tuple[str, ...], message: str, hint: str = "") -> CourseIssue:
+def _issue(course: Course, keys: tuple[str, ...], message: str, hint: str = "") -> CourseIssue:
     line = None
     try:
         line = course.locate(*keys)
@@ -48,7 +49,7 @@ def _type_ok(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def resolve_rules(course: Any, select: list[str] | None = None) -> dict[str, RuleSetting]:
+def resolve_rules(course: Course, select: list[str] | None = None) -> dict[str, RuleSetting]:
     """Settings of every rule (by ID); raises :class:`CourseError` for a bad configuration."""
     by_name = {rule.id: rule for rule in RULES.values()}
     by_name.update({rule.alias: rule for rule in RULES.values()})

@@ -11,11 +11,12 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import unquote
 
 from markdown_it.token import Token
 
+from dlcourse.course import Course
 from dlcourse.course.layout import (
     VIDEO_LINK,
     VIDEO_TIME_PARAM,
@@ -335,7 +336,7 @@ def parse_note(
     *,
     path: Path | None = None,
     docs_dir: Path | None = None,
-    course: Any = None,
+    course: Course | None = None,
     language: str | None = None,
     words: bool = True,
 ) -> NoteDocument:
@@ -368,7 +369,7 @@ def parse_note(
     return doc
 
 
-def _place(doc: NoteDocument, course: Any, language: str | None) -> None:
+def _place(doc: NoteDocument, course: Course | None, language: str | None) -> None:
     """Language, week, part and kind from the path (``course.layout.note_path``)."""
     rel = doc.rel_path
     if rel is None and doc.path is not None:
@@ -385,7 +386,7 @@ def _place(doc: NoteDocument, course: Any, language: str | None) -> None:
         doc.kind = meeting_kind(course, doc.week, doc.part)
 
 
-def meeting_kind(course: Any, week: int, part: int) -> NoteKind:
+def meeting_kind(course: Course | None, week: int, part: int) -> NoteKind:
     if course is not None:
         from dlcourse.notes.meetings import meeting_for
 

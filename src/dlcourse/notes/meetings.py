@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dlcourse.course import Course
+from dlcourse.course.calendar import CourseCalendar, Meeting, build_calendar
 
-_CALENDARS: dict[int, tuple[Any, Any]] = {}
+_CALENDARS: dict[int, tuple[Course, CourseCalendar]] = {}
 
 
-def _calendar(course: Any) -> Any:
+def _calendar(course: Course) -> CourseCalendar:
     cached = _CALENDARS.get(id(course))
     if cached is not None and cached[0] is course:
         return cached[1]
-    from dlcourse.course.calendar import build_calendar
-
     calendar = build_calendar(course)
     if len(_CALENDARS) > 16:
         _CALENDARS.clear()
@@ -20,7 +19,7 @@ def _calendar(course: Any) -> Any:
     return calendar
 
 
-def meeting_for(course: Any, week: int, part: int) -> Any:
+def meeting_for(course: Course, week: int, part: int) -> Meeting | None:
     """The calendar meeting of week ``week``, part ``part`` (``None`` when the course has none).
 
     The meeting has ``kind`` ('lecture' | 'lab'), ``video_id``, ``pattern.video_continues``,
@@ -32,7 +31,7 @@ def meeting_for(course: Any, week: int, part: int) -> Any:
     return calendar.meeting(week, part)
 
 
-def week_meetings(course: Any, week: int) -> list[Any]:
+def week_meetings(course: Course, week: int) -> list[Meeting]:
     try:
         return list(_calendar(course).in_week(week))
     except Exception:

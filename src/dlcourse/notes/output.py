@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from dlcourse import __version__
 from dlcourse.notes.check import Report
-from dlcourse.notes.findings import Finding
 from dlcourse.notes.rules import RULES
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -140,7 +139,3 @@ def format_report(report: Report, fmt: str, docs_url: str | None = None) -> str:
     if fmt == "github":
         return "\n".join([*github_lines(report), summary(report)])
     return "\n".join(text_lines(report))
-
-
-def finding_line(finding: Finding) -> str:
-    return next(iter(text_lines(Report([finding], []))))

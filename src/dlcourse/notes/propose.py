@@ -16,8 +16,8 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from dlcourse.course import Course
 from dlcourse.notes.alignment import AlignSettings, Placement, evidence, place
 from dlcourse.notes.document import Heading, NoteDocument, parse_note
 from dlcourse.notes.transcript import Cue, load_transcript, transcript_for
@@ -116,7 +116,9 @@ def split_long_cues(cues: list[Cue], max_seconds: float = CUE_SECONDS) -> list[C
     return out
 
 
-def part_window(course: Any, doc: NoteDocument, duration: float) -> tuple[float, float] | None:
+def part_window(
+    course: Course | None, doc: NoteDocument, duration: float
+) -> tuple[float, float] | None:
     """The part's share of its video: parts that share a video split it by their minutes."""
     if course is None or doc.week is None or doc.part is None:
         return None
@@ -140,7 +142,7 @@ def part_window(course: Any, doc: NoteDocument, duration: float) -> tuple[float,
     return None
 
 
-def _from_source(doc: NoteDocument, course: Any) -> ProposalResult | None:
+def _from_source(doc: NoteDocument, course: Course | None) -> ProposalResult | None:
     if course is None or doc.language in (None, course.notes.source_language) or not doc.rel_path:
         return None
     source_path = (
@@ -162,7 +164,7 @@ def _from_source(doc: NoteDocument, course: Any) -> ProposalResult | None:
     return ProposalResult(doc, stamps[0].video_id, proposals, source.rel_path or str(source_path))
 
 
-def _video_siblings(doc: NoteDocument, course: Any) -> list[NoteDocument]:
+def _video_siblings(doc: NoteDocument, course: Course | None) -> list[NoteDocument]:
     """The notes of the same language and week whose part shares this note's video, in order
     (just ``[doc]`` when there are none or the course does not say)."""
     if course is None or doc.week is None or doc.part is None or doc.path is None:
@@ -200,7 +202,7 @@ class AlignmentTask:
 
 
 def alignment_task(
-    path: Path, course: Any = None, transcript_path: Path | None = None
+    path: Path, course: Course | None = None, transcript_path: Path | None = None
 ) -> AlignmentTask:
     """What aligning the note at ``path`` with its transcript takes (raises ProposalError)."""
     doc = parse_note(path, course=course)
@@ -264,7 +266,7 @@ def proposals_of(task: AlignmentTask, placements: list[Placement]) -> list[Propo
 
 def propose_for_note(
     path: Path,
-    course: Any = None,
+    course: Course | None = None,
     transcript_path: Path | None = None,
     settings: AlignSettings | None = None,
 ) -> ProposalResult:

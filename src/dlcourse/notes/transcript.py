@@ -12,7 +12,8 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from dlcourse.course import Course
 
 SUFFIXES = (".sbv", ".srt", ".vtt")
 _TIME = r"(\d+):(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"
@@ -119,7 +120,7 @@ def transcripts_in(folder: Path, week: int) -> dict[tuple[str, str], Path]:
     return found
 
 
-def _video_rank(course: Any, week: int, part: int | None, kind: str) -> int | None:
+def _video_rank(course: Course | None, week: int, part: int | None, kind: str) -> int | None:
     """Which of the week's videos of this kind the part's meeting is on (0 for the first),
     from the course calendar: parts that continue another's video share its rank."""
     if course is None or part is None:
@@ -143,7 +144,11 @@ def _video_rank(course: Any, week: int, part: int | None, kind: str) -> int | No
 
 
 def transcript_for(
-    note_path: Path, week: int | None, kind: str, part: int | None = None, course: Any = None
+    note_path: Path,
+    week: int | None,
+    kind: str,
+    part: int | None = None,
+    course: Course | None = None,
 ) -> Path | None:
     """The transcript of a note's video, beside the note, found by the meeting: the lecture
     parts that share a video share ``lectureNN.*``, the practicum has ``practicumNN.*``; a week

@@ -214,7 +214,12 @@ def _slot_state(states: list[str]) -> str:
     return min(group, key=order.index)
 
 
-def _student_credit(course, roster, duty_rows, policy) -> list[StudentCredit]:
+def _student_credit(
+    course: Course,
+    roster: Roster,
+    duty_rows: dict[str, list[DutyCredit]],
+    policy: CreditPolicy,
+) -> list[StudentCredit]:
     result = []
     for student_id, student in sorted(roster.students().items(), key=lambda kv: kv[1].name):
         duties = duty_rows.get(student_id, [])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlcourse.course import Course
 from dlcourse.notes.check import check_document
 from dlcourse.notes.check_context import Context
 from dlcourse.notes.config import RuleSetting, resolve_rules
@@ -22,7 +23,7 @@ from dlcourse.notes.document import NoteDocument
 SITE_TAGS = frozenset({"maths", "figures", "html", "safety", "encoding"})
 
 
-def site_settings(course: Any) -> dict[str, RuleSetting]:
+def site_settings(course: Course) -> dict[str, RuleSetting]:
     """The course's resolved rule settings (``[notes.rules]`` applied), narrowed to the rules
     the build reports; ``info`` findings are left to the checker."""
     return {
@@ -67,7 +68,7 @@ class BuildWarning:
 class NoteChecker:
     """Runs the site's rules over already parsed notes (one per worker process)."""
 
-    def __init__(self, course: Any) -> None:
+    def __init__(self, course: Course) -> None:
         self.settings = site_settings(course)
         self.context = Context(course, Path(course.docs_dir))
         self.maths_rules = {

@@ -426,7 +426,6 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         "[site]",
         "base_url = '/'"
         + (f"  # the Jekyll site was served under {config.baseurl!r}" if config.baseurl else ""),
-        "liquid_baseurl = true",
     ]
     if config.titles:
         lines.append(
