@@ -31,17 +31,22 @@ SECOND = dt.timedelta(seconds=1)
 GOOD = b"def f():\n    return 1\n"
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    root = tmp_path_factory.mktemp("subs")
+def _new_term(root):
+    """A course made by init, its gradebook with two students, the content store the CLI uses."""
     course = load_course(init_course(root / "course"))
     url = f"sqlite:///{root / 'gradebook.sqlite'}"
     gradebook = open_gradebook(course, url, actor="ta", create=True)
     for netid in ("ab123", "cd456"):
         gradebook.add_person(netid, f"Student {netid}")
     store = ContentStore.for_course(course)  # where the CLI looks too
-    yield course, gradebook, store, load_assignment(course, "hw1"), url
-    gradebook.close()
+    return course, gradebook, store, load_assignment(course, "hw1"), url
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    term = _new_term(tmp_path_factory.mktemp("subs"))
+    yield term
+    term[1].close()
 
 
 def test_on_time_late_and_history(setup):
@@ -170,9 +175,11 @@ def test_lms_batch_uses_the_lms_times_and_is_all_or_nothing(setup, tmp_path):
 
 
 @pytest.mark.slow
-def test_grading_from_the_gradebook_records_the_scores(setup, tmp_path, sandbox_ready, monkeypatch):
+def test_grading_from_the_gradebook_records_the_scores(tmp_path, sandbox_ready, monkeypatch):
     pytest.importorskip("torch")
-    course, gradebook, store, assignment, url = setup
+    # a term of its own: the module's term holds the DST test's many students, each of whom
+    # `hw grade` would grade in a sandbox
+    course, gradebook, store, assignment, url = _new_term(tmp_path / "term")
     gradebook.add_person("ef789", "Student ef789")
     solution = (assignment.solution_dir / "mlp.py").read_bytes()
     due = assignment.due.astimezone(dt.UTC)
@@ -183,5 +190,8 @@ def test_grading_from_the_gradebook_records_the_scores(setup, tmp_path, sandbox_
     )
     assert result.exit_code == 0, result.output
     assert "ef789: 100 / 100 [OK]" in result.output and "scores changed" in result.output
-    facts = {f.netid: f for f in open_gradebook(course, url).facts(["ef789"])}
+    gradebook.close()
+    reopened = open_gradebook(course, url)
+    facts = {f.netid: f for f in reopened.facts(["ef789"])}
+    reopened.close()
     assert facts["ef789"].scores["hw1"].points == 100
