@@ -23,10 +23,7 @@ NOT_CODE = ("examples",)
 ENTRY_POINT = "__main__.py"
 # Printing that is on its way out, each with who removes it; the test fails once one is no
 # longer needed, so the list only shrinks.
-STILL_PRINTING = {
-    "site/app.py": "the site builder moves build progress behind a callback (issue 16, item 4)",
-    "site/server.py": "the site builder moves serve's messages behind a callback (issue 16)",
-}
+STILL_PRINTING: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

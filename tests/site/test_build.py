@@ -305,7 +305,7 @@ def test_build_warnings_print_one_line_each_and_verbatim() -> None:
 
     from rich.console import Console
 
-    from dlcourse.site.app import print_warnings
+    from dlcourse.cli.site_output import print_warnings
     from dlcourse.site.build_warnings import BuildWarning
 
     warnings = [

@@ -4,6 +4,7 @@ background, and a broken ``course.toml`` keeps the previous site served."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import http.client
 import io
@@ -19,6 +20,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from dlcourse.cli import app
+from dlcourse.cli.site_output import print_serve_event
 from dlcourse.course import load_course
 from dlcourse.site import search
 from dlcourse.site.server import ServeError, _relevant, make_server, serve_course
@@ -96,7 +98,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, io.StringIO]]:
                 host="127.0.0.1",
                 port=0,
                 search=True,
-                console=console,
+                report=functools.partial(print_serve_event, console, None),
                 stop_event=stop,
                 on_ready=ready.append,
             )

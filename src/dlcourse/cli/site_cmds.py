@@ -33,22 +33,20 @@ def build(
     """Build the course website (static HTML, maths rendered, offline search)."""
     from rich.console import Console
 
-    from dlcourse.site.app import run_build
+    from dlcourse.cli.site_output import run_build
+    from dlcourse.course import CourseError
+    from dlcourse.site.app import options_for
 
     course = course_or_exit(course_dir)
     console = Console(stderr=True)
     try:
-        report = run_build(
-            course,
-            out=out,
-            strict=strict,
-            jobs=jobs,
-            search=not no_search,
-            console=console,
-            quiet=quiet,
-        )
+        search = not no_search and course.site.search
+        options = options_for(course, out, strict=strict, jobs=jobs, search=search)
+        report = run_build(course, options, console, quiet=quiet)
     except ReadOnlyExampleError as error:
         raise fail([error]) from error
+    except CourseError as error:  # an output folder a build must not replace
+        raise fail(error.issues) from error
     if report is None:
         raise typer.Exit(1)
 
@@ -61,13 +59,29 @@ def serve(
     no_search: bool = typer.Option(False, "--no-search", help="Skip the search index."),
 ) -> None:
     """Build, serve on localhost, and rebuild with live reload when a file changes."""
+    import functools
+
+    from rich.console import Console
+
+    from dlcourse.cli.site_output import PAGEFIND_MISSING, ProgressDisplay, print_serve_event
+    from dlcourse.course import CourseError
+    from dlcourse.site import search as search_module
     from dlcourse.site.server import ServeError, serve_course
 
     course = course_or_exit(course_dir)
+    console = Console(stderr=True)
+    if not no_search and course.site.search and not search_module.available():
+        console.print(PAGEFIND_MISSING, markup=False, highlight=False)
+    display = ProgressDisplay(console)
     try:
-        served = serve_course(course, out=out, host=host, port=port, search=not no_search)
+        served = serve_course(
+            course, out=out, host=host, port=port, search=not no_search,
+            report=functools.partial(print_serve_event, console, display), progress=display,
+        )  # fmt: skip
     except (ServeError, ReadOnlyExampleError) as error:  # the port is taken, …
         raise fail([error]) from error
+    except CourseError as error:  # an output folder a build must not replace
+        raise fail(error.issues) from error
     if not served:
         raise typer.Exit(1)
 

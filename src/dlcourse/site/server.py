@@ -3,24 +3,32 @@
 Live reload is a tiny script polling ``/__build_id`` (no websocket dependency); a rebuild that
 changed the site bumps the id (a save that changes no page does not), and a page that saw
 another id reloads. A broken edit (a ``course.toml`` that does not load, a failing build) is
-printed and the previous site stays served. The site is served under its ``[site] base_url``,
-as it will be published. Only localhost is served by default."""
+reported and the previous site stays served. The site is served under its ``[site] base_url``,
+as it will be published. Only localhost is served by default.
+
+The server is threaded (a thread per connection, a listen backlog for hundreds of clients at
+once); a new tree is swapped in with one atomic exchange (:func:`dlcourse.util.files.exchange`),
+so a page that exists before and after a rebuild is never missing. Requests the site cannot
+answer get a status, never a traceback: a NUL or an over-long path is a 400, a folder without
+``index.html`` a 404 (no listings), a client that hangs up is forgotten. Nothing here prints:
+what happens is handed to ``report`` as a :data:`ServeEvent`, and ``dlcourse.cli`` prints it.
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-
-from rich.console import Console
-from rich.markup import escape
+from urllib.parse import unquote, urlsplit
 
 from dlcourse.course import Course, CourseError, load_course
-from dlcourse.site.app import options_for, run_build
+from dlcourse.site.app import options_for
+from dlcourse.site.builder import BuildError, BuildReport, Progress, build_site
 
 LIVE_RELOAD_JS = b"""(function () {
   var seen = null;
@@ -32,10 +40,48 @@ LIVE_RELOAD_JS = b"""(function () {
   poll();
 })();
 """
+MAX_PATH = 2048  # characters of a request path: longer is a 400 (no page has such a name)
 
 
 class ServeError(RuntimeError):
     """The site cannot be served (e.g. the port is taken)."""
+
+
+@dataclass(frozen=True)
+class Serving:
+    site_dir: Path
+    url: str
+
+
+@dataclass(frozen=True)
+class Built:
+    report: BuildReport
+
+
+@dataclass(frozen=True)
+class BuildFailed:
+    error: BuildError
+    serving_previous: bool  # False for the first build: then nothing is served
+
+
+@dataclass(frozen=True)
+class CourseFailed:
+    """``course.toml`` no longer loads (or names an output folder a build must not replace)."""
+
+    error: CourseError
+    serving_previous: bool
+
+
+@dataclass(frozen=True)
+class RequestFailed:
+    """A request failed unexpectedly (the client got a 500 or a closed connection)."""
+
+    client: str
+    error: str
+
+
+ServeEvent = Serving | Built | BuildFailed | CourseFailed | RequestFailed
+Report = Callable[[ServeEvent], None]
 
 
 class LiveState:
@@ -45,24 +91,29 @@ class LiveState:
         self.build_id = 0
 
 
-_State = LiveState()  # the state of servers made without one of their own
-
-
 class _Handler(http.server.SimpleHTTPRequestHandler):
+    timeout = 30  # seconds a connection may stay silent before its thread is freed
+
     def __init__(self, *args: Any, state: LiveState, base: str, **kwargs: Any) -> None:
         self.state = state
         self.base = base
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
-        if self._special():
-            return
-        super().do_GET()
+        if not self._refused() and not self._special():
+            super().do_GET()
 
     def do_HEAD(self) -> None:
-        if self._special(head=True):
-            return
-        super().do_HEAD()
+        if not self._refused() and not self._special(head=True):
+            super().do_HEAD()
+
+    def _refused(self) -> bool:
+        """A path no file can have: a NUL (``/%00``) or one over :data:`MAX_PATH`."""
+        path = unquote(urlsplit(self.path).path)
+        if "\x00" in path or len(path) > MAX_PATH:
+            self.send_error(400, "bad path")
+            return True
+        return False
 
     def _special(self, head: bool = False) -> bool:
         path = urlsplit(self.path).path
@@ -86,12 +137,29 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             path = "/" + urlsplit(path).path[len(self.base) :]
         return super().translate_path(path)
 
+    def send_head(self) -> Any:
+        try:
+            return super().send_head()
+        except (OSError, ValueError):  # a name the file system refuses (too long, …)
+            self.send_error(404)
+            return None
+
+    def list_directory(self, path: str | Any) -> None:
+        """No listings: a folder without ``index.html`` is not a page."""
+        self.send_error(404)
+        return None
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
-        if code == 404 and page.exists():
-            self._send(page.read_bytes(), "text/html; charset=utf-8", status=404)
-        else:
-            super().send_error(code, message, explain)
+        if code == 404 and page.is_file():
+            try:
+                data = page.read_bytes()
+            except OSError:  # swapped away this very moment: the plain answer
+                data = b""
+            if data:
+                self._send(data, "text/html; charset=utf-8", status=404)
+                return
+        super().send_error(code, message, explain)
 
     def _send(self, data: bytes, kind: str, status: int = 200, head: bool = False) -> None:
         self.send_response(status)
@@ -106,20 +174,41 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    """A thread per connection; errors become events, never tracebacks on the console."""
+
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog (5) drops clients that connect together
+
+    def __init__(self, address: tuple[str, int], handler: Any, live: LiveState, report: Report):
+        self.live = live
+        self.report = report
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return  # the client hung up or went silent: nothing to answer
+        self.report(RequestFailed(str(client_address[0]), repr(error)))
+
+
+def _ignore(_event: ServeEvent) -> None:
+    pass
+
+
 def make_server(
     site_dir: Path,
     host: str = "127.0.0.1",
     port: int = 8000,
     base: str = "/",
     state: LiveState | None = None,
-) -> http.server.ThreadingHTTPServer:
+    report: Report = _ignore,
+) -> SiteServer:
     """A threaded server of ``site_dir`` under ``base``; port 0 picks a free port
     (``server.server_address[1]``). ``server.live`` is its :class:`LiveState`."""
-    live = state or _State
+    live = state or LiveState()
     handler = functools.partial(_Handler, directory=str(site_dir), state=live, base=base)
-    server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.live = live  # type: ignore[attr-defined]
-    return server
+    return SiteServer((host, port), handler, live, report)
 
 
 def serve_course(
@@ -129,34 +218,35 @@ def serve_course(
     port: int,
     search: bool,
     *,
-    console: Console | None = None,
+    report: Report = _ignore,
+    progress: Progress | None = None,
     stop_event: threading.Event | None = None,
-    on_ready: Callable[[http.server.ThreadingHTTPServer], None] | None = None,
+    on_ready: Callable[[SiteServer], None] | None = None,
 ) -> bool:
     """Build, serve and rebuild on change until Ctrl-C (or ``stop_event`` is set). Returns False
     when the first build fails (nothing is served); raises :class:`ServeError` when the address
-    cannot be bound. ``on_ready(server)`` is called once the site is served."""
-    console = console or Console(stderr=True)
-    site_dir = options_for(course, out).out_dir
-    base = course.site.base_url
+    cannot be bound, :class:`CourseError` when the output folder must not be replaced.
+    ``on_ready(server)`` is called once the site is served."""
+    builder = _Builder(out, search, progress)
+    site_dir = builder.options(course).out_dir
+    base = _path_of(course.site.base_url)
     try:  # bind first: a taken port fails at once, before a build
-        server = make_server(site_dir, host, port, base=base, state=LiveState())
+        server = make_server(site_dir, host, port, base=base, report=report)
     except OSError as error:
         raise ServeError(f"cannot serve on {host}:{port}: {error.strerror or error}") from error
     try:
-        report = run_build(course, out=out, search=search, console=console, live_reload=True)
-        if report is None:
+        try:
+            report(Built(builder.build(course)))
+        except BuildError as error:
+            report(BuildFailed(error, serving_previous=False))
             return False
         thread = threading.Thread(target=server.serve_forever, name="serve", daemon=True)
         thread.start()
         try:
-            bound = server.server_address[1]
-            console.print(
-                f"serving {escape(str(site_dir))} at http://{host}:{bound}{base} (Ctrl-C stops)"
-            )
+            report(Serving(site_dir, f"http://{host}:{server.server_address[1]}{base}"))
             if on_ready is not None:
                 on_ready(server)
-            _watch(course, site_dir, search, console, server.live, stop_event)  # type: ignore[attr-defined]
+            _watch(course, site_dir, builder, report, server.live, stop_event)
         except KeyboardInterrupt:
             pass
         finally:
@@ -166,11 +256,36 @@ def serve_course(
     return True
 
 
+def _path_of(base_url: str) -> str:
+    """The path a site is served under (an absolute ``https://host/path/`` base: its path)."""
+    return urlsplit(base_url).path or "/"
+
+
+@dataclass
+class _Builder:
+    out: Path | None
+    search: bool
+    progress: Progress | None
+
+    def options(self, course: Course, background_search: bool = False):  # -> BuildOptions
+        return options_for(
+            course,
+            self.out,
+            search=self.search and course.site.search,
+            live_reload=True,
+            background_search=background_search,
+            progress=self.progress,
+        )
+
+    def build(self, course: Course, background_search: bool = False) -> BuildReport:
+        return build_site(course, self.options(course, background_search))
+
+
 def _watch(
     course: Course,
     site_dir: Path,
-    search: bool,
-    console: Console,
+    builder: _Builder,
+    report: Report,
     live: LiveState,
     stop_event: threading.Event | None,
 ) -> None:
@@ -183,25 +298,17 @@ def _watch(
         stop_event=stop_event,
         raise_interrupt=False,
     ):
-        try:
-            course = load_course(root)
-        except CourseError as error:
-            console.print(f"[red]error[/red] {escape(str(error))}")
-            console.print("still serving the previous site: fix it and save again")
-            continue
-        # the server keeps serving the folder by name; the swap replaces it underneath
         before = _identity(site_dir)
-        report = run_build(
-            course,
-            out=site_dir,
-            search=search,
-            console=console,
-            live_reload=True,
-            background_search=True,
-        )
-        if report is None:
-            console.print("still serving the previous site: fix it and save again")
-        elif report.pages_rendered or _identity(site_dir) != before:
+        try:
+            built = builder.build(load_course(root), background_search=True)
+        except CourseError as error:
+            report(CourseFailed(error, serving_previous=True))
+            continue
+        except BuildError as error:
+            report(BuildFailed(error, serving_previous=True))
+            continue
+        report(Built(built))
+        if built.pages_rendered or _identity(site_dir) != before:
             live.build_id += 1  # pages rewritten, or a new tree swapped in (e.g. an image)
 
 
