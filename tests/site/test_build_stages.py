@@ -23,7 +23,9 @@ from dlcourse.site.note_bodies import (
     render_body,
     render_notes,
 )
+from dlcourse.site.output_folder import MARKER, mark
 from dlcourse.site.page_layout import navigation_key, plan_pages
+from dlcourse.util.files import exchange_paths
 
 NOTE = "---\ntitle: One\n---\n\n## Start\n\nText $x^2$ and $\\partiel y$.\n"
 OTHER = "---\ntitle: Two\n---\n\nMore text.\n"
@@ -142,16 +144,27 @@ def test_plan_keeps_pages_whose_inputs_did_not_change(tmp_path: Path) -> None:
 def test_swap_replaces_the_site_and_patch_rewrites_in_place(tmp_path: Path) -> None:
     out = tmp_path / "_site"
     out.mkdir()
+    mark(out)  # an earlier build's site
     (out / "old.html").write_text("old")
     temp = site_tree.new_tree(out)
     (temp / "new.html").write_text("new")
     site_tree.swap(temp, out)
-    assert [p.name for p in out.iterdir()] == ["new.html"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]  # nothing left beside it
     inode = out.stat().st_ino
     site_tree.patch(out, {"new.html": b"patched"})
     assert (out / "new.html").read_bytes() == b"patched" and out.stat().st_ino == inode
-    assert sorted(p.name for p in out.iterdir()) == ["new.html"]  # no temporary file left
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.html"]  # no temporary file
+
+
+def test_swap_never_deletes_a_folder_dlcourse_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "_site"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    temp = site_tree.new_tree(out)
+    site_tree.swap(temp, out)
+    kept = [p for p in tmp_path.rglob("thesis.tex")]
+    assert len(kept) == 1 and kept[0].read_text() == "years of work"
 
 
 def _body(text: str) -> NoteBody:
@@ -224,3 +237,17 @@ def test_manifest_round_trip_and_verification(tmp_path: Path) -> None:
         damage(broken)
         (tmp_path / MANIFEST).write_text(json.dumps(broken))
         assert BuildState.load(tmp_path) == BuildState()
+
+
+def test_exchange_paths_trades_two_folders_in_one_step(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (first / "from-a").write_text("a")
+    (second / "from-b").write_text("b")
+    if not exchange_paths(first, second):  # not Linux, or a C library without renameat2
+        pytest.skip("no atomic exchange here: swap renames in two steps")
+    assert [p.name for p in first.iterdir()] == ["from-b"]
+    assert [p.name for p in second.iterdir()] == ["from-a"]
+    assert not exchange_paths(first, tmp_path / "missing")  # nothing changed, no exception
+    assert [p.name for p in first.iterdir()] == ["from-b"]

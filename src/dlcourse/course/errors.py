@@ -33,7 +33,8 @@ class CourseError(Exception):
 
 class ConfigValueError(ValueError):
     """A validator's complaint with what to do about it and, for a check over a whole table, the
-    key it is about (``field``), so the message points at that key's line rather than the table's.
+    key it is about (``field``, dotted for a key of a sub-table: ``site.output_dir``), so the
+    message points at that key's line rather than the table's.
     """
 
     def __init__(self, message: str, hint: str = "", field: str | None = None):

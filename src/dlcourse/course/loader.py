@@ -250,7 +250,7 @@ def _issues_from(
         loc = tuple(detail["loc"])
         cause = detail.get("ctx", {}).get("error")
         if isinstance(cause, ConfigValueError) and cause.field:
-            loc += (cause.field,)
+            loc += tuple(cause.field.split("."))  # 'site.output_dir': a nested key
         location = _data_path(loc, data)
         key = _dotted(location)
         message, hint = _describe(detail)

@@ -26,7 +26,7 @@ from dlcourse.course.grading_settings import (
     default_letters,
 )
 from dlcourse.course.notes_settings import NotesSettings, Strict
-from dlcourse.course.paths import check_relative_path
+from dlcourse.course.paths import check_relative_path, written_output_conflict
 from dlcourse.course.site_settings import SiteSettings
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -564,6 +564,18 @@ class Course(Strict):
 
     _root: Path | None = PrivateAttr(default=None)
     _source: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _output_apart(self) -> Course:
+        problem = written_output_conflict(self.site.output_dir, self.notes.docs_dir)
+        if problem is not None:
+            raise ConfigValueError(
+                f"output_dir = {self.site.output_dir!r} {problem}: a build replaces its "
+                "output folder as a whole, deleting what was there",
+                'pick a folder of its own for the site, e.g. output_dir = "_site"',
+                "site.output_dir",
+            )
+        return self
 
     @model_validator(mode="after")
     def _grading_fits_course(self) -> Course:

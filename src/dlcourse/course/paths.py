@@ -5,8 +5,9 @@ are followed. A pull request that sets ``home_page = "/etc/passwd"`` gets an err
 
 from __future__ import annotations
 
+import posixpath
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
 from dlcourse.course.errors import ConfigValueError
 
@@ -36,3 +37,44 @@ def is_inside(path: Path, folder: Path) -> bool:
     resolved = path.resolve()
     root = folder.resolve()
     return resolved == root or root in resolved.parents
+
+
+def _within(path: PurePath, folder: PurePath) -> bool:
+    return path == folder or folder in path.parents
+
+
+def output_conflict(
+    out: PurePath, course_root: PurePath, docs: PurePath, cwd: PurePath | None
+) -> str | None:
+    """Why a build must not replace the folder ``out`` (absolute and normalised, like the
+    others), or None.
+
+    A build replaces its output folder as a whole, so it must not be or contain the course
+    folder, the notes folder or the current folder, nor lie inside the notes folder where its
+    pages would be read as notes (a folder whose name starts with '_' or '.' is never read as
+    notes: the Jekyll-era layout keeps its ``_site`` there)."""
+    if _within(course_root, out):
+        return "is the course folder" if out == course_root else "contains the course folder"
+    if _within(docs, out):
+        return "is the notes folder" if out == docs else "contains the notes folder"
+    if cwd is not None and _within(cwd, out):
+        return "is the current folder" if out == cwd else "contains the current folder"
+    if docs in out.parents:
+        first = out.relative_to(docs).parts[0]
+        if not first.startswith(("_", ".")):
+            return f"lies inside the notes folder {docs}, where its pages would be read as notes"
+    return None
+
+
+def written_output_conflict(output_dir: str, docs_dir: str) -> str | None:
+    """:func:`output_conflict` for the folders as course.toml writes them (relative to the
+    course folder), before any course folder is known: what ``validate`` can already refuse.
+    The build checks again with the real, resolved folders."""
+    climbs = PurePosixPath(output_dir).parts.count("..")
+    root = PurePosixPath("/", *["course"] * (climbs + 1))  # deep enough for every '..'
+
+    def normal(value: str) -> PurePosixPath:
+        return PurePosixPath(posixpath.normpath(root / value))
+
+    problem = output_conflict(normal(output_dir), root, normal(docs_dir), None)
+    return problem and problem.replace(str(normal(docs_dir)), repr(docs_dir))

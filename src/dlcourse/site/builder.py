@@ -45,6 +45,7 @@ from dlcourse.site.note_bodies import (
     render_body,
     render_notes,
 )
+from dlcourse.site.output_folder import check_output_folder, remove_stale_trees
 from dlcourse.site.page_layout import LaidOut, LayoutRun, lay_out, navigation_key, plan_pages
 from dlcourse.site.pages import SiteModel
 from dlcourse.site.sources import SiteSources, SourceFile, discover
@@ -107,8 +108,12 @@ def default_cache_dir(course: Course, out_dir: Path) -> Path:
 
 
 def build_site(course: Course, options: BuildOptions) -> BuildReport:
-    """Build the site of ``course`` as ``options`` say (see the module docstring)."""
+    """Build the site of ``course`` as ``options`` say (see the module docstring). Raises
+    :class:`CourseError` before anything is written when ``options.out_dir`` is a folder a
+    build must not replace (:mod:`.output_folder`)."""
     started = time.perf_counter()
+    check_output_folder(course, options.out_dir)
+    remove_stale_trees(options.out_dir.resolve())
     found = discover_stage(course, options)
     if found.up_to_date:
         report = BuildReport(found.out_dir, pages=found.previous.pages, up_to_date=True)

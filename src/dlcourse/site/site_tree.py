@@ -11,18 +11,20 @@ import os
 import shutil
 from pathlib import Path
 
+from dlcourse.site.output_folder import mark, remove_site
 from dlcourse.site.sources import SiteSources
-from dlcourse.util.files import atomic_write_bytes
+from dlcourse.util.files import atomic_write_bytes, exchange_paths
 
 SITE_DIR = Path(__file__).resolve().parent
 
 
 def new_tree(out_dir: Path) -> Path:
-    """An empty folder beside ``out_dir`` for the new site (this process's own)."""
+    """A new folder beside ``out_dir`` for the new site (this process's own), marked as a
+    dlcourse site before anything else is written into it."""
     temp = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
-    if temp.exists():
-        shutil.rmtree(temp)
+    remove_site(temp)  # left by an earlier process of this number; anything else stays
     temp.mkdir(parents=True)
+    mark(temp)
     return temp
 
 
@@ -119,10 +121,15 @@ def index_in_place(out_dir: Path, background: bool) -> None:
 
 
 def swap(temp: Path, out_dir: Path) -> None:
-    """Put the new site in place: two renames, the old one removed afterwards."""
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(temp, out_dir)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
+    """Put the new site in place and remove the old one. Where the system allows, the two
+    folders trade places in one atomic step, so ``out_dir`` never goes missing (``serve`` and
+    any web server reading it always find every page); elsewhere it takes two renames. The
+    old folder is deleted only if it is a site dlcourse wrote."""
+    if out_dir.exists() and exchange_paths(temp, out_dir):
+        old = temp  # holds the old site now
+    else:
+        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        if out_dir.exists():
+            os.replace(out_dir, old)
+        os.replace(temp, out_dir)
+    remove_site(old)

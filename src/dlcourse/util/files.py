@@ -3,10 +3,12 @@ file names for files named after user data."""
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import re
 import stat
+import sys
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -116,3 +118,25 @@ def ensure_output_folder(path: Path) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise OutputPathError(f"{path}: cannot write in it; choose a folder you can write to")
     return path
+
+
+_RENAME_EXCHANGE = 2  # <linux/fs.h>
+_AT_FDCWD = -100
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``), so
+    that a reader of either path never finds it missing. False, with nothing changed, where the
+    system or the file system cannot (the caller then renames in two steps)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a C library without it (glibc < 2.28, musl < 1.2.5)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]  # fmt: skip
+    renameat2.restype = ctypes.c_int
+    done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                     _RENAME_EXCHANGE)  # fmt: skip
+    return done == 0
