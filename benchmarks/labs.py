@@ -1,7 +1,7 @@
 """Benchmark the labs: quick and full wall time of each, and our training loop's overhead.
 
     python benchmarks/labs.py [--labs spiral,convnet] [--skip-full | --overhead-only] [--threads 1]
-        [--repeat 9] [--out DIR]
+        [--repeat 9] [--overhead-config full] [--out DIR]
 
 For spiral and convnet it also times the lab's own ``train`` (its explicit loop, with the run
 context's batching, AMP/DDP hooks and progress tracking) against a bare PyTorch loop on the same
@@ -48,8 +48,10 @@ def bare_loop(model, x, y, optimizer, epochs: int, batch_size: int | None) -> No
             optimizer.step()
 
 
-def loop_overhead(name: str, repeat: int) -> dict[str, float]:
-    """Seconds for the full config's training, bare loop vs the lab's own: median, min, ratios.
+def loop_overhead(name: str, repeat: int, config: str = "full") -> dict[str, float]:
+    """Seconds for the config's training (full by default), bare loop vs the lab's own.
+
+    Reported: median, min, ratios.
 
     "Ours" is the lab's own ``train`` function — its explicit five-step loop with the run
     context's batching, autocast and scaling hooks, progress tracking and loss buffer; "bare" is
@@ -64,7 +66,7 @@ def loop_overhead(name: str, repeat: int) -> dict[str, float]:
     torch.set_num_threads(1)
     ctx = RunContext.create(device="cpu", precision="fp32")
     if name == "spiral":
-        cfg = spiral.CONFIGS["full"]
+        cfg = spiral.CONFIGS[config]
         x, y = spiral.make_spiral(
             cfg.points_per_class, cfg.classes, torch.Generator().manual_seed(0)
         )
@@ -73,7 +75,7 @@ def loop_overhead(name: str, repeat: int) -> dict[str, float]:
         ours = lambda model: spiral.train(model, x, y, cfg, ctx, "net")  # noqa: E731
         epochs, batch_size = cfg.epochs, None
     else:
-        cfg = convnet.CONFIGS["full"]
+        cfg = convnet.CONFIGS[config]
         data = load_images(cfg.data)
         x, y = data.x_train, data.y_train
         make_model = lambda: convnet.ConvNet(data.shape, data.classes, cfg.channels)  # noqa: E731
@@ -131,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=9, help="interleaved full trainings per loop (overhead)"
     )
+    parser.add_argument(
+        "--overhead-config",
+        default="full",
+        choices=["quick", "full"],
+        help="config trained for the overhead (quick: a smoke run, too short to judge)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="keep each run's metrics.json here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -151,15 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     overhead_labs = [n for n in ("spiral", "convnet") if n in names]
     if overhead_labs:
         print(
-            f"\ntraining-loop overhead vs a bare PyTorch loop (full config, one thread, "
-            f"{args.repeat} interleaved runs each)"
+            f"\ntraining-loop overhead vs a bare PyTorch loop ({args.overhead_config} config, "
+            f"one thread, {args.repeat} interleaved runs each)"
         )
         print(
             f"{'lab':10}{'bare med':>10}{'ours med':>10}{'bare min':>10}{'ours min':>10}"
             f"{'med ratio':>11}{'min ratio':>11}{'µs/step':>9}"
         )
         for name in overhead_labs:
-            o = loop_overhead(name, args.repeat)
+            o = loop_overhead(name, args.repeat, args.overhead_config)
             results[name]["overhead"] = o
             print(
                 f"{name:10}{o['bare_median_s']:10.3f}{o['ours_median_s']:10.3f}"

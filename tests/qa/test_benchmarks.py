@@ -84,7 +84,9 @@ def test_timestamps_benchmark_prints_its_figures(corpus_dir: Path) -> None:
 
 def test_labs_overhead_benchmark_prints_its_ratios() -> None:
     pytest.importorskip("torch")
-    out = _run("benchmarks/labs.py", "--labs", "spiral", "--overhead-only", "--repeat", "1")
+    out = _run("benchmarks/labs.py", "--labs", "spiral", "--overhead-only", "--repeat", "1",
+        "--overhead-config", "quick",
+    )  # fmt: skip
     medians_and_ratio = rf"\s+({NUMBER})\s+({NUMBER})\s+{NUMBER}\s+{NUMBER}\s+({NUMBER})"
     row = re.search(rf"^spiral{medians_and_ratio}", out, re.M)
     assert row, out
