@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import db_url, pg_url, postgres_server
+
+# fixtures: the session's PostgreSQL cluster, a database on it, a test on SQLite and on it
+__all__ = ["db_url", "pg_url", "postgres_server"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Every command that acts on a course (and so takes ``--course``).

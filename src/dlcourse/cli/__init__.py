@@ -18,6 +18,7 @@ from dlcourse.cli import (
     homework_cmds,
     lab_cmds,
     notes_cmds,
+    portal_cmds,
     scribe_cmds,
     site_cmds,
 )
@@ -83,6 +84,7 @@ scribe_cmds.register(app)
 lab_cmds.register(app)
 grades_cmds.register(app)
 homework_cmds.register(app)
+portal_cmds.register(app)
 _guard(app)
 
 

@@ -14,21 +14,27 @@ from dlcourse.grades.policy import (
 )
 from dlcourse.grades.store import (
     AuditInfo,
+    DutyInfo,
     ExtensionInfo,
     Gradebook,
+    GradingInfo,
     PersonInfo,
+    ScoreInfo,
     SubmissionInfo,
     open_gradebook,
 )
 
 __all__ = [
     "AuditInfo",
+    "DutyInfo",
     "ExtensionInfo",
     "GradeResult",
     "Gradebook",
     "GradebookError",
+    "GradingInfo",
     "GradingRules",
     "PersonInfo",
+    "ScoreInfo",
     "StudentFacts",
     "SubmissionInfo",
     "database_url",

@@ -11,6 +11,7 @@ them is refused before anything is written.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +24,9 @@ from dlcourse.grades.models import (
     AuditEntry,
     Base,
     Extension,
+    FeedbackRelease,
     ForumActivity,
+    GradingResult,
     GroupMember,
     Person,
     ProjectGroup,
@@ -44,10 +47,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _digested(obj: Base) -> tuple[str, ...]:
+    """Columns whose value the audit row holds as a SHA-256 (a results.json is kilobytes; its
+    digest still tells versions apart)."""
+    return getattr(type(obj), "__audit_digest__", ())
+
+
+def _value(obj: Base, key: str, value: Any) -> Any:
+    if key in _digested(obj) and isinstance(value, str):
+        return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+    return _plain(value)
+
+
 def row_values(obj: Base) -> dict[str, Any]:
     """The object's column values as JSON-able data (times in ISO 8601, UTC)."""
     mapper = inspect(obj).mapper
-    return {column.key: _plain(getattr(obj, column.key)) for column in mapper.column_attrs}
+    return {
+        column.key: _value(obj, column.key, getattr(obj, column.key))
+        for column in mapper.column_attrs
+    }
 
 
 def _old_values(obj: Base) -> dict[str, Any]:
@@ -56,9 +74,9 @@ def _old_values(obj: Base) -> dict[str, Any]:
     for attr in state.mapper.column_attrs:
         history = state.attrs[attr.key].history
         if history.deleted:
-            old[attr.key] = _plain(history.deleted[0])
+            old[attr.key] = _value(obj, attr.key, history.deleted[0])
         else:
-            old[attr.key] = _plain(getattr(obj, attr.key))
+            old[attr.key] = _value(obj, attr.key, getattr(obj, attr.key))
     return old
 
 
@@ -130,6 +148,15 @@ def describe(session: Session, obj: Base) -> tuple[str, str | None]:
         netid = _netid(session, obj.person_id)
         owner = netid if netid else f"group {_group_name(session, obj.group_id)}"
         return f"{obj.assessment_id}/{owner}/{obj.sha256[:12]}", netid
+    if isinstance(obj, GradingResult):
+        with session.no_autoflush:
+            submission = session.get(Submission, obj.submission_id)
+        if submission is None:
+            return f"submission {obj.submission_id}", None
+        key, netid = describe(session, submission)
+        return f"{key}/graded", netid
+    if isinstance(obj, FeedbackRelease):
+        return obj.assessment_id, None
     raise TypeError(f"no audit description for {type(obj).__name__}")
 
 

@@ -243,3 +243,120 @@ class AuditEntry(Base):
     old_value: Mapped[str | None] = mapped_column(Text, doc="JSON of the row before.")
     new_value: Mapped[str | None] = mapped_column(Text, doc="JSON of the row after.")
     reason: Mapped[str] = mapped_column(Text)
+
+
+GRADING_STATUSES = ("OK", "RE", "SG", "TO", "XX")
+
+
+class GradingResult(Base):
+    """The autograder's result for one submission: Gradescope's ``results.json`` as JSON text,
+    kept so the portal can show feedback by the visibility rules. A re-grade replaces it; the
+    audit log keeps each version's score and a digest of its JSON (``__audit_digest__``)."""
+
+    __tablename__ = "grading_results"
+    __audit_digest__ = ("results",)
+    __table_args__ = (
+        CheckConstraint(f"status IN {GRADING_STATUSES!r}", name="ck_grading_results_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="RESTRICT"), unique=True
+    )
+    score: Mapped[float]
+    max_score: Mapped[float]
+    status: Mapped[str] = mapped_column(String(8), doc="The run's meta status (OK, RE, SG, TO).")
+    results: Mapped[str] = mapped_column(Text, doc="results.json as written by the grader.")
+    tests_digest: Mapped[str] = mapped_column(String(64))
+    graded_at: Mapped[dt.datetime]
+
+
+class FeedbackRelease(Base):
+    """An assessment whose feedback staff published: tests of visibility ``after_published``
+    are shown to students from then on."""
+
+    __tablename__ = "feedback_releases"
+
+    assessment_id: Mapped[str] = mapped_column(
+        ForeignKey("assessments.id", ondelete="RESTRICT"), primary_key=True
+    )
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[dt.datetime]
+
+
+# -- the portal's sign-in and work queue -------------------------------------------------------
+# Written with Core statements by dlcourse.portal, never through an audited ORM session: they are
+# how people sign in, not grades. Creating an account or an invitation writes its own audit row.
+
+
+class PortalAccount(Base):
+    """A local sign-in (small courses, development): an Argon2 hash, never the password."""
+
+    __tablename__ = "portal_accounts"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="RESTRICT"), primary_key=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(300))
+    password_set_at: Mapped[dt.datetime]
+
+
+class PortalInvitation(Base):
+    """A one-time link to set a local password. Only the SHA-256 of its token is stored."""
+
+    __tablename__ = "portal_invitations"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class PortalSession(Base):
+    """A browser's session, kept on the server; the cookie holds a random id whose SHA-256 is
+    the key here, so a copy of this table signs nobody in."""
+
+    __tablename__ = "portal_sessions"
+    __table_args__ = (Index("ix_portal_sessions_expires", "expires_at"),)
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime]
+    seen_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, by account and by client address: what the rate limit counts."""
+
+    __tablename__ = "portal_login_attempts"
+    __table_args__ = (Index("ix_portal_login_attempts_subject", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), doc="'account:NETID' or 'address:IP'.")
+    at: Mapped[dt.datetime]
+
+
+GRADING_REQUEST_STATES = ("queued", "running", "done", "failed")
+
+
+class GradingRequest(Base):
+    """A (re-)grade asked for in the portal, run by its grading worker."""
+
+    __tablename__ = "grading_requests"
+    __table_args__ = (
+        CheckConstraint(f"state IN {GRADING_REQUEST_STATES!r}", name="ck_grading_requests_state"),
+        Index("ix_grading_requests_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="RESTRICT"))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    message: Mapped[str | None] = mapped_column(Text)

@@ -9,8 +9,10 @@ row behind the audit log's back.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import getpass
+import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,7 +43,9 @@ from dlcourse.grades.models import (
     Assessment,
     AuditEntry,
     Extension,
+    FeedbackRelease,
     ForumActivity,
+    GradingResult,
     GroupMember,
     Person,
     ProjectGroup,
@@ -130,6 +134,41 @@ class AuditInfo:
     reason: str
 
 
+@dataclass(frozen=True)
+class ScoreInfo:
+    assessment: str
+    points: float
+    max_points: float
+    grader: str
+    source: str
+    recorded_at: dt.datetime
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class DutyInfo:
+    """One scribe duty as ``scribe status`` last reported it."""
+
+    slot: str
+    role: str
+    state: str
+    errors: int
+    due: dt.datetime
+
+
+@dataclass(frozen=True)
+class GradingInfo:
+    """The autograder's result kept for a submission (``results`` is Gradescope's JSON)."""
+
+    submission_id: int
+    score: float
+    max_score: float
+    status: str
+    results: dict
+    tests_digest: str
+    graded_at: dt.datetime
+
+
 def _person_info(person: Person) -> PersonInfo:
     return PersonInfo(
         person.netid,
@@ -159,6 +198,13 @@ class Gradebook:
             class_=GradebookSession,
             expire_on_commit=False,
         )
+
+    def acting_as(self, actor: str) -> Gradebook:
+        """The same gradebook (engine, rules) whose changes are audited as ``actor`` — the
+        portal's signed-in person."""
+        other = copy.copy(self)
+        other.actor = actor
+        return other
 
     @property
     def dialect(self) -> str:
@@ -294,19 +340,30 @@ class Gradebook:
                 raise GradebookError(
                     f"{assessment_id}: {points:g} points is outside 0…{assessment.max_points:g}"
                 )
-            row = session.scalars(
-                select(Score).where(
-                    Score.person_id == person.id, Score.assessment_id == assessment_id
+            return _put_score(session, person, assessment, points, source, comment, self.actor)
+
+    def scores(self, student: str) -> list[ScoreInfo]:
+        """A student's scores with who entered them, when, from where and their comments."""
+        with self.reading() as session:
+            person = _student(session, student)
+            rows = session.scalars(
+                select(Score)
+                .join(Assessment, Assessment.id == Score.assessment_id)
+                .where(Score.person_id == person.id)
+                .order_by(Assessment.position)
+            )
+            return [
+                ScoreInfo(
+                    row.assessment_id,
+                    row.points,
+                    row.max_points,
+                    row.grader,
+                    row.source,
+                    row.recorded_at,
+                    row.comment,
                 )
-            ).one_or_none()
-            if row is not None and row.points == points and row.comment == comment:
-                return False
-            if row is None:
-                row = Score(person_id=person.id, assessment_id=assessment_id)
-                session.add(row)
-            row.points, row.max_points, row.comment = points, assessment.max_points, comment
-            row.grader, row.source, row.recorded_at = self.actor, source, utc_now()
-            return True
+                for row in rows
+            ]
 
     # -- extensions ----------------------------------------------------------------------
     def grant_extension(
@@ -334,6 +391,25 @@ class Gradebook:
                 session.add(row)
             row.due, row.reason, row.granted_by, row.granted_at = due, reason, self.actor, utc_now()
             return ExtensionInfo(person.netid, assessment_id, due, reason, self.actor, utc_now())
+
+    def extensions(
+        self, student: str | None = None, assessment_id: str | None = None
+    ) -> list[ExtensionInfo]:
+        """Extensions granted, of everyone or of one student, on every or one assessment."""
+        with self.reading() as session:
+            query = select(Extension, Person.netid).join(Person, Person.id == Extension.person_id)
+            if student is not None:
+                query = query.where(Extension.person_id == _student(session, student).id)
+            if assessment_id is not None:
+                query = query.where(Extension.assessment_id == assessment_id)
+            return [
+                ExtensionInfo(
+                    netid, row.assessment_id, row.due, row.reason, row.granted_by, row.granted_at
+                )
+                for row, netid in session.execute(
+                    query.order_by(Extension.assessment_id, Person.netid)
+                )
+            ]
 
     def deadline(self, student: str, assessment_id: str) -> dt.datetime:
         """When ``student``'s work on ``assessment_id`` is due: their extension, else the due
@@ -497,6 +573,103 @@ class Gradebook:
         ]
         return accepted[-1] if accepted else None
 
+    def submission(self, submission_id: int) -> SubmissionInfo | None:
+        """One submission by id (None: no such id). Callers check who may see it."""
+        with self.reading() as session:
+            row = session.get(Submission, submission_id)
+            if row is None:
+                return None
+            person = session.get(Person, row.person_id) if row.person_id else None
+            group_row = session.get(ProjectGroup, row.group_id) if row.group_id else None
+            assessment = _assessment(session, row.assessment_id)
+            deadline = _deadline(session, person.id, assessment) if person else assessment.due
+            return _submission_info(row, person, group_row, deadline)
+
+    # -- the autograder's results and published feedback --------------------------------
+    def record_grading(
+        self, submission_id: int, results: dict, tests_digest: str, reason: str = ""
+    ) -> GradingInfo:
+        """Keep the autograder's ``results`` (Gradescope's JSON, with the run's meta record in
+        ``extra_data``) for a submission, replacing an earlier grading of it. When that
+        submission is the one that counts (its owner's last accepted one) the score goes into
+        the gradebook too, in the same transaction; a run the sandbox itself failed (``XX``)
+        records no score."""
+        status = results.get("extra_data", {}).get("meta", {}).get("status", "OK")
+        score = float(results.get("score", 0.0))
+        max_score = float(sum(test.get("max_score", 0.0) for test in results.get("tests", [])))
+        with self.transaction(reason or "autograder result") as session:
+            row = session.get(Submission, submission_id)
+            if row is None:
+                raise GradebookError(f"no submission {submission_id}")
+            graded = session.scalars(
+                select(GradingResult).where(GradingResult.submission_id == submission_id)
+            ).one_or_none()
+            if graded is None:
+                graded = GradingResult(submission_id=submission_id)
+                session.add(graded)
+            graded.score, graded.max_score, graded.status = score, max_score, status
+            graded.results = json.dumps(results, sort_keys=True)
+            graded.tests_digest, graded.graded_at = tests_digest, utc_now()
+            if status != "XX" and row.status == "accepted":
+                assessment = _assessment(session, row.assessment_id)
+                owners = (
+                    [row.person_id]
+                    if row.person_id is not None
+                    else [m.person_id for m in session.get(ProjectGroup, row.group_id).members]
+                )
+                if _counts(session, row) and assessment.source in ("homework", "scores"):
+                    points = min(max(round(score, 4), 0.0), assessment.max_points)
+                    for person_id in owners:
+                        _put_score(
+                            session,
+                            session.get(Person, person_id),
+                            assessment,
+                            points,
+                            "autograder",
+                            f"run {status}, submission {submission_id}",
+                            self.actor,
+                        )
+            session.flush()
+            return _grading_info(graded)
+
+    def grading(self, submission_id: int) -> GradingInfo | None:
+        with self.reading() as session:
+            row = session.scalars(
+                select(GradingResult).where(GradingResult.submission_id == submission_id)
+            ).one_or_none()
+            return None if row is None else _grading_info(row)
+
+    def publish_feedback(self, assessment_id: str, reason: str = "") -> bool:
+        """Show ``after_published`` tests of ``assessment_id`` from now on; False: already."""
+        with self.transaction(reason or f"feedback of {assessment_id} published") as session:
+            _assessment(session, assessment_id)
+            if session.get(FeedbackRelease, assessment_id) is not None:
+                return False
+            session.add(
+                FeedbackRelease(
+                    assessment_id=assessment_id, published_by=self.actor, published_at=utc_now()
+                )
+            )
+            return True
+
+    def feedback_published(self, assessment_id: str) -> bool:
+        with self.reading() as session:
+            return session.get(FeedbackRelease, assessment_id) is not None
+
+    # -- scribe duties -------------------------------------------------------------------
+    def scribe_duties(self, student: str) -> list[DutyInfo]:
+        """The student's scribe duties (slot order) as the last scribe-status import said."""
+        with self.reading() as session:
+            person = _student(session, student)
+            return [
+                DutyInfo(row.slot, row.role, row.state, row.errors, row.due)
+                for row in session.scalars(
+                    select(ScribeDuty)
+                    .where(ScribeDuty.person_id == person.id)
+                    .order_by(ScribeDuty.due, ScribeDuty.slot)
+                )
+            ]
+
     # -- reading for the policy ----------------------------------------------------------
     def facts(self, students: Iterable[str] | None = None) -> list[StudentFacts]:
         """What the policy needs about every enrolled student (or the ones named)."""
@@ -608,6 +781,58 @@ def _assessment(session: Session, assessment_id: str, scored: bool = False) -> A
             f"{assessment_id} takes its points from {row.source} (its formula), not from scores"
         )
     return row
+
+
+def _put_score(
+    session: Session,
+    person: Person,
+    assessment: Assessment,
+    points: float,
+    source: str,
+    comment: str | None,
+    grader: str,
+) -> bool:
+    """Insert or change one score row (audited by the session); False: unchanged."""
+    row = session.scalars(
+        select(Score).where(Score.person_id == person.id, Score.assessment_id == assessment.id)
+    ).one_or_none()
+    if row is not None and row.points == points and row.comment == comment:
+        return False
+    if row is None:
+        row = Score(person_id=person.id, assessment_id=assessment.id)
+        session.add(row)
+    row.points, row.max_points, row.comment = points, assessment.max_points, comment
+    row.grader, row.source, row.recorded_at = grader, source, utc_now()
+    return True
+
+
+def _counts(session: Session, row: Submission) -> bool:
+    """Whether ``row`` is the submission that counts: its owner's last accepted one."""
+    owner = (
+        Submission.person_id == row.person_id
+        if row.person_id is not None
+        else Submission.group_id == row.group_id
+    )
+    last = session.scalars(
+        select(Submission.id)
+        .where(Submission.assessment_id == row.assessment_id, owner)
+        .where(Submission.status == "accepted")
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+        .limit(1)
+    ).first()
+    return last == row.id
+
+
+def _grading_info(row: GradingResult) -> GradingInfo:
+    return GradingInfo(
+        row.submission_id,
+        row.score,
+        row.max_score,
+        row.status,
+        json.loads(row.results),
+        row.tests_digest,
+        row.graded_at,
+    )
 
 
 def _deadline(session: Session, person_id: int, assessment: Assessment) -> dt.datetime:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,6 +83,35 @@ def check_file(assignment: Assignment, filename: str, content: bytes) -> None:
             f"{filename} is {len(content) / 1024:.0f} KB, over the {assignment.limits.upload_kb} "
             "KB limit of this assignment"
         )
+    problem = content_problem(name, content)
+    if problem:
+        raise SubmissionError(f"{filename}: {problem}")
+
+
+def content_problem(name: str, content: bytes) -> str | None:
+    """What is wrong with ``content`` for a file of this name's type (None: nothing): a program
+    or notebook must be UTF-8 text, a notebook JSON with cells, a PDF a PDF, a zip a zip. A
+    wrong file caught here costs the student nothing; caught by the grader it costs a grade."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".py", ".ipynb", ".txt", ".md", ".csv", ".tex"):
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return "is not UTF-8 text; save it as UTF-8 and hand it in again"
+        if "\0" in text:
+            return "holds NUL characters: it is not a text file"
+        if suffix == ".ipynb":
+            try:
+                notebook = json.loads(text)
+            except ValueError:
+                return "is not a notebook (not JSON); hand in the .ipynb file Jupyter saved"
+            if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+                return "is not a notebook (no cells); hand in the .ipynb file Jupyter saved"
+    elif suffix == ".pdf" and not content.startswith(b"%PDF-"):
+        return "is not a PDF; export it as PDF and hand it in again"
+    elif suffix == ".zip" and not content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "is not a zip archive"
+    return None
 
 
 def submit(
@@ -183,37 +213,74 @@ def collect(
     return recorded
 
 
+def latest_submissions(gradebook: Gradebook, assignment: Assignment) -> dict[str, SubmissionInfo]:
+    """NetID → the submission that counts (each student's last accepted one)."""
+    latest: dict[str, SubmissionInfo] = {}
+    for submission in gradebook.submissions(assignment.id):
+        if submission.status == "accepted" and submission.netid is not None:
+            latest[submission.netid] = submission
+    return dict(sorted(latest.items()))
+
+
+def student_files(
+    gradebook: Gradebook,
+    store: ContentStore,
+    assignment: Assignment,
+    student: str,
+    as_of: SubmissionInfo | None = None,
+) -> dict[str, bytes]:
+    """A student's files as grading sees them: the latest accepted file of each name the
+    assignment takes (a file handed in once and not since still counts) — up to ``as_of``,
+    the submission being graded, when given."""
+    files: dict[str, bytes] = {}
+    for submission in gradebook.submissions(assignment.id, student=student):  # oldest first
+        if submission.status == "accepted":
+            files[submission.filename] = store.get(submission.store_key)
+        if as_of is not None and submission.id == as_of.id:
+            break
+    return files
+
+
 def latest_files(
     gradebook: Gradebook, store: ContentStore, assignment: Assignment, destination: Path
 ) -> dict[str, Path]:
     """Write each student's latest accepted file of every required name to
     ``destination/NETID/`` and return NetID → folder (what :func:`grading.grade_all` takes)."""
     folders: dict[str, Path] = {}
-    for submission in gradebook.submissions(assignment.id):
-        if submission.status != "accepted" or submission.netid is None:
-            continue
-        folder = destination / submission.netid
+    for netid in latest_submissions(gradebook, assignment):
+        folder = destination / netid
         folder.mkdir(parents=True, exist_ok=True)
-        # oldest first: a later accepted file of the same name overwrites an earlier one
-        (folder / submission.filename).write_bytes(store.get(submission.store_key))
-        folders[submission.netid] = folder
-    return dict(sorted(folders.items()))
+        for name, content in student_files(gradebook, store, assignment, netid).items():
+            (folder / name).write_bytes(content)
+        folders[netid] = folder
+    return folders
 
 
 def record_scores(
     gradebook: Gradebook, assignment: Assignment, outcomes: Iterable[GradeOutcome]
 ) -> int:
-    """The autograder's scores into the gradebook (audited); how many changed."""
-    changed = 0
+    """The autograder's results into the gradebook: each student's ``results.json`` is kept
+    with the submission that counts (the portal shows it as feedback) and its score recorded
+    (audited). Returns how many scores changed."""
+    from dlcourse.homework.grading import RESULTS_FILE
+
+    latest = latest_submissions(gradebook, assignment)
+
+    def points() -> dict[str, float | None]:
+        return {
+            fact.netid: fact.scores[assignment.id].points if assignment.id in fact.scores else None
+            for fact in gradebook.facts(latest)
+        }
+
+    before = points()
+    digest = assignment.tests_digest()
     for outcome in outcomes:
-        if outcome.status == "XX":
+        submission = latest.get(outcome.student)
+        if outcome.status == "XX" or submission is None:
             continue  # the sandbox failed, not the submission: no score from this run
-        changed += gradebook.set_score(
-            outcome.student,
-            assignment.id,
-            round(outcome.score, 4),
-            source="autograder",
-            comment=f"run {outcome.status}",
-            reason=f"autograder: {assignment.id}",
+        results = json.loads((outcome.folder / RESULTS_FILE).read_text(encoding="utf-8"))
+        gradebook.record_grading(
+            submission.id, results, digest, reason=f"autograder: {assignment.id}"
         )
-    return changed
+    after = points()
+    return sum(before[netid] != after[netid] for netid in after)
