@@ -22,6 +22,7 @@ import pytest
 pytest.importorskip("starlette", reason="the portal needs the portal extra")
 pytest.importorskip("sqlalchemy", reason="the portal needs the grades extra")
 
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
 from dlcourse.course import Course, load_course
@@ -31,6 +32,9 @@ from dlcourse.portal.accounts import Accounts
 
 EXAMPLE_TOML = Path(__file__).resolve().parents[2] / "examples" / "dlsp20" / "course.toml"
 PASSWORD = "correct horse battery"
+# Argon2id at its cheapest, for the fixtures' accounts; the portal's own hashes are checked to
+# use the real parameters (test_flows)
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 STUDENTS = ("ab1001", "ab1002")
 STAFF = {"gr01": "grader", "ta01": "ta", "prof": "instructor"}
 HW1_DUE = dt.datetime(2020, 2, 18, 4, 59, tzinfo=dt.UTC)  # 23:59 EST on 17 Feb 2020
@@ -124,7 +128,7 @@ def fill_gradebook(
         for netid, role in STAFF.items():
             book.add_person(netid, names.get(netid, f"Staff {netid}"), role=role)
         book.set_group("team-1", list(STUDENTS))
-        accounts = Accounts(book)
+        accounts = Accounts(book, hasher=CHEAP_HASHER)
         for netid in (*STUDENTS, *STAFF):
             link = accounts.invite(netid, "https://testserver", "prof", clock())
             accounts.accept_invitation(link.url.rsplit("/", 1)[1], PASSWORD, clock())
@@ -142,8 +146,13 @@ class PortalSetup:
     def book(self) -> Gradebook:
         return self.app.state.portal.book
 
-    def client(self) -> TestClient:
-        client = TestClient(self.app, base_url="https://testserver", follow_redirects=False)
+    def client(self, raise_server_exceptions: bool = True) -> TestClient:
+        client = TestClient(
+            self.app,
+            base_url="https://testserver",
+            follow_redirects=False,
+            raise_server_exceptions=raise_server_exceptions,
+        )
         self.clients[str(id(client))] = client
         return client
 
@@ -183,7 +192,9 @@ def make_setup(course: Course, url: str, **config: object) -> PortalSetup:
             public_url="https://testserver",
             clock=clock,
             grading_worker=False,
-            **config,
+            # the tests move the clock by days and months; sessions outlive that unless a test
+            # checks their expiry
+            **{"session_hours": 24 * 400.0, **config},
         )
     )
     return PortalSetup(course, url, clock, app)
