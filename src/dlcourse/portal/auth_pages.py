@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import httpx
+import httpx2
 from authlib.integrations.base_client import OAuthError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -129,7 +129,7 @@ async def sso_start(request: Request) -> Response:
     callback = portal.config.public_url.rstrip("/") + "/login/sso/callback"
     try:
         return await portal.oidc_client.authorize_redirect(request, callback)
-    except (httpx.HTTPError, OAuthError, ValueError) as error:
+    except (httpx2.HTTPError, OAuthError, ValueError) as error:
         # the provider is down or its discovery document unusable: say so, plainly
         raise HTTPException(
             400, f"The university sign-in cannot be reached right now ({type(error).__name__})."

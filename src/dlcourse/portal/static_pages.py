@@ -1,4 +1,4 @@
-"""The portal's two static files and its health check. Names are looked up in a fixed table,
+"""The portal's static files (style, countdown, icon) and its health check. Names are looked up in a fixed table,
 never joined to a path."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 FILES = {
     "portal.css": "text/css; charset=utf-8",
     "countdown.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 
 
