@@ -40,6 +40,8 @@ COURSE_COMMANDS: tuple[tuple[str, ...], ...] = (
             "backup",
         )
     ),
+    ("portal",),
+    ("portal", "invite"),
 )
 
 

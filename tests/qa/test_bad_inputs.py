@@ -24,6 +24,7 @@ ARGUMENTS = {  # what a command needs besides the course
     ("notes", "new"): ["01-1"],
     ("notes", "timestamps"): [f"{{w}}/{NOTE}"],
     ("scribe", "assign"): ["{w}/signups.csv"],
+    ("portal", "invite"): ["ab1234"],
 }
 
 # (arguments, exit code); {w} is the working folder

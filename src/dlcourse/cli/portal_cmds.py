@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from dlcourse.cli.messages import echo_issues, load_or_exit
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, echo_issues
 
 portal_app = typer.Typer(
     name="portal",
@@ -18,9 +18,6 @@ portal_app = typer.Typer(
     invoke_without_command=True,
 )
 
-COURSE_OPTION = typer.Option(
-    None, "--course", "-c", help="Course folder (holding course.toml). Default: the example."
-)
 DB_OPTION = typer.Option(
     None,
     "--db",
@@ -57,7 +54,7 @@ def _portal_modules() -> Any:
 
 def _config(course_dir: Path | None, db: str | None, url: str | None, default_url: str) -> Any:
     portal = _portal_modules()
-    course = load_or_exit(course_dir)
+    course = course_or_exit(course_dir)
     try:
         oidc, smtp, env_url = portal.settings_from_environment()
     except portal.PortalConfigError as error:

@@ -1,5 +1,5 @@
-"""The portal's static files (style, countdown, icon) and its health check. Names are looked up in a fixed table,
-never joined to a path."""
+"""The portal's static files (style, countdown, icon) and its health check. Names are looked
+up in a fixed table, never joined to a path."""
 
 from __future__ import annotations
 
