@@ -163,5 +163,6 @@ def test_the_server_starts_answers_and_stops(in_course: Path) -> None:
     # conventional exit status of a program ended by SIGINT
     assert server.returncode == 130 and "Application shutdown complete" in output, output
     assert "portal of" in output and f"on http://127.0.0.1:{port}" in output
-    with socket.socket() as probe:  # the port is free again
+    with socket.socket() as probe:  # nobody listens there any more
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
