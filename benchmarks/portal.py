@@ -302,7 +302,7 @@ def run(args: argparse.Namespace, work: Path, url: str, label: str) -> None:
     # starting the server and signing everyone in takes a while: the deadline is set far
     # enough ahead for it (the portal reads course.toml when it starts), and the window opens
     # that long before the deadline
-    allowance = 15 + args.students * 0.1
+    allowance = 20 + args.students * 0.4
     due = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=allowance + args.window)).replace(
         microsecond=0
     )

@@ -282,3 +282,38 @@ def test_sign_in_is_rate_limited_per_account(sqlite_portal: PortalSetup) -> None
     login(portal.client(), "ab1002")  # another account is not locked out by it
     portal.clock.now += dt.timedelta(minutes=16)
     login(portal.client(), "ab1001")  # the window moved on
+
+
+def test_a_grading_request_that_cannot_run_is_recorded_as_failed(
+    sqlite_portal: PortalSetup, monkeypatch
+) -> None:
+    from sqlalchemy import select, update
+
+    from dlcourse.grades.models import GradingRequest
+    from dlcourse.portal import grading_worker
+
+    portal = sqlite_portal
+    portal.clock.now = HW1_DUE - dt.timedelta(hours=1)
+    assert hand_in(portal.signed_in("ab1001"), ANSWER).status_code == 303
+    grader = portal.signed_in("gr01")
+    post_form(grader, "/staff/assignments/hw1", "/staff/assignments/hw1/grade", student="ab1001")
+    again = post_form(
+        grader, "/staff/assignments/hw1", "/staff/assignments/hw1/grade", student="ab1001"
+    )
+    assert again.status_code == 303
+    assert "0 submissions queued" in grader.get("/staff/assignments/hw1").text  # not twice
+    table = GradingRequest.__table__
+    engine = portal.book.engine
+    with engine.begin() as connection:  # as if a portal died while grading it
+        connection.execute(update(table).values(state="running"))
+    worker = grading_worker.GradingWorker(portal.app.state.portal)
+    monkeypatch.setattr(grading_worker, "sandbox_problem", lambda: "bwrap is not installed")
+    worker._stop.set()  # start() re-queues what was running; the thread ends at once
+    worker.start()
+    worker.stop()
+    assert worker.run_one() and not worker.run_one()
+    with engine.connect() as connection:
+        state, message = connection.execute(select(table.c.state, table.c.message)).one()
+    assert state == "failed" and "cannot grade untrusted code here: bwrap" in message
+    row = grader.get("/staff/assignments/hw1").text
+    assert "failed" in row and portal.book.grading(1) is None

@@ -53,8 +53,11 @@ async def login(request: Request) -> Response:
     target = safe_next(str(data.get("next", "")))
     now = portal.now()
     window = dt.timedelta(minutes=config.login_window_minutes)
+    # one count per account whether it is named by NetID or by e-mail
+    known = await run_in_threadpool(portal.book.find_person, who) if who else None
+    account = known.netid if known is not None else who.lower()
     subjects = {
-        f"account:{who.lower()}": config.login_failures_per_account,
+        f"account:{account}": config.login_failures_per_account,
         f"address:{_client_address(request)}": config.login_failures_per_address,
     }
     if await run_in_threadpool(portal.accounts.throttled, subjects, now, window):
@@ -65,7 +68,7 @@ async def login(request: Request) -> Response:
             "invitation link if you forgot your password.",
         )
     person_id = await run_in_threadpool(portal.accounts.verify, who, password) if who else None
-    if person_id is None or await run_in_threadpool(portal.viewer, person_id) is None:
+    if person_id is None:
         await run_in_threadpool(portal.accounts.record_failure, list(subjects), now)
         return portal.render(
             request,

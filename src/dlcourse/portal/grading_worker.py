@@ -92,6 +92,9 @@ class GradingWorker:
             state = "done"
         except (GradebookError, OSError, ValueError) as error:
             message, state = f"{type(error).__name__}: {error}", "failed"
+        except Exception as error:  # whatever went wrong is this request's: recorded, not lost
+            log.exception("grading request %s", request_id)
+            message, state = f"{type(error).__name__}: {error}", "failed"
         with self._writer.begin() as connection:
             connection.execute(
                 update(_TABLE)
