@@ -2,7 +2,7 @@
 PostgreSQL (a throw-away cluster, as the gradebook benchmark makes) or SQLite.
 
     python benchmarks/portal.py [--students 300] [--window 120] [--late 15]
-                                [--postgres URL | --sqlite]
+                                [--setup SECONDS] [--postgres URL | --sqlite]
 
 The portal runs as its own process (``dlcourse portal``, uvicorn), with the real clock: the
 course's homework is due ``window`` seconds after the load starts, each student signs in
@@ -279,6 +279,12 @@ def main() -> None:
     parser.add_argument("--late", type=int, default=15, help="uploads 1-3 s after the deadline")
     parser.add_argument("--postgres", help="URL of an empty PostgreSQL database")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument(
+        "--setup",
+        type=float,
+        help="seconds allowed for starting the portal and signing everyone in before the "
+        "window opens (default: 20 + 0.4 per student)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dlcourse-bench-portal-"))
     try:
@@ -302,7 +308,7 @@ def run(args: argparse.Namespace, work: Path, url: str, label: str) -> None:
     # starting the server and signing everyone in takes a while: the deadline is set far
     # enough ahead for it (the portal reads course.toml when it starts), and the window opens
     # that long before the deadline
-    allowance = 20 + args.students * 0.4
+    allowance = args.setup if args.setup is not None else 20 + args.students * 0.4
     due = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=allowance + args.window)).replace(
         microsecond=0
     )
