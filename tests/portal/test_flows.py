@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 
 import pytest
 
+from dlcourse.grades.imports import import_file
 from dlcourse.homework.sandbox import sandbox_problem
+from dlcourse.portal.accounts import Accounts
 from tests.portal.conftest import (
     ANSWER,
+    CHEAP_HASHER,
     HW1_DUE,
     PASSWORD,
     WRONG,
@@ -190,6 +194,51 @@ def test_what_if_recomputes_without_saving(sqlite_portal: PortalSetup) -> None:
     assert portal.book.scores("ab1001") == []
     bad = student.get("/grades", params={"whatif-midterm": "eighty"})
     assert "is not a number" in bad.text and 'id="scenario"' not in bad.text
+
+
+def test_the_dashboard_shows_own_scribe_duty_and_project_group(
+    sqlite_portal: PortalSetup, tmp_path
+) -> None:
+    portal = sqlite_portal
+    course = portal.course
+    status = {
+        "schema": "dlcourse.scribe-status/1",
+        "course": course.course.code,
+        "policy": course.grading.write_up.model_dump(),
+        "slots": [{"slot": "03-1", "due": "2020-02-10T23:59:00-05:00", "errors": 2}],
+        "students": [
+            {
+                "student_id": "ab1001",
+                "netid": "ab1001",
+                "email": "ab1001@example.edu",
+                "duties": [{"slot": "03-1", "role": "writer", "state": "needs-fixes"}],
+            }
+        ],
+    }
+    path = tmp_path / "scribe-status.json"
+    path.write_text(json.dumps(status), encoding="utf-8")
+    assert import_file(portal.book, "scribe-status", path).added == 1
+    portal.book.add_person("ab1003", "Student ab1003")  # enrolled, in no group
+
+    mine = portal.signed_in("ab1001").get("/me").text
+    duties = re.search(r'<table id="duties">.*?</table>', mine, re.S).group(0)
+    assert re.search(
+        r"<td>03-1</td><td>writer</td><td>Mon 10 Feb 2020, 23:59[^<]*</td>"
+        r"<td>needs-fixes</td><td>2</td>",
+        duties,
+    ), duties
+    group = "team-1: Student ab1001 (ab1001), Student ab1002 (ab1002)"
+    assert f'<p id="group">{group}</p>' in mine
+    partner = portal.signed_in("ab1002").get("/me").text
+    assert "No scribe duty assigned to you yet" in partner and "03-1" not in partner
+    assert f'<p id="group">{group}</p>' in partner
+    link = Accounts(portal.book, hasher=CHEAP_HASHER).invite(
+        "ab1003", "https://testserver", "prof", portal.clock()
+    )
+    token = link.url.rsplit("/", 1)[1]
+    Accounts(portal.book, hasher=CHEAP_HASHER).accept_invitation(token, PASSWORD, portal.clock())
+    loner = portal.signed_in("ab1003").get("/me").text
+    assert "You are not in a project group yet" in loner and "team-1" not in loner
 
 
 def test_exports_are_downloads_for_tas_only(sqlite_portal: PortalSetup) -> None:
