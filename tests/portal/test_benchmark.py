@@ -45,5 +45,5 @@ def test_portal_benchmark_on_a_tiny_input() -> None:
     flows tests cover both databases; this one checks the benchmark itself."""
     pytest.importorskip("uvicorn")
     database = [] if list(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")) else ["--sqlite"]
-    args = ("--students", "6", "--window", "2", "--late", "2", "--setup", "10", *database)
+    args = ("--students", "6", "--window", "2", "--late", "2", *database)
     _check(_run(*args), 6, 2)
