@@ -36,11 +36,20 @@ def test_styled_letters_are_code_points() -> None:
 
 
 def test_operator_names_are_identifiers_with_tex_spacing() -> None:
+    thin = '<mspace width="0.1667em"></mspace>'
     html = mathml(r"\operatorname{ReLU}(x) + \log x")
     assert "<mi>ReLU</mi><mo>\u2061</mo><mo" in html  # no space before a bracket
-    assert '<mi>log</mi><mo>\u2061</mo><mspace width="0.1667em"></mspace><mi>x</mi>' in html
+    assert f"<mi>log</mi><mo>\u2061</mo>{thin}<mi>x</mi>" in html
     assert "<munder><mi>min</mi>" in mathml(r"\min_w f(w)", display=True)
     assert "<msub><mi>min</mi>" in mathml(r"\min_w f(w)")  # inline: a subscript
+    # Temml's spacing: between two names, at the formula's end, after an ordinary atom; not
+    # before a delimiter nor at the end of a group
+    argmin = mathml(r"\underset{k}{\arg\min} \Vert x \Vert")
+    assert f"<mi>arg</mi><mo>\u2061</mo>{thin}<mi>min</mi><mo>\u2061</mo>{thin}</mrow>" in argmin
+    assert f"<mn>2</mn>{thin}<mi>log</mi>" in mathml(r"2\log x")
+    assert mathml(r"\log").endswith(f"<mo>\u2061</mo>{thin}</mrow></math>")
+    assert "<mi>max</mi><mo>\u2061</mo></mrow></msub>" in mathml(r"x_{\max}")
+    assert "<mo>\u2061</mo><mi>‖</mi>" in mathml(r"\log \Vert x \Vert")
 
 
 def test_binary_operator_with_nothing_to_bind_loses_its_spacing() -> None:
@@ -55,9 +64,48 @@ def test_ordinary_symbols_and_relations() -> None:
     assert '<mo lspace="0.2222em" rspace="0.2222em">:</mo>' in mathml(r"f: X")
 
 
-def test_accents_are_spacing_accents_at_natural_size() -> None:
-    assert '<mo stretchy="false">ˆ</mo>' in mathml(r"\hat{y}")
-    assert '<mo stretchy="false">‾</mo>' in mathml(r"\bar{y}")
+def test_accents_are_full_size_overscripts_placed_as_temml_places_them() -> None:
+    # not accent="true": Chromium sets such an accent on the letter, lower than TeX and Temml
+    assert (
+        '<mover><mrow><mi>y</mi></mrow><mo stretchy="false" class="tex-accent tex-nudge-s">ˆ</mo>'
+        in mathml(r"\hat{y}")
+    )
+    assert '<mo stretchy="false" class="tex-accent tex-nudge-s">‾</mo>' in mathml(r"\bar{y}")
+    assert 'class="tex-accent tex-nudge-m">˙' in mathml(r"\dot{p}")  # italic correction sizes
+    assert 'class="tex-accent tex-nudge-s tex-bold">ˆ' in mathml(r"\boldsymbol{\hat{y}}")
+    # a styled group under the accent: Temml neither moves nor bolds it
+    assert 'class="tex-accent">ˆ' in mathml(r"\hat{\boldsymbol{y}}")
+    assert 'class="tex-accent">ˆ' in mathml(r"\hat{\beta_k}")
+
+
+def test_superscripts_move_right_by_the_italic_correction_of_a_letter() -> None:
+    assert '<mn class="tex-pad-s">2</mn>' in mathml("x^2")
+    assert '<mn class="tex-pad-l">2</mn>' in mathml("f_i^2")
+    assert 'class="tex-pad-m"' in mathml(r"\mathbb{R^4}")  # the author's letter, styled inside
+    for upright in (r"\mathbb{R}^4", r"\boldsymbol y^{(i)}", r"\mathrm{d}^2", "V^2", r"\hat{x}^2"):
+        assert "tex-pad" not in mathml(upright), upright
+
+
+def test_cdots_before_a_closing_delimiter_or_punctuation_gets_a_thin_space() -> None:
+    spaced = '<mo>⋯</mo><mspace width="0.1667em"></mspace>'
+    assert spaced + "<mo>,</mo>" in mathml(r"\lbrace 0, \cdots, P-1 \rbrace")
+    assert spaced + '<mo stretchy="false">]</mo>' in mathml(r"[x_1, \cdots]")
+    assert "<mo>⋯</mo><mo>+</mo>" in mathml(r"a + \cdots + b")
+
+
+def test_digits_joined_by_a_comma_are_one_number() -> None:
+    assert "<mn>0,0</mn>" in mathml("x_{0,0}") and "<mn>1,000,000</mn>" in mathml("1,000,000")
+    assert "<mn>1</mn><mo>,</mo><mn>2</mn>" in mathml("1, 2")  # the author's space: a list
+    assert "<mn>1</mn></msub><mo>,</mo><mn>2</mn>" in mathml("x_1,2")  # the script is one digit
+    assert "<mtext>1,2</mtext>" in mathml(r"\text{1,2}")
+
+
+def test_display_limits_wherever_the_operator_sits() -> None:
+    scripted = mathml(r"\left(\sum_{i=1}^n x_i\right)^2", display=True)
+    assert "<munderover><mo>∑</mo>" in scripted
+    assert "<msubsup><mo>∑</mo>" in mathml(r"\left(\sum_{i=1}^n x_i\right)^2")  # inline
+    assert "<msubsup><mo>∫</mo>" in mathml(r"\int_0^1 f", display=True)  # integrals keep theirs
+    assert "<msub><mo>∑</mo>" in mathml(r"\frac{\sum_i x_i}{n}", display=True)  # text style
 
 
 def test_tables_say_which_environment_they_came_from() -> None:

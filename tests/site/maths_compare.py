@@ -202,8 +202,12 @@ class _TreeParser(HTMLParser):
         self.stack[-1].text += data
 
 
-#: Attributes MathML Core ignores, and Temml's own hooks for its stylesheet.
-_IGNORED = {"xmlns", "fence", "separator", "class", "style", "display"}
+#: Attributes MathML Core ignores.
+_IGNORED = {"xmlns", "fence", "separator", "display"}
+#: Hooks for a stylesheet: ignored on ``<math>`` (both sides draw display formulas as blocks),
+#: kept everywhere else, where they change the drawing (Temml's ``math-depth:0`` accents and
+#: table paddings, the site's ``tex-accent``): such trees are never equal, the pictures decide.
+_STYLING = {"class", "style"}
 #: Operators the MathML Core dictionary makes stretchy: elsewhere ``stretchy`` changes nothing.
 _STRETCHY = set("()[]{}|‖⟨⟩⌈⌉⌊⌋/\\∣∥‾¯_^~ˆ˜ˇ˘⏞⏟⏜⏝⎴⎵") | {
     chr(c) for c in (*range(0x2190, 0x2200), *range(0x27F0, 0x2800), *range(0x2900, 0x2980))
@@ -256,7 +260,11 @@ def _canonical(node: _Node, parent_is_row: bool) -> list[_Node]:
     if is_row and len(children) == 1 and children[0].tag == "mrow":
         children = children[0].children  # the only child: its operators keep their positions
     node.children = children
-    attrs = {k: v for k, v in node.attrs.items() if k not in _IGNORED}
+    attrs = {
+        k: v
+        for k, v in node.attrs.items()
+        if k not in _IGNORED and not (k in _STYLING and node.tag == "math")
+    }
     for name in ("lspace", "rspace", "width", "height", "depth", "minsize", "maxsize"):
         if name in attrs:
             attrs[name] = _length(attrs[name])
@@ -395,13 +403,16 @@ _PAGE = """<!doctype html>
 <link rel="stylesheet" href="site.css">
 <style>
   body {{ font-size: {font}px; margin: 8px; }}
-  .pair {{ display: flex; gap: 24px; align-items: center; min-height: 2em; }}
+  /* both formulas on one baseline, so their glyphs fall on the same sub-pixel phase */
+  .pair {{ display: flex; gap: 24px; align-items: baseline; min-height: 2em; }}
   .pair > * {{ flex: 1 1 0; padding: 4px; }}
 </style></head><body>
 {rows}
 <template id="temml-css">{temml_css}</template>
 <script>
-  const css = document.getElementById("temml-css").innerHTML;
+  // the text itself: innerHTML would write '>' as '&gt;' and so drop every rule with a child
+  // combinator (Temml's row padding of aligned tables, its cramped fraction denominators …)
+  const css = document.getElementById("temml-css").content.textContent;
   // the same size as the site's formulas, whatever its stylesheet makes of the text's
   const size = getComputedStyle(document.querySelector(".ours math")).fontSize;
   for (const host of document.querySelectorAll(".reference")) {{

@@ -91,3 +91,39 @@ def test_canonical_form_ignores_what_mathml_core_ignores() -> None:
     assert compare.canonical("<math><mi>x</mi></math>") != compare.canonical(
         '<math><mi mathvariant="normal">x</mi></math>'
     )
+    # a hook for a stylesheet changes the drawing: such trees go to the pictures
+    styled = '<math><mover><mi>y</mi><mo style="math-depth:0;">‾</mo></mover></math>'
+    assert compare.canonical(styled) != compare.canonical(
+        styled.replace(' style="math-depth:0;"', "")
+    )
+    assert compare.canonical('<math class="tml-display"><mi>x</mi></math>') == compare.canonical(
+        "<math><mi>x</mi></math>"
+    )
+
+
+def test_the_reference_is_drawn_with_its_whole_stylesheet(temml: Path, chromium: object) -> None:
+    """Temml's rules with a child combinator (``mtable.tml-jot > mtr > mtd``: the row gaps of
+    ``aligned``) reach its formulas: the stylesheet is passed as text, not re-serialised."""
+    import tempfile
+
+    aligned = compare.SiteFormula(r"\begin{aligned}a&=b\\c&=d\end{aligned}", True, ())
+    (reference,) = compare.temml_mathml([aligned], temml)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        compare.write_page(folder, [("<math></math>", reference, True)], compare._temml_css(temml))
+        with compare.ComparisonPage(folder) as served:
+            page = chromium.new_page()  # type: ignore[attr-defined]
+            page.goto(served.url)
+            jot, plain = page.evaluate(
+                """() => {
+                  const root = document.querySelector(".reference").shadowRoot;
+                  const table = root.querySelector("mtable").cloneNode(true);
+                  table.removeAttribute("class");
+                  root.querySelector("math").appendChild(table);
+                  const plain = table.querySelector("mtd");
+                  const top = cell => parseFloat(getComputedStyle(cell).paddingTop);
+                  return [top(root.querySelector("mtd")), top(plain)];
+                }"""
+            )
+            page.close()
+    assert jot > 1.3 * plain  # 0.7ex, not the 0.5ex of a cell without Temml's class

@@ -50,9 +50,19 @@ _OPERATOR_CHARACTERS = {"·": "⋅", "*": "∗", "~": "∼"}
 #: Binary operators: spaced on both sides only between two operands (TeX's Bin atoms).
 _BINARY = set("+−±∓×⋅∗∘∙÷∪∩∧∨∖⊕⊖⊗⊘⊙⊎⊓⊔⋆⋄◃▹△▽")
 #: Accent characters latex2mathml puts over a base → the spacing accents Temml draws.
-_ACCENTS = {"^": "ˆ", "¯": "‾", "~": "˜", "\u02dc": "˜"}
+_ACCENTS = {"^": "ˆ", "¯": "‾", "~": "˜", "\u02dc": "˜"} | {c: c for c in "ˆ‾˜ˇ˘´`¨˚˙"}
+#: Letters whose accent moves right by their italic correction (Temml's three sizes and lists,
+#: from KaTeX's font metrics), and those whose superscript does.
+_NUDGES = {
+    "s": "DHKLUcegorsuvxyzΠΥΨαδηιμνοτυχϵ",
+    "m": "BCEGIMNOPQRSTXZlpqtwΓΘΞΣΦΩβεζθξρςφψϑϕϱ",
+    "l": "AFJdfΔΛ",
+}
+_PADS = {**_NUDGES, "m": _NUDGES["m"] + "F", "l": "AJdfΔΛ"}
+_NUDGED = {"mover", "msup", "msubsup"}
 #: Symbols that stay operators (for their dictionary spacing) but are ordinary atoms in TeX.
 _PREFIX_ORDINARY = set("∇¬∀∃∄")
+_DOTS = set("⋯…⋮⋱⋰")
 _THIN_SPACE = "0.1667em"
 _RELATION_SPACE = "0.2222em"
 _RELATION_SPACED = {":", "∣"}
@@ -214,8 +224,8 @@ def _kind(element: Element) -> str:
     if element.tag != "mo" or len(element):
         return "ord" if _base(element).tag != "mo" else _kind(_base(element))
     text = element.text or ""
-    if text in _PREFIX_ORDINARY:
-        return "ord"
+    if text in _PREFIX_ORDINARY or text in _DOTS:
+        return "ord"  # \cdots is an inner atom: a binary operator beside it keeps its spaces
     if element.get("stretchy") == "false" or element.get("fence") == "true":
         if text in "([{⟨⌈⌊" and text:
             return "open"
@@ -290,10 +300,12 @@ def _matching_opener(row: Element, close_index: int, opener: str, closer: str) -
     return None
 
 
-def _operator_names(row: Element) -> None:
+def _operator_names(row: Element, open_end: bool) -> None:
     """``\\max(a)``, ``\\log x``, ``\\min_w f``: each name an ``<mi>`` (``<mo>max</mo>`` gets an
-    operator's spacing on both sides), then an invisible function application, then TeX's
-    thin space unless a bracket or an operator follows."""
+    operator's spacing on both sides), then an invisible function application. Around it, TeX's
+    thin spaces as Temml sets them: after the name unless a delimiter follows (or the ``}`` of a
+    group: ``open_end`` says whether the row's end is the formula's or a cell's instead), and
+    before it after an ordinary atom (``2\\log x``)."""
     index = 0
     while index < len(row):
         child = row[index]
@@ -302,16 +314,88 @@ def _operator_names(row: Element) -> None:
             name.tag = "mi"
             for attribute in ("movablelimits", "stretchy", "mathvariant"):
                 name.attrib.pop(attribute, None)
+            if index and _is_ordinary_atom(row[index - 1]):
+                row.insert(index, Element("mspace", {"width": _THIN_SPACE}))
+                index += 1
             following = row[index + 1] if index + 1 < len(row) else None
             apply = Element("mo")
             apply.text = _FUNCTION_APPLICATION
             row.insert(index + 1, apply)
             index += 1
-            if following is not None and _kind(following) == "ord" and not _is_function(following):
-                space = Element("mspace", {"width": _THIN_SPACE})
-                row.insert(index + 1, space)
+            if open_end if following is None else not _is_delimiter(following):
+                row.insert(index + 1, Element("mspace", {"width": _THIN_SPACE}))
                 index += 1
         index += 1
+
+
+def _is_delimiter(element: Element) -> bool:
+    """A bracket or bar (``(``, ``\\rbrace``, ``\\Vert`` …) or a ``\\left … \\right`` group."""
+    if element.tag == "mrow" and len(element) and element[0].get("fence") == "true":
+        return True
+    return element.tag in ("mo", "mi") and (element.text or "") in _FENCES
+
+
+def _is_ordinary_atom(element: Element) -> bool:
+    """A letter, a number, a group, or a closing bracket: TeX puts a thin space between it and
+    an operator name."""
+    if element.tag in ("mi", "mn"):
+        return not _operator_name(element) and element.text != _FUNCTION_APPLICATION
+    if element.tag == "mo":
+        return (element.text or "") in ")]}⟩⌉⌋" and element.get("stretchy") == "false"
+    return element.tag == "mrow"
+
+
+#: What amsmath's ``\\cdots`` looks at next to add a thin space (closing delimiters, ``, ; .``).
+_SPACED_AFTER_DOTS = set(")]}⟩⌉⌋,;.")
+
+
+def _space_after_dots(row: Element) -> None:
+    """``\\{0, \\cdots, P-1\\}``: amsmath's ``\\cdots`` adds a thin space before a closing
+    delimiter or punctuation (as Temml does)."""
+    for index in range(len(row) - 2, -1, -1):
+        child, following = row[index], row[index + 1]
+        if (
+            child.tag == "mo"
+            and child.text == "⋯"
+            and following.tag in ("mo", "mi")
+            and (following.text or "") in _SPACED_AFTER_DOTS
+        ):
+            row.insert(index + 1, Element("mspace", {"width": _THIN_SPACE}))
+
+
+#: ``0,0``: a comma between digits (not after a one-digit script: ``x_1,2``), outside text; and
+#: the text commands to leave alone.
+_DECIMAL_COMMA = re.compile(
+    r"(\\(?:text[a-z]*|mbox)\s*\{(?:[^{}]|\{[^{}]*\})*\})|(?<=\d)(?<![_^]\d),(?=\d)"
+)
+
+
+def _decimal_commas(tex: str) -> str:
+    """``x_{0,0}``, ``(1,2)``: digits joined by a comma without a space are one number for
+    Temml (and TeX's ``{,}`` idiom), so no thin space after the comma; ``1, 2`` keeps it."""
+    if "," not in tex:
+        return tex
+    return _DECIMAL_COMMA.sub(lambda m: m.group(1) or "{,}", tex)
+
+
+def _join_numbers(row: Element) -> None:
+    """``<mn>0</mn><mrow><mo>,</mo></mrow><mn>0</mn>`` (``0{,}0``) → ``<mn>0,0</mn>``."""
+    index = 0
+    while index + 2 < len(row):
+        first, comma, last = row[index], row[index + 1], row[index + 2]
+        if (
+            first.tag == last.tag == "mn"
+            and comma.tag == "mrow"
+            and len(comma) == 1
+            and comma[0].tag == "mo"
+            and comma[0].text == ","
+            and not (first.attrib or last.attrib or len(first) or len(last))
+        ):
+            first.text = f"{first.text or ''},{last.text or ''}"
+            row.remove(comma)
+            row.remove(last)  # and look again: 1,000,000
+        else:
+            index += 1
 
 
 def _is_function(element: Element) -> bool:
@@ -329,8 +413,12 @@ def _matrix_fences(row: Element) -> None:
                 neighbour.set("stretchy", "true")
 
 
-def _accent(element: Element) -> None:
-    """``\\hat``, ``\\bar``, ``\\tilde``: the spacing accent character, not stretched."""
+def _accent(element: Element, letter: tuple[str, str] | None) -> None:
+    """``\\hat``, ``\\bar``, ``\\tilde`` …: the spacing accent character, not stretched, placed
+    as Temml places it: a full-size over-script (``tex-accent``: ``accent="true"`` makes Chromium
+    set it on the letter, lower than TeX and Temml do), moved right over an italic letter by its
+    italic correction (``tex-nudge-s/m/l``, Temml's three sizes) and bold in
+    ``\\boldsymbol{\\hat y}`` (``tex-bold``). ``letter`` is the base as the author wrote it."""
     if len(element) != 2 or element[1].tag != "mo":
         return
     mark = element[1]
@@ -338,9 +426,53 @@ def _accent(element: Element) -> None:
     if text in _ACCENTS:
         mark.text = _ACCENTS[text]
         mark.set("stretchy", "false")
-        element.set("accent", "true")
+        element.attrib.pop("accent", None)
+        classes = ["tex-accent"]
+        if letter is not None:
+            char, variant = letter
+            classes += [f"tex-nudge-{size}" for size, row in _NUDGES.items() if char in row]
+            if "bold" in variant:
+                classes.append("tex-bold")
+        mark.set("class", " ".join(classes))
     elif text == "→" and element.get("accent") is None and len(element[0]) <= 1:
         mark.set("stretchy", "false")  # \vec: TeX's small arrow, not one as wide as the base
+
+
+def _superscript_pad(element: Element, letter: tuple[str, str] | None) -> None:
+    """``x^2``: the superscript moves right by the italic correction of a letter base, which
+    Chromium does not apply (``tex-pad-s/m/l``: Temml's sizes, its lists)."""
+    if letter is None or element.tag not in ("msup", "msubsup"):
+        return
+    sizes = [size for size, row in _PADS.items() if letter[0] in row]
+    if sizes:
+        script = element[-1]
+        script.set("class", " ".join(filter(None, (script.get("class"), f"tex-pad-{sizes[0]}"))))
+
+
+def _source_letter(element: Element) -> tuple[str, str] | None:
+    """The base of a script or accent when the author wrote a single letter there (``x^2``,
+    ``\\hat{y}``, ``\\boldsymbol{\\hat y}``, ``\\mathbb{R^4}``), with its ``mathvariant``; not for
+    a styled group (``\\hat{\\boldsymbol y}``, ``\\mathbb{R}^4``) nor an upright ``\\mathrm{d}``:
+    Temml nudges scripts and accents in the first case only. Read before the repairs."""
+    if not len(element):
+        return None
+    base = element[0]
+    if element.tag == "mover" and base.tag == "mrow" and len(base) == 1:
+        base = base[0]  # \hat{…} wraps its argument in one mrow of its own
+    raw = base.text or ""
+    text = _decode(raw)
+    if base.tag != "mi" or len(base) or len(text) != 1 or not text.isalpha():
+        return None
+    if raw.startswith("&#") and text.isascii():
+        return None  # \mathrm{d}: written as a reference to the upright letter
+    variant = base.get("mathvariant", "")
+    if (
+        variant
+        and element.tag != "mover"
+        and not any(node.get("mathvariant") for script in element[1:] for node in script.iter())
+    ):
+        return None  # \boldsymbol y^{(i)}: the style is the base's alone, a styled group
+    return text, variant
 
 
 def _table_kind(table: Element, row: Element) -> str:
@@ -363,32 +495,38 @@ def _tables(row: Element) -> None:
             child.set("class", _table_kind(child, row))
 
 
-def _row_repairs(row: Element) -> None:
+def _row_repairs(row: Element, open_end: bool = False) -> None:
     if row.tag == "mtd" and len(row) > 1 and row[0].tag == "mi" and not row[0].text:
         row.remove(row[0])  # align*'s placeholder before '&=' (the '=' keeps its spacing)
     if row.tag == "mrow":
         _merge_upright_letters(row)
+    _join_numbers(row)
     _group_scripted_fence(row)
     _matrix_fences(row)
     _tables(row)
-    _operator_names(row)
+    _operator_names(row, open_end)
+    _space_after_dots(row)
     _binary_to_ordinary(list(row))
 
 
-def improve(element: Element) -> None:
-    """Apply every repair of the module's docstring to ``element`` and its descendants."""
-    if element.text is not None or element.tag in ("mi", "mo", "mn", "mtext"):
+def improve(element: Element, open_end: bool = True) -> None:
+    """Apply every repair of the module's docstring to ``element`` and its descendants.
+    ``open_end``: the element's end is not a group's ``}`` (the formula's end, a table cell's,
+    the base of ``\\underset``), which decides the spacing after an operator name there."""
+    if element.tag in ("mi", "mo", "mn", "mtext") or element.text is not None:
         _letters(element)
-    for child in element:
-        improve(child)
+    letter = _source_letter(element) if element.tag in _NUDGED else None
+    for index, child in enumerate(element):
+        improve(child, _ends_open(element, index, open_end))
         if child.tail:
             child.tail = _decode(child.tail)
     if element.tag in _ROWS:
-        _row_repairs(element)
+        _row_repairs(element, open_end)
     else:
         _tables(element)
     if element.tag == "mover":
-        _accent(element)
+        _accent(element, letter)
+    _superscript_pad(element, letter)
     if element.tag in _SCRIPTED and len(element):
         base = element[0]
         if base.tag == "mrow":
@@ -400,6 +538,15 @@ def improve(element: Element) -> None:
             if script.tag == "mo" and script.text in _BINARY and "lspace" not in script.attrib:
                 script.set("lspace", "0")  # x^{+}: a lone sign binds nothing
                 script.set("rspace", "0")
+
+
+def _ends_open(parent: Element, index: int, open_end: bool) -> bool:
+    """Whether child ``index`` of ``parent`` ends where its parent does (see :func:`improve`)."""
+    if parent.tag == "math" or (parent.tag == "mrow" and len(parent) == 1):
+        return open_end  # latex2mathml's row around the whole formula, a one-child wrapper
+    if parent.tag in ("mtr", "mtable"):
+        return True  # a cell ends at '&' or a new row
+    return parent.tag in ("munder", "mover") and index == 0
 
 
 def write(element: Element) -> str:
@@ -432,18 +579,41 @@ _LIMITS = {"lim", "liminf", "limsup", "max", "min", "sup", "inf", "det", "gcd", 
 _AS_LIMITS = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}
 
 
-def _display_limits(row: Element) -> None:
-    """``$$\\min_w f(w)$$``: in a display formula TeX puts the limits under the name."""
-    for child in row:
-        if child.tag in _AS_LIMITS and len(child) and (child[0].text or "") in _LIMITS:
-            child.tag = _AS_LIMITS[child.tag]
+#: Large operators that take limits in display style (not integrals: TeX keeps their scripts).
+_LARGE_OPERATORS = set("∑∏∐⋃⋂⨀⨁⨂⨄⨆⋁⋀")
+#: Elements whose children keep display style (a table's cells only with ``displaystyle``).
+_DISPLAY_KEEPING = {"mrow", "mtd", "mtr", "msqrt", "mpadded", "mphantom", "menclose"}
+
+
+def _display_limits(element: Element) -> None:
+    """``$$\\min_w f(w)$$``, ``$$\\left(\\sum_{i=1}^n x_i\\right)^2$$``: in display style TeX puts
+    the limits of ``\\sum`` and ``\\min`` under and over them, wherever the operator sits
+    (latex2mathml does it only at the top, not inside ``\\left … \\right`` nor ``aligned``).
+    Scripts and fractions are not display style: not looked into."""
+    for child in element:
+        if child.tag in _AS_LIMITS and len(child):
+            base = child[0]
+            text = base.text or ""
+            if (base.tag == "mo" and text in _LARGE_OPERATORS) or text in _LIMITS:
+                child.tag = _AS_LIMITS[child.tag]
+            _display_limits_in(base)
+        else:
+            _display_limits_in(child)
+
+
+def _display_limits_in(element: Element) -> None:
+    keeps = element.tag in _DISPLAY_KEEPING or (
+        element.tag in ("mtable", "mstyle") and element.get("displaystyle") == "true"
+    )
+    if keeps:
+        _display_limits(element)
 
 
 @lru_cache(maxsize=65536)
 def to_mathml(tex: str, display: bool = False) -> str:
     """MathML Core for an already expanded formula (raises what latex2mathml raises)."""
-    root = convert_to_element(tex, display="block" if display else "inline")
+    root = convert_to_element(_decimal_commas(tex), display="block" if display else "inline")
     improve(root)
-    if display and len(root) and root[0].tag == "mrow":
-        _display_limits(root[0])
+    if display:
+        _display_limits(root)
     return write(root)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from dlcourse.notes import tex as notes_tex
 from dlcourse.site.sanitize import clean_mathml
 
-RENDERER_VERSION = "mathml-core-1"
+RENDERER_VERSION = "mathml-core-2"
 
 _GDEF = re.compile(r"\\[gex]?def\s*\\([A-Za-z]+)\s*((?:#\d\s*)*)\{")
 
