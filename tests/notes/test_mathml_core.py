@@ -16,7 +16,9 @@ def mathml(tex: str, display: bool = False) -> str:
 def test_script_on_a_closing_norm_applies_to_the_group() -> None:
     # latex2mathml put ^2 on the closing ‖ alone, which Chromium stretched and dropped
     html = mathml(r"\lVert \boldsymbol{w} \rVert^2")
-    assert re.search(r'<msup><mrow><mo stretchy="false">‖</mo>.*?‖</mo></mrow><mn>2</mn>', html)
+    assert re.search(
+        r'<msup><mrow><mo stretchy="false"[^>]*>‖</mo>.*?‖</mo></mrow><mn>2</mn>', html
+    )
     primed = mathml(r"g(h(s))'")
     assert re.search(r"<msup><mrow><mo[^>]*>\(</mo><mi>h</mi>.*?\)</mo></mrow><mi>′</mi>", primed)
 
@@ -55,6 +57,7 @@ def test_operator_names_are_identifiers_with_tex_spacing() -> None:
 def test_binary_operator_with_nothing_to_bind_loses_its_spacing() -> None:
     assert '<mo lspace="0" rspace="0">⋅</mo>' in mathml(r"(\cdot)")
     assert "<mo>⋅</mo>" in mathml(r"a \cdot b")  # between operands it keeps it
+    assert "<mo>+</mo>" in mathml(r"\big(a\big) + b")  # a sized bracket closes
     assert '<mo lspace="0" rspace="0">+</mo>' in mathml(r"\mathbb{R}^{+}")
 
 
@@ -108,8 +111,52 @@ def test_display_limits_wherever_the_operator_sits() -> None:
     assert "<msub><mo>∑</mo>" in mathml(r"\frac{\sum_i x_i}{n}", display=True)  # text style
 
 
+def test_paired_bars_open_and_close_as_tex_spaces_them() -> None:
+    thin = '<mspace width="0.1667em"></mspace>'
+    # \rVert closes: a thin space before \cos; the '+' between two norms stays binary
+    html = mathml(r"\lVert a \rVert \cos\xi + \lVert b \rVert")
+    assert f"‖</mo>{thin}<mi>cos</mi>" in html and "<mo>+</mo>" in html
+    assert "<mo>+</mo>" in mathml(r"|x| + |y|")  # '|' is an ordinary symbol
+    assert '<mo class="tex-bold">,</mo>' in mathml(r"\boldsymbol{W_h, b_h}")  # a bold comma
+
+
+def test_matrices_and_their_scripts() -> None:
+    # each matrix's brackets stretch to its own table, not to a taller neighbour
+    two = mathml(r"\begin{bmatrix}a\end{bmatrix}\begin{bmatrix}a\\b\\c\end{bmatrix}", True)
+    assert two.count('<mrow><mo stretchy="true">[</mo><mtable class="tex-matrix">') == 2
+    # latex2mathml put bracket, table, bracket and script in one msub
+    scripted = mathml(r"\begin{pmatrix}a\end{pmatrix}_{m \times 1}", True)
+    assert re.search(
+        r"<msub><mrow><mo[^>]*>\(</mo><mtable.*</mtable><mo[^>]*>\)</mo></mrow>", scripted
+    )
+    dots = mathml(r"\begin{pmatrix}a & b\\\vdots & \ddots\end{pmatrix}", True)
+    assert '<mrow><mi>⋮</mi><mspace width="0" height="14.944pt"></mspace></mrow>' in dots
+    assert '<mo lspace="0" rspace="0">⋱</mo>' in dots
+    spaced = mathml(r"\begin{pmatrix}a\\[2mm]b\end{pmatrix}", True)  # the skip, as Temml drops it
+    assert "2mm" not in spaced and spaced.count("<mtr>") == 2
+    assert 'class="tex-matrix"' in mathml(r"\begin{Bmatrix}a\end{Bmatrix}", True)  # not cases
+
+
+def test_text_is_typeset_as_tex_sets_it() -> None:
+    assert "<mtext>—\xa0a\xa0—</mtext>" in mathml(r"\text{--- a ---}")  # latex2mathml: NBSPs
+    assert "<mtext>“a”\xa0it’s</mtext>" in mathml(r"\text{``a'' it's}")
+    assert "𝚊--𝚋" in mathml(r"\texttt{a--b}")  # no ligatures in typewriter type
+    assert "<mtext>soft(arg)max</mtext>" in mathml(r"\text{soft{(arg)}max}(x)")
+    assert '<mstyle mathsize="0.8em">' in mathml(r"{\footnotesize x}")  # TeX's sizes
+    assert '<mstyle mathsize="0.9em">' in mathml(r"{\small x}")
+
+
+def test_a_line_break_outside_a_table_in_a_display_keeps_the_sides_apart() -> None:
+    display = mathml(r"a = 2w \\ w = b", display=True)
+    assert '<mi>w</mi><mspace width="0.5556em"></mspace><mi>w</mi>' in display
+    assert 'linebreak="newline"' in mathml(r"a \\ b")  # inline: left to the browser
+    table = mathml(r"\begin{pmatrix}a\\b\end{pmatrix}", display=True)
+    assert table.count("<mtr>") == 2 and "0.5556em" not in table
+
+
 def test_tables_say_which_environment_they_came_from() -> None:
     assert 'class="tex-align"' in mathml(r"\begin{aligned}a&=b\\c&=d\end{aligned}", True)
+    assert 'class="tex-align"' in mathml(r"\begin{aligned}a&=b&c&=d\end{aligned}", True)
     assert 'class="tex-cases"' in mathml(r"f=\begin{cases}a & x\\b & y\end{cases}", True)
     matrix = mathml(r"\begin{bmatrix}a&b\\c&d\end{bmatrix}", True)
     assert 'class="tex-matrix"' in matrix and '<mo stretchy="true">[</mo>' in matrix

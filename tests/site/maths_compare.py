@@ -257,7 +257,7 @@ def _canonical(node: _Node, parent_is_row: bool) -> list[_Node]:
     is_row = node.tag in _ROWS
     for child in node.children:
         children.extend(_canonical(child, is_row))
-    if is_row and len(children) == 1 and children[0].tag == "mrow":
+    if is_row and len(children) == 1 and children[0].tag == "mrow" and not children[0].attrs:
         children = children[0].children  # the only child: its operators keep their positions
     node.children = children
     attrs = {
@@ -283,7 +283,7 @@ def _canonical(node: _Node, parent_is_row: bool) -> list[_Node]:
         return []  # an empty space takes no room
     if node.tag == "mpadded" and set(attrs) <= {"lspace"} and attrs.get("lspace", "0") == "0":
         node.tag, node.attrs = "mrow", {}  # Temml's \mathrm wrapper: no padding at all
-    if node.tag == "mrow":
+    if node.tag == "mrow" and not attrs:  # a styled row (Temml's bold \boldsymbol{…}) stays
         if len(node.children) == 1:
             return node.children
         if parent_is_row and not _is_operator_at_edge(node):

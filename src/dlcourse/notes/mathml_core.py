@@ -35,7 +35,20 @@ import unicodedata
 from functools import lru_cache
 from xml.etree.ElementTree import Element
 
+from latex2mathml import commands as latex2mathml_commands
 from latex2mathml.converter import convert_to_element
+
+#: TeX's sizes with ``\\normalsize`` = 10 pt (Temml's); latex2mathml draws ``\\footnotesize`` and
+#: ``\\small`` both at 0.85 em and rounds the large ones. Its table is data read per command.
+_TEX_SIZES = {
+    r"\footnotesize": "0.8em",
+    r"\small": "0.9em",
+    r"\LARGE": "1.728em",
+    r"\huge": "2.074em",
+    r"\Huge": "2.488em",
+}
+for _command, _size in _TEX_SIZES.items():
+    latex2mathml_commands.CONVERSION_MAP[_command] = ("mstyle", {"mathsize": _size})
 
 _ENTITY = re.compile(r"&#x([0-9A-Fa-f]+);|&#(\d+);")
 _ROWS = {"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose", "merror"}
@@ -63,6 +76,7 @@ _NUDGED = {"mover", "msup", "msubsup"}
 #: Symbols that stay operators (for their dictionary spacing) but are ordinary atoms in TeX.
 _PREFIX_ORDINARY = set("∇¬∀∃∄")
 _DOTS = set("⋯…⋮⋱⋰")
+_BARS = {"|", "‖"}
 _THIN_SPACE = "0.1667em"
 _RELATION_SPACE = "0.2222em"
 _RELATION_SPACED = {":", "∣"}
@@ -155,14 +169,20 @@ def _styled(element: Element) -> None:
     if any(char in table for char in text):  # '.' in \texttt{x.grad} has no monospace form
         element.text = "".join(table.get(char, char) for char in text)
         del element.attrib["mathvariant"]
+    elif element.tag == "mo" and "bold" in variant:
+        # \boldsymbol{W_h, b_h}: no bold comma in Unicode; TeX (and Temml) draw it bold
+        del element.attrib["mathvariant"]
+        element.set("class", "tex-bold")
 
 
 def _letters(element: Element) -> None:
     """Token text decoded; letter styles made code points (see the module's docstring)."""
     raw = element.text or ""
     text = _decode(raw)
-    element.text = text
     tag = element.tag
+    if tag == "mtext" and element.get("mathvariant") != "monospace":
+        text = _text_ligatures(text)
+    element.text = text
     # \mathrm{d}: latex2mathml writes the upright letter as a character reference and no
     # mathvariant, which MathML Core draws italic; capital Greek is upright in TeX
     upright = (raw.startswith("&#") and text.isascii() and text.isalpha()) or _is_capital_greek(
@@ -176,8 +196,13 @@ def _letters(element: Element) -> None:
             element.tag = "mi"
         elif text in _OPERATOR_CHARACTERS:
             element.text = _OPERATOR_CHARACTERS[text]
+        elif text == "⋱" and not element.attrib:
+            element.set("lspace", "0")  # \ddots is an ordinary symbol in TeX
+            element.set("rspace", "0")
         elif text in ("{", "}", "⟨", "⟩", "‖", "|") and "stretchy" not in element.attrib:
             element.set("stretchy", "false")  # \lVert, \rvert … (matrix fences are repaired back)
+            if text in _BARS:
+                element.set("fence", "true")  # a paired bar (not '|' nor \|): open, then close
     elif tag == "mi" and text in ("{", "}", "⟨", "⟩"):
         element.tag = "mo"  # \lbrace, \langle: fences, not letters
         element.set("stretchy", "false")
@@ -186,6 +211,19 @@ def _letters(element: Element) -> None:
         element.tag = "mo"
         element.set("lspace", _RELATION_SPACE)
         element.set("rspace", _RELATION_SPACE)
+
+
+#: TeX's ligatures in text (not in typewriter type): dashes and quotes.
+_LIGATURES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("'", "’"))
+
+
+def _text_ligatures(text: str) -> str:
+    """``\\text{---}`` is an em dash, ``\\text{``a''}`` curly quotes, as in TeX (and Temml)."""
+    if "-" not in text and "`" not in text and "'" not in text:
+        return text
+    for ascii_form, ligature in _LIGATURES:
+        text = text.replace(ascii_form, ligature)
+    return text
 
 
 def _operator_name(element: Element) -> bool:
@@ -226,11 +264,12 @@ def _kind(element: Element) -> str:
     text = element.text or ""
     if text in _PREFIX_ORDINARY or text in _DOTS:
         return "ord"  # \cdots is an inner atom: a binary operator beside it keeps its spaces
-    if element.get("stretchy") == "false" or element.get("fence") == "true":
-        if text in "([{⟨⌈⌊" and text:
-            return "open"
-        if text in ")]}⟩⌉⌋" and text:
-            return "close"
+    if text in _BARS and element.get("fence") != "true":
+        return "ord"  # '|x|', '\|': ordinary symbols in TeX (paired bars: see _row_kinds)
+    if text and text in "([{⟨⌈⌊":
+        return "open"  # (, \left(, \big( …
+    if text and text in ")]}⟩⌉⌋":
+        return "close"
     if text in _BINARY:
         return "bin"
     if text in ",;":
@@ -238,11 +277,23 @@ def _kind(element: Element) -> str:
     return "rel"
 
 
+def _row_kinds(children: list[Element]) -> list[str]:
+    """:func:`_kind` of each child of a row, the paired bars (``\\lVert x \\rVert``) told apart:
+    the first opens, the next closes."""
+    kinds = [_kind(child) for child in children]
+    opened = False
+    for index, child in enumerate(children):
+        if child.tag == "mo" and child.get("fence") == "true" and child.text in _BARS:
+            kinds[index] = "close" if opened else "open"
+            opened = not opened
+    return kinds
+
+
 def _binary_to_ordinary(children: list[Element]) -> None:
     """TeX turns a binary operator into an ordinary symbol when there is nothing to bind on one
     side: first in its row, after another operator or an opening fence, before a relation, a
     closing fence or punctuation, or last."""
-    kinds = [_kind(child) for child in children]
+    kinds = _row_kinds(children)
     for index, (child, kind) in enumerate(zip(children, kinds, strict=True)):
         if kind != "bin" or child.tag != "mo" or "lspace" in child.attrib:
             continue
@@ -314,7 +365,7 @@ def _operator_names(row: Element, open_end: bool) -> None:
             name.tag = "mi"
             for attribute in ("movablelimits", "stretchy", "mathvariant"):
                 name.attrib.pop(attribute, None)
-            if index and _is_ordinary_atom(row[index - 1]):
+            if index and _is_ordinary_atom(row[index - 1], _row_kinds(list(row))[index - 1]):
                 row.insert(index, Element("mspace", {"width": _THIN_SPACE}))
                 index += 1
             following = row[index + 1] if index + 1 < len(row) else None
@@ -335,13 +386,13 @@ def _is_delimiter(element: Element) -> bool:
     return element.tag in ("mo", "mi") and (element.text or "") in _FENCES
 
 
-def _is_ordinary_atom(element: Element) -> bool:
-    """A letter, a number, a group, or a closing bracket: TeX puts a thin space between it and
-    an operator name."""
+def _is_ordinary_atom(element: Element, kind: str) -> bool:
+    """A letter, a number, a group, or a closing bracket (``kind``: its :func:`_row_kinds`):
+    TeX puts a thin space between it and an operator name."""
     if element.tag in ("mi", "mn"):
-        return not _operator_name(element) and element.text != _FUNCTION_APPLICATION
+        return not _operator_name(element)
     if element.tag == "mo":
-        return (element.text or "") in ")]}⟩⌉⌋" and element.get("stretchy") == "false"
+        return kind == "close"
     return element.tag == "mrow"
 
 
@@ -368,6 +419,44 @@ def _space_after_dots(row: Element) -> None:
 _DECIMAL_COMMA = re.compile(
     r"(\\(?:text[a-z]*|mbox)\s*\{(?:[^{}]|\{[^{}]*\})*\})|(?<=\d)(?<![_^]\d),(?=\d)"
 )
+
+
+#: ``\\\\[2mm]``: a row break with extra space (its unit TeX's).
+_ROW_BREAK_SKIP = re.compile(
+    r"(\\\\)\s*\[\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*(?:pt|mm|cm|in|em|ex|bp|pc|dd|cc|sp|mu)\s*\]"
+)
+
+
+def _row_break_skips(tex: str) -> str:
+    """``\\\\[2mm]`` is a row break (latex2mathml showed the ``[2mm]`` as text); the extra space
+    is dropped, as Temml drops it."""
+    return _ROW_BREAK_SKIP.sub(r"\1", tex) if "[" in tex else tex
+
+
+_TEXT_COMMAND = re.compile(r"\\(?:text[a-z]*|mbox)\s*\{")
+
+
+def _text_groups(tex: str) -> str:
+    """``\\text{soft{(arg)}max}``: braces inside text only group (TeX draws "soft(arg)max");
+    latex2mathml ends the text at the first ``}``, so bare groups in a text are unwrapped. A
+    text with commands or escaped braces inside is left as it is."""
+    if "{" not in tex or ("\\text" not in tex and "\\mbox" not in tex):
+        return tex
+    pieces: list[str] = []
+    position = 0
+    for match in _TEXT_COMMAND.finditer(tex):
+        if match.start() < position:
+            continue
+        depth, index = 1, match.end()
+        while index < len(tex) and depth:
+            depth += {"{": 1, "}": -1}.get(tex[index], 0)
+            index += 1
+        inside = tex[match.end() : index - 1]
+        if depth or "\\" in inside or ("{" not in inside and "}" not in inside):
+            continue
+        pieces += [tex[position : match.end()], inside.replace("{", "").replace("}", ""), "}"]
+        position = index
+    return "".join(pieces) + tex[position:]
 
 
 def _decimal_commas(tex: str) -> str:
@@ -403,14 +492,59 @@ def _is_function(element: Element) -> bool:
 
 
 def _matrix_fences(row: Element) -> None:
-    """The brackets latex2mathml writes around a ``bmatrix``/``pmatrix`` table must stretch."""
-    children = list(row)
-    for index, child in enumerate(children):
-        if child.tag != "mtable":
-            continue
-        for neighbour in children[index - 1 : index] + children[index + 1 : index + 2]:
-            if neighbour.tag == "mo" and (neighbour.text or "") in _FENCES:
-                neighbour.set("stretchy", "true")
+    """The brackets latex2mathml writes around a ``bmatrix``/``pmatrix`` table must stretch, to
+    the table's height alone: bracket, table and bracket become one row (flat in a row with a
+    taller matrix, they stretched to that one's height, as Temml does not)."""
+    index = 0
+    while index < len(row):
+        child = row[index]
+        if child.tag == "mtable":
+            before = row[index - 1] if index else None
+            after = row[index + 1] if index + 1 < len(row) else None
+            fences = [n for n in (before, after) if n is not None and _is_fence_operator(n)]
+            for fence in fences:
+                fence.set("stretchy", "true")
+            if len(fences) == 2 and len(row) > 3:
+                group = Element("mrow")
+                for moved in (before, child, after):
+                    row.remove(moved)
+                    group.append(moved)
+                row.insert(index - 1, group)
+                _tables(group)
+        index += 1
+
+
+#: TeX's ``\\vdots`` is a box 1.5 em high at 10 pt (Temml's strut, in its unit).
+_VDOTS_HEIGHT = "14.944pt"
+
+
+def _vdots(row: Element) -> None:
+    """``\\vdots``: the dots with TeX's height, which spaces a matrix's rows as TeX does."""
+    for index, child in enumerate(list(row)):
+        if child.tag == "mo" and child.text == "⋮" and not child.attrib:
+            dots = Element("mi")
+            dots.text = "⋮"
+            group = Element("mrow")
+            group.append(dots)
+            group.append(Element("mspace", {"width": "0", "height": _VDOTS_HEIGHT}))
+            row.remove(child)
+            row.insert(index, group)
+
+
+def _is_fence_operator(element: Element) -> bool:
+    return element.tag == "mo" and (element.text or "") in _FENCES and not len(element)
+
+
+def _scripted_arity(element: Element) -> None:
+    """``\\begin{pmatrix}…\\end{pmatrix}_{m}``: latex2mathml writes bracket, table, bracket
+    and script as four children of one ``msub``; the base is the first three, as one row."""
+    wanted = 3 if element.tag in ("msubsup", "munderover") else 2
+    if element.tag in _SCRIPTED and len(element) > wanted:
+        group = Element("mrow")
+        for moved in list(element)[: len(element) - wanted + 1]:
+            element.remove(moved)
+            group.append(moved)
+        element.insert(0, group)
 
 
 def _accent(element: Element, letter: tuple[str, str] | None) -> None:
@@ -479,12 +613,14 @@ def _table_kind(table: Element, row: Element) -> str:
     """Which TeX environment a table came from, as far as its spacing goes (the site's
     stylesheet spaces ``tex-align``, ``tex-cases`` and ``tex-matrix`` tables as TeX does:
     MathML Core ignores ``columnalign``, ``columnspacing`` and ``rowspacing``)."""
-    if table.get("columnspacing") == "0em 2em":
+    if (table.get("columnspacing") or "").startswith("0em 2em"):
         return "tex-align"  # aligned (written as align*): right/left pairs, 1em between pairs
     children = list(row)
     index = children.index(table)
     before = children[index - 1] if index else None
-    if before is not None and before.tag == "mo" and before.text == "{" and index == 1:
+    after = children[index + 1] if index + 1 < len(children) else None
+    opened_by_brace = before is not None and before.tag == "mo" and before.text == "{"
+    if opened_by_brace and index == 1 and (after is None or not _is_fence_operator(after)):
         return "tex-cases"  # latex2mathml: an mrow of the stretchy brace and the table
     return "tex-matrix"
 
@@ -501,6 +637,7 @@ def _row_repairs(row: Element, open_end: bool = False) -> None:
     if row.tag == "mrow":
         _merge_upright_letters(row)
     _join_numbers(row)
+    _vdots(row)
     _group_scripted_fence(row)
     _matrix_fences(row)
     _tables(row)
@@ -515,6 +652,7 @@ def improve(element: Element, open_end: bool = True) -> None:
     the base of ``\\underset``), which decides the spacing after an operator name there."""
     if element.tag in ("mi", "mo", "mn", "mtext") or element.text is not None:
         _letters(element)
+    _scripted_arity(element)
     letter = _source_letter(element) if element.tag in _NUDGED else None
     for index, child in enumerate(element):
         improve(child, _ends_open(element, index, open_end))
@@ -609,11 +747,28 @@ def _display_limits_in(element: Element) -> None:
         _display_limits(element)
 
 
+#: What Temml leaves of ``\\\\`` outside a table in a display: an empty operator's spacing.
+_IGNORED_BREAK_SPACE = "0.5556em"
+
+
+def _display_line_breaks(element: Element) -> None:
+    """``$$a = b \\\\ c = d$$``: outside a table, TeX and Temml do not break a display's line
+    there (browsers ignore MathML's ``linebreak`` too); Temml keeps the two apart by an empty
+    operator's spaces, so they do not read as a product (``2w_i w_i``), and so does the site."""
+    for index, child in enumerate(element):
+        if child.tag == "mspace" and child.get("linebreak") == "newline":
+            element[index] = Element("mspace", {"width": _IGNORED_BREAK_SPACE})
+        elif child.tag != "mtable":
+            _display_line_breaks(child)
+
+
 @lru_cache(maxsize=65536)
 def to_mathml(tex: str, display: bool = False) -> str:
     """MathML Core for an already expanded formula (raises what latex2mathml raises)."""
-    root = convert_to_element(_decimal_commas(tex), display="block" if display else "inline")
+    source = _row_break_skips(_decimal_commas(_text_groups(tex)))
+    root = convert_to_element(source, display="block" if display else "inline")
     improve(root)
     if display:
         _display_limits(root)
+        _display_line_breaks(root)
     return write(root)

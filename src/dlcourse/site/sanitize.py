@@ -126,6 +126,7 @@ MATHML_ATTRIBUTES = {
     "scriptlevel",
     "mathcolor",
     "mathbackground",
+    "mathsize",
     "linebreak",
     "movablelimits",
     "largeop",
