@@ -8,12 +8,14 @@ only here, never when a site is built: :func:`temml_package` installs it with np
    changes the drawing in MathML Core (:func:`canonical`): attributes Chromium ignores are
    dropped (``fence``, ``separator``), an ``mrow`` that groups one child is unwrapped, a lone
    italic letter becomes its Mathematical Italic code point (as ``text-transform: math-auto``
-   draws it), numbers are rounded. Equal canonical trees draw the same.
-2. **Pictures.** Where the trees differ, both formulas are put into one page (the site's
-   stylesheet on one side, Temml's on the other, the site's maths font for both), each formula
-   box is screenshot, and the two pictures are compared after cropping to their ink
-   (:func:`same_picture`): same size within a tenth of an em, and ink that differs by little
-   after a one-pixel blur.
+   draws it), numbers are rounded. Hooks for a stylesheet (``class``, ``style``) are kept
+   below ``<math>``, so a tree that depends on one never counts as equal: its pictures decide.
+   Equal canonical trees draw the same.
+2. **Pictures.** Where the trees differ, both formulas are put into one page on one baseline
+   (the site's stylesheet on one side, Temml's whole stylesheet on the other, the site's maths
+   font for both), each formula box is screenshot, and the two pictures are compared after
+   cropping to their ink (:func:`same_picture`): same size within a tenth of an em, and ink
+   that differs by little after a one-pixel blur.
 
 ``python -m tests.site.maths_compare [COURSE…] [--corpus] [--out DIR]`` prints the share of
 equivalent formulas and writes each pair that differs as a PNG, for the docs and for fixing.

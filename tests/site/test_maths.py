@@ -39,6 +39,21 @@ def test_site_and_checker_share_one_preparation() -> None:
     assert notes_tex.check_formula(broken, MACROS) == render(broken, False, MACROS).message
 
 
+def test_each_formula_is_converted_once_for_checker_and_site() -> None:
+    """The checker judges a display formula on its display conversion, the one the site then
+    shows: one latex2mathml conversion per formula and mode, not an inline one more."""
+    from dlcourse.notes import tex as notes_tex
+    from dlcourse.notes.mathml_core import to_mathml
+
+    tex = r"\sum_{k=1}^{31} \vect{x}_k \deriv{y}{t}"  # a formula no other test converts
+    before = to_mathml.cache_info().misses
+    assert notes_tex.check_formula(tex, MACROS, True) is None
+    assert render(tex, True, MACROS).ok
+    assert to_mathml.cache_info().misses == before + 1
+    assert render(tex, False, MACROS).ok  # inline is another drawing: one more
+    assert to_mathml.cache_info().misses == before + 2
+
+
 def test_unknown_command_is_a_message_and_source_fallback() -> None:
     result = render(r"\partiel x", False, MACROS)
     assert not result.ok and "partiel" in result.message

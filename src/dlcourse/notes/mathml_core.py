@@ -21,7 +21,19 @@ these repairs, each one a pattern seen in the course's notes:
   ``‖`` stretched and dropped its superscript like a subscript), and a script on a closing
   fence applies to the whole bracketed group: ``‖𝒘‖²`` and ``(h(s))'``, as Temml does.
 * **accents** use the spacing accent characters at their natural size (``ˆ`` U+02C6, ``‾``,
-  ``˜``), not the ASCII ``^`` and ``~`` or a stretched macron.
+  ``˜``), as full-size over-scripts moved right by an italic letter's correction (Temml's
+  placement; the classes ``tex-accent``, ``tex-nudge-*``, ``tex-bold`` for the stylesheet);
+  a superscript after an italic letter moves right likewise (``tex-pad-*``).
+* **spacing as TeX and Temml set it**: around operator names (``\\arg\\min``, ``2\\log x``), a
+  thin space after ``\\cdots`` before a closing delimiter or punctuation, binary operators
+  beside ``\\cdots`` or a closing bar; ``0,0`` is one number; ``\\ddots`` is unspaced.
+* **tables**: the environment a table came from (``tex-align``, ``tex-cases``, ``tex-matrix``,
+  spaced by the site's stylesheet), each matrix's brackets stretched to its own table, its
+  script on the whole matrix, ``\\vdots`` with TeX's height, ``\\\\[2mm]`` a plain row break,
+  limits under ``\\sum`` and ``\\min`` wherever display style reaches.
+* **text**: TeX's dashes and quotes, braces inside ``\\text`` only grouping, ``\\footnotesize``
+  and friends at TeX's sizes, bold punctuation in ``\\boldsymbol``; a ``\\\\`` outside a table
+  in a display keeps its two sides apart (Temml's space) rather than running them together.
 
 :func:`to_mathml` writes the tree itself: every text is escaped, so ``\\text{</math>}`` stays
 text (latex2mathml's own writer unescaped the whole document, letting it close the formula).

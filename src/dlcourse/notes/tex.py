@@ -233,16 +233,16 @@ def macro_key(macros: Mapping[str, str]) -> MacroKey:
 
 
 @lru_cache(maxsize=65536)
-def check_formula_keyed(tex: str, macros: MacroKey) -> str | None:
+def check_formula_keyed(tex: str, macros: MacroKey, display: bool = False) -> str | None:
     """:func:`check_formula` for callers that already hold a :func:`macro_key`."""
-    return render_check(prepare_tex(tex, dict(macros)))
+    return render_check(prepare_tex(tex, dict(macros)), display)
 
 
-def check_formula(tex: str, macros: Mapping[str, str]) -> str | None:
-    """``render_check(prepare_tex(tex, macros))``, cached by formula and macro set."""
+def check_formula(tex: str, macros: Mapping[str, str], display: bool = False) -> str | None:
+    """``render_check(prepare_tex(tex, macros), display)``, cached by formula and macro set."""
     if "\\" not in tex:
-        return render_check(tex)
-    return check_formula_keyed(tex, macro_key(macros))
+        return render_check(tex, display)
+    return check_formula_keyed(tex, macro_key(macros), display)
 
 
 def brace_error(tex: str) -> str | None:
@@ -273,8 +273,9 @@ def render(tex: str, display: bool = False) -> str:
 
 
 @lru_cache(maxsize=65536)
-def render_check(tex: str) -> str | None:
-    """``None`` when ``tex`` (macros already expanded) renders cleanly, else why it does not."""
+def render_check(tex: str, display: bool = False) -> str | None:
+    """``None`` when ``tex`` (macros already expanded) renders cleanly, else why it does not.
+    ``display``: judged on the conversion the site shows (one conversion serves both)."""
     problem = brace_error(tex)
     if problem:
         return problem
@@ -284,7 +285,7 @@ def render_check(tex: str) -> str | None:
     if split:
         return f"'\\ {split.group(1)}': a space separates the backslash from the command"
     try:
-        output = render(tex)
+        output = render(tex, display)
     except Exception as error:  # latex2mathml raises many kinds on bad input
         name = type(error).__name__
         detail = str(error).strip()

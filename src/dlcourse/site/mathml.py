@@ -110,12 +110,12 @@ def render(tex: str, display: bool, macros: Mapping[str, str]) -> Rendered:
     if not prepared:
         return Rendered("", True)
     # the checker's verdict is the site's verdict: one function decides "renders"
-    problem = notes_tex.render_check(prepared)
+    problem = notes_tex.render_check(prepared, display)
     if problem is not None:
         return Rendered(source_fallback(tex, display), False, problem)
-    # called exactly as render_check calls it for inline maths, so its lru_cache hits (it keys
-    # ``render(t)`` and ``render(t, False)`` apart): each formula is converted once
-    mathml = notes_tex.render(prepared, True) if display else notes_tex.render(prepared)
+    # the check converted it already, display or inline as here (the conversion is cached by
+    # both): each formula is converted once, by the site and the checker together
+    mathml = notes_tex.render(prepared, display)
     return Rendered(clean_mathml(mathml), True)
 
 

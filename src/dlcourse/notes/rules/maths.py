@@ -138,15 +138,15 @@ def maths_blank_lines(doc, ctx, params) -> Iterator[Hit]:
         )
 
 
-def _formula_checker(macros: dict[str, str]) -> Callable[[str], str | None]:
+def _formula_checker(macros: dict[str, str]) -> Callable[[str, bool], str | None]:
     """``check_formula`` with the macro set's cache key built once per note, not per formula
     (same cache, same verdicts)."""
     key = macro_key(macros)
 
-    def check(tex: str) -> str | None:
+    def check(tex: str, display: bool) -> str | None:
         if "\\" not in tex:
-            return render_check(tex)
-        return check_formula_keyed(tex, key)
+            return render_check(tex, display)
+        return check_formula_keyed(tex, key, display)
 
     return check
 
@@ -158,7 +158,8 @@ def _verdicts(doc, ctx) -> list[tuple[object, str | None]]:
     if cached is not None and cached[0] is doc.maths and cached[1] is ctx:
         return cached[2]
     check = _formula_checker(_macros(doc, ctx))
-    verdicts = [(formula, check(formula.tex)) for formula in doc.maths]
+    # judged on the conversion the site shows (display or inline): one conversion serves both
+    verdicts = [(formula, check(formula.tex, formula.display)) for formula in doc.maths]
     doc.__dict__["_maths_verdicts"] = (doc.maths, ctx, verdicts)
     return verdicts
 
