@@ -124,3 +124,11 @@ def test_lab_results_benchmark_prints_mean_and_spread_over_seeds(tmp_path) -> No
     assert re.search(timing, out, re.M), out
     summary = json.loads((tmp_path / "r.json").read_text())
     assert summary["logic-neurons"]["single_neuron_xor_best_rows"]["max"] == 3
+
+
+def test_maths_benchmark_prints_every_row(example_course_dir: Path) -> None:
+    out = _run("benchmarks/maths_render.py", str(example_course_dir), "--repeat", "1")
+    assert re.search(r"^\d+ distinct formulas \(\d+ display\) from 1 course\(s\)$", out, re.M)
+    for row in ("baseline: latex2mathml alone", "the site"):
+        figures = rf"\s+{NUMBER}\s+{NUMBER}\s+\d+\s+{NUMBER}x"  # ms, µs each, conversions, ratio
+        assert re.search(rf"{re.escape(row)}{figures}", out), row
