@@ -143,9 +143,9 @@ def main() -> None:
     parser.add_argument("courses", nargs="*", type=Path, help="course folders")
     parser.add_argument("--repeat", type=int, default=5, help="passes to take the median of")
     args = parser.parse_args()
-    from dlcourse.course import default_course_dir
+    from dlcourse.course import example_course_dir
 
-    folders = args.courses or [default_course_dir(), *([SAMPLE] if SAMPLE.is_dir() else [])]
+    folders = args.courses or [example_course_dir(), *([SAMPLE] if SAMPLE.is_dir() else [])]
     with tempfile.TemporaryDirectory() as scratch:
         formulas = list(
             dict.fromkeys(
