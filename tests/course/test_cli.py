@@ -175,6 +175,7 @@ def test_short_title_follows_the_title_unless_set(course_copy: Path):
 
 
 @pytest.mark.parametrize("command", COURSE_COMMANDS)
+@pytest.mark.slow
 def test_every_course_command_says_how_it_finds_the_course(command: tuple[str, ...]):
     result = run(*command, "--help")
     assert result.exit_code == 0, result.output

@@ -38,6 +38,7 @@ def run(*args: str, code: int = 0) -> str:
     return result.output
 
 
+@pytest.mark.slow
 def test_a_term_in_the_gradebook(course_folder: Path) -> None:
     out = run("init", "--sample", "12")
     db = course_folder / "grades" / "gradebook.sqlite3"
@@ -99,6 +100,7 @@ def test_a_term_in_the_gradebook(course_folder: Path) -> None:
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600 and backup.stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_grades_never_reach_the_website(course_folder: Path) -> None:
     run("init", "--sample", "6")
     result = runner.invoke(app, ["build", "--out", "_site"])
@@ -128,6 +130,7 @@ def test_missing_files_and_kinds(course_folder: Path) -> None:
     assert "no student 'nobody'" in run("show", "nobody", code=2)
 
 
+@pytest.mark.slow
 def test_postgresql_by_environment(course_folder: Path, pg_url: str, monkeypatch) -> None:
     monkeypatch.setenv("DLCOURSE_DB", pg_url)
     assert "postgresql+psycopg" in run("init", "--sample", "5")

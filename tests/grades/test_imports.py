@@ -96,6 +96,7 @@ def test_a_file_with_bad_rows_changes_nothing_and_names_every_row(
         ("netid,midterm\nab1001,70\nAB1001,71\n", r"already has a row \(2\)"),
     ],
 )
+@pytest.mark.slow
 def test_malformed_score_files_are_refused(
     book: Gradebook, tmp_path: Path, text: str, message: str
 ) -> None:
@@ -286,6 +287,7 @@ score_rows = st.lists(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rows=score_rows, approve=st.booleans())
+@pytest.mark.slow
 def test_identical_results_on_sqlite_and_postgresql(
     course: Course, postgres_server, tmp_path_factory, rows, approve
 ) -> None:

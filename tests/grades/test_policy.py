@@ -215,6 +215,7 @@ def test_core_and_adjustment_weights_add_up_to_100_in_every_track() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(score_maps, duties, forums, moments, tracks, st.sampled_from(SCORED), percent)
+@pytest.mark.slow
 def test_the_grade_is_monotone_in_every_score(
     scores, duty_list, forum, moment, track, key, extra
 ) -> None:
@@ -232,6 +233,7 @@ def test_the_grade_is_monotone_in_every_score(
 
 @settings(max_examples=150, deadline=None)
 @given(score_maps, duties, forums, moments, tracks)
+@pytest.mark.slow
 def test_bonus_and_adjustment_stay_within_their_weights(
     scores, duty_list, forum, moment, track
 ) -> None:

@@ -89,6 +89,7 @@ def test_grade_all_scores_skips_unchanged_and_regrades_changed(course, tmp_path,
     assert {o.student: o.score for o in third}["cd456"] == 5.0
 
 
+@pytest.mark.slow
 def test_submitit_local_executor_runs_the_same_grading(course, tmp_path, sandbox_ready):
     submitit = pytest.importorskip("submitit")
     assignment = load_assignment(course, "add")
@@ -212,6 +213,7 @@ def test_example_homework_solution_scores_full_marks_and_the_starter_none(
     assert all("NotImplementedError" in t["output"] for t in graded["tests"])
 
 
+@pytest.mark.slow
 def test_gradescope_zip_grades_with_its_own_copy_of_the_package(course, tmp_path, sandbox_ready):
     """What run_autograder runs, from the unpacked zip alone (its dlcourse first on the path)."""
     import subprocess

@@ -197,6 +197,7 @@ def test_writes_outside_the_work_folder_change_nothing(tmp_path: Path):
     assert not (Path.cwd() / "escaped.txt").exists()
 
 
+@pytest.mark.slow
 def test_fork_bomb_is_contained():
     test, _result = grade(
         """
@@ -216,6 +217,7 @@ def test_allocating_64_gb_fails_inside():
     assert "MemoryError" in test["message"]
 
 
+@pytest.mark.slow
 def test_spinning_forever_hits_the_cpu_limit():
     # a wall-clock limit well above the CPU limit: on a loaded machine CPU time comes slowly
     test, _ = grade(
@@ -224,6 +226,7 @@ def test_spinning_forever_hits_the_cpu_limit():
     assert test["status"] == "cpu_limit" and test["score"] == 0
 
 
+@pytest.mark.slow
 def test_sleeping_forever_hits_the_wall_clock_limit():
     test, _ = grade("import time\ntime.sleep(10**6)")
     assert test["status"] == "timeout" and test["score"] == 0
@@ -291,6 +294,7 @@ def test_printing_a_gigabyte_is_cut_short():
     assert len(test["output"]) < 20 * 1024
 
 
+@pytest.mark.slow
 def test_partial_credit_survives_the_whole_run_being_killed(tmp_path: Path):
     """The run's wall-clock limit kills everything mid-test: the test that finished keeps its
     score (streamed before the kill), the one cut short scores 0 with the reason."""

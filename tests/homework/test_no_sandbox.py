@@ -9,9 +9,12 @@ import subprocess as run
 import sys
 from pathlib import Path
 
+import pytest
+
 PUBLIC_TEST = "from mod import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
 
 
+@pytest.mark.slow
 def test_without_bubblewrap_grading_refuses_unless_told_otherwise(tmp_path: Path):
     course = tmp_path / "course"
     hw = course / "homework" / "add"

@@ -50,6 +50,7 @@ def test_tensors_values_and_dtypes(quick_run) -> None:
     assert m["round_trip"] == [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]
 
 
+@pytest.mark.slow
 def test_space_stretching_matches_numpy_svd_and_writes_figure(quick_run) -> None:
     result = quick_run("space-stretching")
     m = result.metrics
@@ -114,6 +115,7 @@ def test_projections_follow_one_over_sqrt_d(quick_run) -> None:
 
 
 @pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam"])
+@pytest.mark.slow
 def test_hand_written_optimisers_match_torch_optim(quick_run, name: str) -> None:
     m = quick_run("optimisers").metrics
     assert m[f"{name}_max_gap_to_torch"] < 1e-5

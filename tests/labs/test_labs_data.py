@@ -72,6 +72,7 @@ def test_mnist_idx_missing_files_say_what_is_expected(tmp_path) -> None:
         load_images(f"mnist-idx:{tmp_path}")
 
 
+@pytest.mark.slow
 def test_labs_run_on_real_mnist_files(tmp_path, quick_run) -> None:
     write_tiny_mnist(tmp_path, n_train=200, n_test=50)
     m = quick_run("convnet", data=f"mnist-idx:{tmp_path}", epochs="20", seeds="1").metrics
@@ -80,6 +81,7 @@ def test_labs_run_on_real_mnist_files(tmp_path, quick_run) -> None:
     assert m["cnn_accuracy"] >= 0.9  # the planted squares are easy to find
 
 
+@pytest.mark.slow
 def test_digits_default_needs_no_download() -> None:
     data = load_images("digits")
     assert data.shape == (1, 8, 8)
@@ -189,6 +191,7 @@ def test_fashion_mnist_missing_files_name_the_debian_package(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("lab", ["convnet", "autoencoder", "vae"])
+@pytest.mark.slow
 def test_image_labs_take_fashion_mnist(tmp_path, quick_run, lab: str) -> None:
     root = tmp_path / "fashion"
     write_tiny_fashion(root)
@@ -210,6 +213,7 @@ def test_image_labs_take_fashion_mnist(tmp_path, quick_run, lab: str) -> None:
     not (images_module.FASHION_MNIST_DIR / "t10k-labels-idx1-ubyte.gz").is_file(),
     reason="Debian's dataset-fashion-mnist is not installed",
 )
+@pytest.mark.slow
 def test_debian_fashion_mnist_when_installed() -> None:
     data = load_images("fashion-mnist")
     assert data.x_train.shape == (60_000, 1, 28, 28) and data.x_test.shape == (10_000, 1, 28, 28)

@@ -35,6 +35,7 @@ def assert_same_curve(two: list[float], one: list[float], early: int = 50) -> No
     assert max(gaps) < 0.01 * one[0]
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_train_like_one_and_only_rank0_writes(
     tmp_path, quick_run, child_env
 ) -> None:

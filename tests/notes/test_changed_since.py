@@ -77,6 +77,7 @@ def paths(data: dict) -> tuple[list[str], set[str]]:
     return [short(f) for f in data["files"]], {short(f["path"]) for f in data["findings"]}
 
 
+@pytest.mark.slow
 def test_only_notes_changed_since_the_ref_are_checked(repo: Path) -> None:
     course = repo / "course"
     everything = report(course)

@@ -43,6 +43,7 @@ KNOWN_DEFECTS = [
 
 
 @pytest.mark.parametrize(("rel", "rule", "line", "text"), KNOWN_DEFECTS)
+@pytest.mark.slow
 def test_known_defects_found_at_their_line(report, corpus_dir, rel, rule, line, text):
     found = _at(report, corpus_dir, rel, rule)
     assert [f.line for f in found].count(line) >= 1, [(f.line, f.message) for f in found]
@@ -99,6 +100,7 @@ def test_every_finding_points_inside_its_file(report):
             assert 1 <= finding.line <= lines, finding
 
 
+@pytest.mark.slow
 def test_timestamp_proposals_land_near_writers_stamps(corpus_dir, example_course):
     """With the shipped settings (tuned on these weeks: the held-out figure is the
     benchmark's, benchmarks/notes_timestamps.py)."""

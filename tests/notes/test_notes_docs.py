@@ -37,6 +37,7 @@ def test_rule_docs_page(rule_id: str):
     assert "## Bad" in text and "## Good" in text and RULES[rule_id].alias in text
 
 
+@pytest.mark.slow
 def test_the_generator_checks_without_writing():
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False

@@ -181,6 +181,7 @@ def test_crlf_and_bom_fixed_without_changing_the_page(example_course):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_fixing_the_real_sample_changes_only_the_fixed_constructs(corpus_dir: Path, tmp_path):
     copy = tmp_path / "docs"
     shutil.copytree(corpus_dir, copy)

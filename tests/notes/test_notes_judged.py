@@ -65,6 +65,7 @@ def _at(findings, entry: Judged) -> list[str]:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("entry", judged(), ids=lambda e: f"{e.verdict}:{e.file}:{e.line}:{e.rule}")
+@pytest.mark.slow
 def test_judged_finding(findings, entry: Judged):
     at = _at(findings, entry)
     if entry.verdict == "true":

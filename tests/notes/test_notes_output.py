@@ -240,6 +240,7 @@ def test_cli_cache_folder_and_no_cache(course_copy: Path, tmp_path: Path):
     assert (course_copy / ".dlcourse-cache" / ".gitignore").is_file()
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_agree(corpus_dir: Path, example_course, tmp_path: Path):
     serial = check_course(example_course, [corpus_dir], jobs=1)
     parallel = check_course(example_course, [corpus_dir], jobs=2)

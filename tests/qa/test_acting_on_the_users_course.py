@@ -66,6 +66,7 @@ def in_new_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return course
 
 
+@pytest.mark.slow
 def test_every_command_acts_on_the_course_it_is_run_in(in_new_course: Path) -> None:
     course = in_new_course
     example_before = tree_digest(example_course_dir())

@@ -111,6 +111,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("what", "args", "code"), CASES, ids=[f"{c[0]}: {c[1]}" for c in CASES])
+@pytest.mark.slow
 def test_bad_input_is_a_message_and_an_exit_code(
     work: Path, monkeypatch: pytest.MonkeyPatch, what: str, args: list[str], code: int
 ) -> None:

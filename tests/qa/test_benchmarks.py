@@ -32,6 +32,7 @@ def _run(*args: str, timeout: int = 300) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
     out = _run("benchmarks/site_build.py", str(example_course_dir), "--repeat", "2")
     block = out[out.index("/course/course: ") :]  # the example's rows (the sample's may come first)
@@ -49,6 +50,7 @@ def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
     assert re.search(r"peak memory: this process \d+ MB, largest worker \d+ MB", block)
 
 
+@pytest.mark.slow
 def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
     small = ("--megabytes", "0.3", "--repeat", "1", "--sample", str(corpus_dir))
     out = _run("benchmarks/notes_check.py", *small)
@@ -67,6 +69,7 @@ def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
     assert warm and warm.group(1) == warm.group(2)  # every file came from the cache
 
 
+@pytest.mark.slow
 def test_timestamps_benchmark_prints_its_figures(corpus_dir: Path) -> None:
     out = _run(
         "benchmarks/notes_timestamps.py", "--sample", str(corpus_dir), "--small", "--weeks", "4"
@@ -82,6 +85,7 @@ def test_timestamps_benchmark_prints_its_figures(corpus_dir: Path) -> None:
     assert re.search(rf"median error \(leave one week out\): {NUMBER} s", out)
 
 
+@pytest.mark.slow
 def test_labs_overhead_benchmark_prints_its_ratios() -> None:
     pytest.importorskip("torch")
     out = _run("benchmarks/labs.py", "--labs", "spiral", "--overhead-only", "--repeat", "1",
@@ -94,6 +98,7 @@ def test_labs_overhead_benchmark_prints_its_ratios() -> None:
     assert ratio == pytest.approx(ours / bare, abs=0.002)
 
 
+@pytest.mark.slow
 def test_grades_benchmark_prints_every_row() -> None:
     pytest.importorskip("sqlalchemy")
     out = _run("benchmarks/grades.py", "--students", "12", "--assessments", "5", "--repeat", "1")
@@ -111,6 +116,7 @@ def test_grades_benchmark_prints_every_row() -> None:
         assert re.search(rf"\| Canvas export \(best of 1\) \| {NUMBER} \|", block)
 
 
+@pytest.mark.slow
 def test_lab_results_benchmark_prints_mean_and_spread_over_seeds(tmp_path) -> None:
     pytest.importorskip("torch")
     out = _run(

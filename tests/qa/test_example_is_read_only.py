@@ -45,6 +45,7 @@ def _args(args: list[str], example: Path) -> list[str]:
     return [arg.format(signups=signups, example=example) for arg in args]
 
 
+@pytest.mark.slow
 def test_writing_commands_leave_the_example_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -29,6 +29,7 @@ def test_play_button_is_kept_and_stays_inert() -> None:
     assert "onclick" not in hostile and "formaction" not in hostile and "form=" not in hostile
 
 
+@pytest.mark.slow
 def test_built_note_heading_has_a_button_not_text(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "--out", str(tmp_path / "site"), "--no-search", "-q"])
     assert result.exit_code == 0, result.output

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from dlcourse.scribe import (
     AssignOptions,
     assign,
@@ -118,6 +120,7 @@ def test_friends_are_kept_together(course, calendar, slots):
     assert result.report.parties.honoured == 2
 
 
+@pytest.mark.slow
 def test_locking_keeps_placements_and_places_late_signups(course, calendar, slots, make_sheet):
     early = make_sheet(150, seed=9)
     first = assign(slots, early, course.scribe, AssignOptions(seed=1))

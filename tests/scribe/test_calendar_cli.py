@@ -66,6 +66,7 @@ def events_of(path: Path) -> set[tuple[str, str, dt.datetime]]:
     return found
 
 
+@pytest.mark.slow
 def test_each_students_calendar_holds_exactly_their_due_dates(course_dir: Path, roster) -> None:
     out = course_dir / "calendars"
     result = run("scribe", "calendar", "--course", course_dir, "--per-student", "--out", out)
@@ -87,6 +88,7 @@ def test_each_students_calendar_holds_exactly_their_due_dates(course_dir: Path, 
     assert across  # at least one student has a due date on each side of the change
 
 
+@pytest.mark.slow
 def test_one_student_by_email_or_netid_and_the_zone_definition(course_dir: Path, roster) -> None:
     student = next(s for s, d in roster.items() if {due > DST for *_, due in d} == {True, False})
     target = course_dir / "one.ics"

@@ -37,6 +37,7 @@ def test_bad_sheet_writes_nothing(course_dir: Path):
     assert len(rows) == 2 and ",Cy," in rows[1]  # Ana and Bo skipped
 
 
+@pytest.mark.slow
 def test_assign_calendar_status_and_new(course_dir: Path, sheet: Path):
     first = sheet.read_text().splitlines()[1].split(",")  # name, e-mail, …
     result = run(
@@ -154,6 +155,7 @@ def test_overflow_is_a_fixed_choice(course_dir: Path, sheet: Path):
     assert "reserve" in result.output
 
 
+@pytest.mark.slow
 def test_notes_new_takes_the_slot_name_or_week_and_part(course_dir: Path):
     result = run("notes", "new", "03-1", "--course", course_dir)
     assert result.exit_code == 0, result.output
@@ -169,6 +171,7 @@ def test_notes_new_takes_the_slot_name_or_week_and_part(course_dir: Path):
         assert "name the meeting as NN-K" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_status_of_the_example_explains_its_states_and_agrees_with_the_credit():
     # the example ships its pull requests' times: its present notes are dated, not "missing"
     result = runner.invoke(

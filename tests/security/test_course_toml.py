@@ -35,6 +35,7 @@ def line_of(sandbox: Sandbox, needle: str) -> int:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.slow
 def test_brackets_nested_5000_deep_are_a_located_error(sandbox: Sandbox, command) -> None:
     # tomllib recurses once per '[': 5,000 of them ended in a RecursionError traceback
     sandbox.edit_config("schema = 1", "schema = 1\nx = " + "[" * 5000 + "]" * 5000)
@@ -44,12 +45,14 @@ def test_brackets_nested_5000_deep_are_a_located_error(sandbox: Sandbox, command
     assert not (sandbox.course / "_site").exists()
 
 
+@pytest.mark.slow
 def test_inline_tables_nested_deep_are_a_located_error(sandbox: Sandbox) -> None:
     sandbox.edit_config("schema = 1", "schema = 1\ny = " + "{a = " * 3000 + "1" + "}" * 3000)
     outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
     assert "nested more than 32 deep" in assert_located_error(outcome, line_of(sandbox, "y = {"))
 
 
+@pytest.mark.slow
 def test_a_dotted_key_of_20000_parts_is_refused_before_tomllib_spends_minutes(
     sandbox: Sandbox,
 ) -> None:
@@ -60,6 +63,7 @@ def test_a_dotted_key_of_20000_parts_is_refused_before_tomllib_spends_minutes(
     assert "dotted key of more than 16 parts" in errors
 
 
+@pytest.mark.slow
 def test_brackets_and_dots_inside_strings_and_comments_are_not_counted(sandbox: Sandbox) -> None:
     text = sandbox.config.read_text(encoding="utf-8")
     sandbox.config.write_text(
@@ -75,6 +79,7 @@ def test_brackets_and_dots_inside_strings_and_comments_are_not_counted(sandbox: 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.slow
 def test_a_term_ending_in_year_9999_is_a_located_error_at_once(sandbox: Sandbox, command) -> None:
     # was: 40 s expanding the weekly pattern to year 9999, then OverflowError
     text = sandbox.config.read_text(encoding="utf-8")
@@ -86,6 +91,7 @@ def test_a_term_ending_in_year_9999_is_a_located_error_at_once(sandbox: Sandbox,
     assert "[schedule.term_end] 9999-12-31 is outside the years 1900–2999" in errors
 
 
+@pytest.mark.slow
 def test_a_term_longer_than_400_days_is_a_located_error(sandbox: Sandbox) -> None:
     line = line_of(sandbox, "term_end = ")
     old = sandbox.config.read_text(encoding="utf-8").splitlines()[line - 1]
@@ -103,6 +109,7 @@ def test_a_term_longer_than_400_days_is_a_located_error(sandbox: Sandbox) -> Non
         ("due = 2020-", "due = 9999-12-31T23:59:59"),
     ],
 )
+@pytest.mark.slow
 def test_extreme_numbers_and_dates_elsewhere_are_located_errors(
     sandbox: Sandbox, key: str, value: str
 ) -> None:
@@ -135,6 +142,7 @@ def _home_page_attacks(sandbox: Sandbox) -> list[str]:
 
 
 @pytest.mark.parametrize("attack", range(5))
+@pytest.mark.slow
 def test_home_page_outside_the_course_is_a_located_error_and_never_rendered(
     sandbox: Sandbox, attack: int
 ) -> None:
@@ -152,6 +160,7 @@ def test_home_page_outside_the_course_is_a_located_error_and_never_rendered(
     ("key", "link"),
     [("course.home_page", "home.md"), ("notes.docs_dir", "docs")],
 )
+@pytest.mark.slow
 def test_a_course_path_that_is_a_link_leaving_the_course_is_a_located_error(
     sandbox: Sandbox, key: str, link: str
 ) -> None:
@@ -180,6 +189,7 @@ def _jekyll_note(week: int, part: int, date: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_the_jekyll_import_never_writes_a_date_of_year_9999(tmp_path) -> None:
     # one note's date typo (9999 for 2020) made the import write term_end = 9999-12-31
     docs = tmp_path / "docs"

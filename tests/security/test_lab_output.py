@@ -27,6 +27,7 @@ def bad_outputs(folder: Path) -> dict[str, tuple[Path, str]]:
 @pytest.mark.parametrize(
     "case", ["an existing file", "a folder under a file", "a 300-character name", "a device"]
 )
+@pytest.mark.slow
 def test_lab_run_out_that_cannot_be_a_folder_is_a_clear_error(tmp_path: Path, case: str) -> None:
     out, reason = bad_outputs(tmp_path)[case]
     outcome = dlcourse("lab", "run", "logic-neurons", "--out", out, cwd=tmp_path, budget=REFUSAL)
@@ -39,6 +40,7 @@ def test_lab_run_out_that_cannot_be_a_folder_is_a_clear_error(tmp_path: Path, ca
 
 
 @pytest.mark.parametrize("command", ["notebook", "slurm"])
+@pytest.mark.slow
 def test_lab_files_written_where_no_file_can_be_are_clear_errors(
     tmp_path: Path, command: str
 ) -> None:

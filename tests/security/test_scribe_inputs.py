@@ -61,6 +61,7 @@ def current_roster(sandbox: Sandbox) -> bytes | None:
     return roster_of(sandbox).read_bytes() if roster_of(sandbox).exists() else None
 
 
+@pytest.mark.slow
 def test_an_unclosed_quote_is_a_located_error_not_a_silent_merge(sandbox: Sandbox) -> None:
     # the quote opened on line 3 used to swallow the next rows: Ann vanished into one cell
     text = (
@@ -75,6 +76,7 @@ def test_an_unclosed_quote_is_a_located_error_not_a_silent_merge(sandbox: Sandbo
     assert_refused(outcome, sandbox, before, "signups.csv: row 3:", "opened on line 3")
 
 
+@pytest.mark.slow
 def test_a_quote_closed_lines_later_is_a_located_error(sandbox: Sandbox) -> None:
     # the quote closes on line 5, so csv reads lines 3-5 as one student: a silent merge
     text = HEADER + '"Ann Lee,al1002@nyu.edu,,\nBo Chen,bc1001@nyu.edu,,\nCy Diaz",cd@nyu.edu,,\n'
@@ -83,6 +85,7 @@ def test_a_quote_closed_lines_later_is_a_located_error(sandbox: Sandbox) -> None
     assert_refused(outcome, sandbox, before, "signups.csv: row 2:", "a cell runs over lines 2–4")
 
 
+@pytest.mark.slow
 def test_an_unclosed_quote_on_the_last_line_is_a_located_error(sandbox: Sandbox) -> None:
     text = HEADER + "Bo Chen,bc1001@nyu.edu,,\n" + '"Ann Lee,al1002@nyu.edu,,\n'
     before = current_roster(sandbox)
@@ -90,6 +93,7 @@ def test_an_unclosed_quote_on_the_last_line_is_a_located_error(sandbox: Sandbox)
     assert_refused(outcome, sandbox, before, "signups.csv: row 3:", "never closed")
 
 
+@pytest.mark.slow
 def test_a_cell_over_the_csv_limit_is_a_located_error_not_a_traceback(sandbox: Sandbox) -> None:
     text = HEADER + "Bo Chen,bc1001@nyu.edu,,\n" + "A" * (MAX_CELL_CHARS + 1) + ",a@nyu.edu,,\n"
     before = current_roster(sandbox)
@@ -97,6 +101,7 @@ def test_a_cell_over_the_csv_limit_is_a_located_error_not_a_traceback(sandbox: S
     assert_refused(outcome, sandbox, before, "signups.csv: row 3:", "longer than 131,072")
 
 
+@pytest.mark.slow
 def test_a_sheet_over_the_size_limit_is_refused_unread(sandbox: Sandbox) -> None:
     rows = "".join(f"Student {i},s{i}@nyu.edu,,\n" for i in range(10_001))
     before = current_roster(sandbox)
@@ -127,6 +132,7 @@ def _cells(text: str) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
 
 
+@pytest.mark.slow
 def test_no_cell_of_a_written_csv_can_start_a_formula(sandbox: Sandbox) -> None:
     path = sheet(sandbox, _formula_sheet())
     outcome = assign(sandbox, path)
@@ -147,6 +153,7 @@ def test_no_cell_of_a_written_csv_can_start_a_formula(sandbox: Sandbox) -> None:
     assert "'=HYPERLINK(" in roster and "'-t1@nyu.edu" in roster and "'@SUM(" in roster
 
 
+@pytest.mark.slow
 def test_guarded_cells_read_back_as_the_students_wrote_them(sandbox: Sandbox) -> None:
     assign(sandbox, sheet(sandbox, _formula_sheet()))
     report = dlcourse(
@@ -186,6 +193,7 @@ def test_every_csv_writer_in_dlcourse_goes_through_the_guarding_helper() -> None
     ("email", "accepted"),
     [("/abs/path/x@nyu.edu", True), ("../../x@nyu.edu", False), ("a/b/x@nyu.edu", True)],
 )
+@pytest.mark.slow
 def test_per_student_calendars_stay_in_their_folder_whatever_the_email(
     sandbox: Sandbox, email: str, accepted: bool
 ) -> None:
@@ -215,6 +223,7 @@ def test_per_student_calendars_stay_in_their_folder_whatever_the_email(
     assert absolute_after == absolute_before
 
 
+@pytest.mark.slow
 def test_a_hand_edited_roster_cannot_steer_a_calendar_file_out_of_its_folder(
     sandbox: Sandbox,
 ) -> None:
@@ -236,6 +245,7 @@ def test_a_hand_edited_roster_cannot_steer_a_calendar_file_out_of_its_folder(
 
 
 @pytest.mark.parametrize("language", ["../../../outside/x", "/tmp/evil", "xx"])
+@pytest.mark.slow
 def test_notes_new_refuses_a_language_the_course_does_not_have(
     sandbox: Sandbox, language: str
 ) -> None:

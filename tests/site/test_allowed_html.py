@@ -76,6 +76,7 @@ def test_every_tag_the_checker_accepts_survives_sanitising(course, tag: str) -> 
 
 
 @pytest.mark.parametrize("tag", CANDIDATES)
+@pytest.mark.slow
 def test_every_tag_the_sanitiser_strips_is_reported(course, tag: str) -> None:
     if not _survives(tag):
         assert _reported(course, tag), tag

@@ -62,6 +62,7 @@ def page(browser) -> Iterator[object]:
     page.close()
 
 
+@pytest.mark.slow
 def test_pages_load_clean_and_stay_on_localhost(page, example_url: str) -> None:
     for path in (
         "/",
@@ -165,6 +166,7 @@ def test_arabic_note_is_right_to_left_with_maths_left_to_right(page, example_url
     assert date.evaluate("t => getComputedStyle(t).unicodeBidi") == "plaintext"
 
 
+@pytest.mark.slow
 def test_arabic_is_right_to_left_with_maths_left_to_right(page, browser, corpus_site: Path) -> None:
     """The same on the 2020 sample's Arabic notes (skipped without ``../shared``)."""
     url, server = _serve(corpus_site)
@@ -191,6 +193,7 @@ def _box(page, selector: str) -> dict:
     return box
 
 
+@pytest.mark.slow
 def test_contents_list_follows_the_title_on_a_phone(page, example_url: str) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(example_url + "/en/week01/01-1/")
@@ -204,6 +207,7 @@ def test_contents_list_follows_the_title_on_a_phone(page, example_url: str) -> N
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
 
 
+@pytest.mark.slow
 def test_contents_list_is_a_sticky_sidebar_on_a_wide_screen(page, example_url: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(example_url + "/en/week01/01-1/")

@@ -57,6 +57,7 @@ def mini(tmp_path: Path, site) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_pages_maths_and_video_links(mini: Path, site) -> None:
     report = site.build(mini)
     out = mini / "_site"
@@ -107,6 +108,7 @@ def _resolves(out: Path, page: Path, url: str) -> bool:
     return target.is_file() or (target / "index.html").is_file()
 
 
+@pytest.mark.slow
 def test_every_internal_link_resolves(mini: Path, site) -> None:
     site.build(mini)
     out = mini / "_site"
@@ -116,6 +118,7 @@ def test_every_internal_link_resolves(mini: Path, site) -> None:
     assert not broken
 
 
+@pytest.mark.slow
 def test_without_pagefind_no_page_links_the_search_bundle(
     mini: Path, site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +148,7 @@ def test_every_internal_link_of_the_example_resolves(example_site: Path) -> None
     assert not broken
 
 
+@pytest.mark.slow
 def test_unchanged_rebuild_does_nothing_and_one_edit_rewrites_little(mini: Path, site) -> None:
     first = site.build(mini)
     assert first.notes_parsed == 4 and not first.up_to_date
@@ -158,6 +162,7 @@ def test_unchanged_rebuild_does_nothing_and_one_edit_rewrites_little(mini: Path,
     assert "Edited text" in (mini / "_site/en/week01/01-2/index.html").read_text()
 
 
+@pytest.mark.slow
 def test_strict_fails_and_keeps_the_previous_site(mini: Path, site) -> None:
     site.build(mini)
     index = mini / "_site/en/week01/01-1/index.html"
@@ -169,6 +174,7 @@ def test_strict_fails_and_keeps_the_previous_site(mini: Path, site) -> None:
     assert index.read_text() == before
 
 
+@pytest.mark.slow
 def test_a_crashing_build_leaves_the_previous_site(mini: Path, monkeypatch, site) -> None:
     site.build(mini)
     out = mini / "_site"
@@ -198,6 +204,7 @@ def test_a_crashing_build_leaves_the_previous_site(mini: Path, monkeypatch, site
     assert snapshot() == before
 
 
+@pytest.mark.slow
 def test_checker_findings_are_build_warnings(mini: Path, site) -> None:
     """The checker's maths, figure, safety and encoding rules run on the site's own parse."""
     note = mini / "docs/en/week01/01-2.md"
@@ -236,6 +243,7 @@ def test_checker_findings_are_build_warnings(mini: Path, site) -> None:
     assert not any(w.rule == "FIG001" for w in site.build(mini).warnings)
 
 
+@pytest.mark.slow
 def test_figure_warning_goes_when_the_image_appears(mini: Path, site) -> None:
     note = mini / "docs/en/week01/01-2.md"
     note.write_text(NOTE2 + "\n![later](../../images/later.png)\n")
@@ -244,6 +252,7 @@ def test_figure_warning_goes_when_the_image_appears(mini: Path, site) -> None:
     assert not any(w.rule == "FIG001" for w in site.build(mini).warnings)
 
 
+@pytest.mark.slow
 def test_calendar_is_the_course_writer_and_byte_stable(mini: Path, site) -> None:
     from icalendar import Calendar
 
@@ -267,6 +276,7 @@ def test_calendar_is_the_course_writer_and_byte_stable(mini: Path, site) -> None
     assert (mini / "_site/course.ics").read_bytes() == data
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_builds_agree(tmp_path: Path, site, monkeypatch) -> None:
     monkeypatch.setattr(note_bodies, "PARALLEL_THRESHOLD", 4)
     monkeypatch.setattr(page_layout, "PARALLEL_THRESHOLD", 4)  # fork for bodies and layout

@@ -120,6 +120,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, io.StringIO]]:
     assert not failure, failure
 
 
+@pytest.mark.slow
 def test_edit_is_rebuilt_served_reloaded_and_indexed(served) -> None:
     root, url, log = served
     assert "serving " in log.getvalue() and url + "/" in log.getvalue()  # the real port
@@ -157,6 +158,7 @@ def test_edit_is_rebuilt_served_reloaded_and_indexed(served) -> None:
     assert fetch(url + "/__build_id")[1] == now
 
 
+@pytest.mark.slow
 def test_broken_course_toml_keeps_the_previous_site_and_says_why(served) -> None:
     root, url, log = served
     _, before, _ = fetch(url + PAGE)
