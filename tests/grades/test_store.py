@@ -48,6 +48,64 @@ def test_the_migrations_build_exactly_the_models(course: Course, db_url: str) ->
     assert differences == []
 
 
+def test_a_gradebook_of_the_first_schema_is_upgraded_with_its_data_and_can_go_back(
+    course: Course, db_url: str
+) -> None:
+    """A term whose gradebook was made before the portal's tables (revision 0001): opening it
+    adds them and keeps every row; downgrading to 0001 (a rollback) drops only them."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from dlcourse.grades.db import (
+        _alembic_config,
+        current_revision,
+        prepare_sqlite_file,
+        sqlite_path,
+    )
+
+    portal_tables = {
+        "grading_results",
+        "feedback_releases",
+        "portal_accounts",
+        "portal_invitations",
+        "portal_sessions",
+        "portal_login_attempts",
+        "grading_requests",
+    }
+    path = sqlite_path(db_url)
+    if path is not None:
+        prepare_sqlite_file(path)
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0001")
+    old = Gradebook(course, engine, db_url, actor="ta01")
+    old.sync_assessments()
+    old.add_person("ab1001", "Student One")
+    old.record_submission(
+        "hw1", sha256=SHA, store_key="k1", size_bytes=10, filename="a.py", student="ab1001"
+    )
+    assert portal_tables.isdisjoint(inspect(engine).get_table_names())
+    engine.dispose()
+
+    book = open_gradebook(course, db_url)
+    with book.engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+    assert portal_tables <= set(inspect(book.engine).get_table_names())
+    assert [p.netid for p in book.people()] == ["ab1001"]
+    [submission] = book.submissions("hw1")
+    assert submission.sha256 == SHA and book.grading(submission.id) is None
+    book.close()
+
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0001")
+    tables = set(inspect(engine).get_table_names())
+    assert portal_tables.isdisjoint(tables) and {"people", "submissions"} <= tables
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+    engine.dispose()
+
+
 def test_sqlite_file_is_private_ignored_by_git_with_wal_and_foreign_keys(
     course: Course, tmp_path: Path
 ) -> None:
