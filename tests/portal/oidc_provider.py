@@ -182,7 +182,8 @@ def build_app(client: Client, key: RSAKey, issuer_box: list[str]) -> tuple[Flask
             )
         user = request.form["netid"]
         provider.signed_in.append(user)
-        return server.create_authorization_response(grant_user=user)
+        grant = server.get_consent_grant(end_user=user)  # validated again, as Authlib asks
+        return server.create_authorization_response(grant_user=user, grant=grant)
 
     @app.post("/token")
     def token():
