@@ -167,6 +167,7 @@ def test_a_student_hands_in_is_refused_late_and_sees_feedback_and_a_tas_score(
             person.close()
 
 
+@pytest.mark.slow  # starts headless Chromium (and an OIDC provider)
 def test_single_sign_on_through_a_real_openid_connect_provider(
     browser, course, sqlite_url: str
 ) -> None:
@@ -209,6 +210,7 @@ def test_single_sign_on_through_a_real_openid_connect_provider(
                 person.close()
 
 
+@pytest.mark.slow  # starts headless Chromium
 def test_markup_typed_by_people_never_runs(browser, course, sqlite_url: str) -> None:
     from dlcourse.grades import open_gradebook
 
