@@ -5,7 +5,7 @@ machine it was first seen on. So each check here states the lesson with bounds (
 numbers where it gave them), and the slow tests assert it on the *median* over three seeds, on one
 thread and on two; the fast tests assert it on one seed. A new lab adds its check with
 ``@lesson("name")`` and is picked up by every test that walks :data:`LESSONS` (seeds, threads,
-mixed precision).
+notebooks).
 """
 
 from __future__ import annotations
@@ -59,24 +59,76 @@ def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def run_over_seeds(
-    name: str,
-    seeds: Sequence[int] = SEEDS,
-    threads: int = 1,
-    config: str = "quick",
-    precision: str = "fp32",
-    **overrides: str,
-) -> list[dict[str, Any]]:
-    """The lab's metrics for each seed, on ``threads`` CPU threads (no files written)."""
+def init_worker() -> None:
+    """A worker process: threads that wait for work sleep instead of spinning.
+
+    OpenMP's threads spin while they wait, by default; two workers running two threads each on two
+    cores then burn most of the time spinning (a 2-thread run took 10 times its CPU time beside
+    other work). Sleeping changes no result: the thread count, not the waiting, sets how sums are
+    split. Set before torch loads OpenMP.
+    """
+    import os
+
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def run_in_worker(
+    name: str, seed: int, threads: int, precision: str, settings: dict[str, str], out: str
+):
+    """One quick run (a module-level function, so a worker process can be handed it)."""
     from dlcourse.labs.runner import run_lab
 
-    return [
-        run_lab(
-            name, config, device="cpu", seed=seed, overrides=overrides, threads=threads,
-            precision=precision,
-        ).metrics
-        for seed in seeds
-    ]  # fmt: skip
+    return run_lab(
+        name, "quick", device="cpu", seed=seed, out=out, overrides=settings, threads=threads,
+        precision=precision,
+    )  # fmt: skip
+
+
+BLOCK_DLCOURSE = """\
+import sys
+
+class _NoDlcourse:  # the test's own cell: proves the notebook never needs the package
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "dlcourse":
+            raise ImportError("this notebook must stand alone: " + name)
+
+sys.meta_path.insert(0, _NoDlcourse())
+"""
+
+_kernel_manager = None  # one Jupyter kernel per worker process, reused notebook after notebook
+
+
+def execute_notebook(name: str, workdir: str, env: dict[str, str]):
+    """Export the lab's notebook and run it in a real Jupyter kernel with dlcourse blocked.
+
+    The kernel outlives one notebook (starting one and importing torch costs seconds each time):
+    before each notebook, ``%reset -f`` empties its namespace, so a notebook that forgot to define
+    or import something still fails.
+    """
+    global _kernel_manager
+    import multiprocessing.util
+
+    import nbformat
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    from dlcourse.labs.notebook import write_notebook
+
+    path = write_notebook(name, Path(workdir) / f"{name}.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    start = f"%reset -f\nimport os\nos.chdir({workdir!r})\n"
+    nb.cells.insert(0, nbformat.v4.new_code_cell(start + BLOCK_DLCOURSE))
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", km=_kernel_manager)
+    if _kernel_manager is None:
+        _kernel_manager = client.km = client.create_kernel_manager()
+        client.owns_km = False  # it stays up for the next notebook ...
+        shutdown = run_sync(_kernel_manager.shutdown_kernel)  # a coroutine in nbclient's manager
+        multiprocessing.util.Finalize(None, shutdown, kwargs={"now": True}, exitpriority=10)
+    client.execute(env=env, cwd=workdir)  # (env and cwd apply when the kernel starts)
+    return nb
 
 
 # -- the lessons ----------------------------------------------------------------------------------
@@ -162,10 +214,13 @@ def truck_backer_upper(m: Metrics) -> None:
 @lesson("transformer")
 def transformer(m: Metrics) -> None:
     assert m["majority_class"] < 0.55
-    assert m["test_accuracy"] >= 0.80
-    # word order matters: the encoder beats both bag-of-words baselines
-    assert m["test_accuracy"] > m["bag_of_words_logistic_test_accuracy"] + 0.05
-    assert m["test_accuracy"] > m["bag_of_words_mlp_test_accuracy"]
+    # Half the reviews have the same bag of words for both labels, so no function of the bag can
+    # beat the ceiling (70%, exact from how the reviews are drawn); the baselines stay under it
+    # (the test set's 1,000 reviews leave them a few points of luck) ...
+    for baseline in ("logistic", "mlp"):
+        assert m[f"bag_of_words_{baseline}_test_accuracy"] <= m["bag_of_words_ceiling"] + 0.03
+    # ... and the encoder, which sees the order, goes through it: word order matters.
+    assert m["test_accuracy"] >= m["bag_of_words_ceiling"] + 0.15
 
 
 @lesson("gated-gcn")

@@ -116,8 +116,11 @@ def test_imdb_loader_on_a_tiny_acl_imdb(tmp_path) -> None:
     assert same.test_labels.tolist() == [0, 0, 0, 1, 1, 1]
 
 
-def test_generated_reviews_label_is_the_sign_of_negated_sentiment() -> None:
-    docs, labels = generated_reviews(300, torch.Generator().manual_seed(1))
+@pytest.mark.parametrize("order_only_share", [0.0, 0.5])
+def test_generated_reviews_label_is_the_sign_of_negated_sentiment(order_only_share) -> None:
+    docs, labels = generated_reviews(
+        300, torch.Generator().manual_seed(1), order_only_share=order_only_share
+    )
     from dlcourse.labs.data.text import NEGATION, NEGATIVE, POSITIVE
 
     for doc, label in zip(docs, labels.tolist(), strict=True):
@@ -130,6 +133,28 @@ def test_generated_reviews_label_is_the_sign_of_negated_sentiment() -> None:
     vocab = build_vocab(docs)
     ids = encode(docs[:2], vocab, 30)
     assert ids.shape == (2, 30) and ids[0, len(docs[0]) :].eq(0).all()
+
+
+def test_no_bag_of_words_beats_the_ceiling_on_order_only_reviews() -> None:
+    from collections import Counter
+
+    from dlcourse.labs.data.text import NEGATION, NEGATIVE, POSITIVE, bag_of_words_ceiling
+
+    assert bag_of_words_ceiling(negation_rate=0.0) == pytest.approx(1.0)  # no not: the bag knows
+    docs, labels = generated_reviews(6000, torch.Generator().manual_seed(2), order_only_share=0.5)
+    votes: dict[tuple, Counter] = {}
+    for doc, label in zip(docs, labels.tolist(), strict=True):
+        counts = (
+            sum(w in POSITIVE for w in doc), sum(w in NEGATIVE for w in doc), doc.count(NEGATION)
+        )  # fmt: skip
+        votes.setdefault(counts, Counter())[label] += 1
+    # Order-only reviews: one of each, and both labels equally often for the same bag.
+    assert sum(votes[(1, 1, 1)].values()) == pytest.approx(3000, rel=0.05)
+    assert votes[(1, 1, 1)][1] == pytest.approx(votes[(1, 1, 1)][0], rel=0.1)
+    # The exact ceiling is what the best rule by counts reaches on drawn reviews.
+    best_by_counts = sum(max(c.values()) for c in votes.values()) / len(docs)
+    assert bag_of_words_ceiling(order_only_share=0.5) == pytest.approx(best_by_counts, abs=0.015)
+    assert bag_of_words_ceiling(order_only_share=0.5) < bag_of_words_ceiling() - 0.15
 
 
 @pytest.mark.parametrize("batch_size", [None, 7])

@@ -2,7 +2,8 @@
 
 A thread count changes the order of floating-point sums, so a run on two threads is a different
 run from the same seed on one (the LSTM once reached 100% on two threads and 79% on one). These
-runs take minutes in all, so they are marked slow; CI runs them.
+runs take minutes in all, so they are marked slow; CI runs them. The one-thread seeds run side by
+side in two worker processes, and the quick tests reuse seed 0 (the ``lab_runs`` fixture).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import shutil
 
 import pytest
 
-from .lessons import LESSONS, SEEDS, median_metrics, run_over_seeds
+from .lessons import LESSONS, SEEDS, median_metrics
 
 
 def _cases() -> list:
@@ -24,9 +25,10 @@ def _cases() -> list:
 
 
 @pytest.mark.parametrize(("name", "threads"), _cases())
-def test_lesson_holds_on_the_median_of_three_seeds(name: str, threads: int) -> None:
-    runs = run_over_seeds(name, SEEDS, threads=threads)
-    LESSONS[name](median_metrics(runs))
+def test_lesson_holds_on_the_median_of_three_seeds(name: str, threads: int, lab_runs) -> None:
+    runs = lab_runs(name, SEEDS, threads=threads)
+    assert [r.threads for r in runs] == [threads] * len(SEEDS)
+    LESSONS[name](median_metrics([r.metrics for r in runs]))
 
 
 def test_median_metrics_takes_numbers_and_lists_element_by_element() -> None:

@@ -12,7 +12,7 @@ import pytest
 from dlcourse.labs.catalogue import LABS
 from dlcourse.labs.notebook import write_notebook
 
-from .lessons import LESSONS, trains
+from .lessons import LESSONS, execute_notebook, trains
 
 # Labs with a training loop: their notebook shows the loop literally.
 TRAINING_MODULES = {lab.name for lab in LABS if trains(lab.module)}
@@ -55,42 +55,15 @@ def test_training_labs_are_known() -> None:
     assert {"spiral", "convnet", "sequence-classification", "gated-gcn"} <= TRAINING_MODULES
 
 
-BLOCK_DLCOURSE = """\
-import sys
-
-class _NoDlcourse:  # the test's own cell: proves the notebook never needs the package
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "dlcourse":
-            raise ImportError("this notebook must stand alone: " + name)
-
-sys.meta_path.insert(0, _NoDlcourse())
-"""
-
-
-def execute(lab_name: str, workdir, monkeypatch, child_env: dict[str, str]):
-    """Export the lab's notebook and run it in a real Jupyter kernel with dlcourse blocked."""
-    from nbclient import NotebookClient
-
-    path = write_notebook(lab_name, workdir / f"{lab_name}.ipynb")
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(BLOCK_DLCOURSE))
-    for key, value in child_env.items():  # the kernel inherits the environment: one thread
-        monkeypatch.setenv(key, value)
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
-    ).execute()
-    return nb
-
-
 def cell_result(nb, source_start: str):
     cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith(source_start))
     return ast.literal_eval(cell.outputs[-1]["data"]["text/plain"])
 
 
 def test_exported_spiral_notebook_runs_alone_and_gives_the_command_lines_numbers(
-    tmp_path, monkeypatch, child_env, quick_run
+    tmp_path, child_env, quick_run
 ) -> None:
-    nb = execute("spiral", tmp_path, monkeypatch, child_env)
+    nb = execute_notebook("spiral", str(tmp_path), child_env)
     metrics = cell_result(nb, "ctx = RunContext(")
     single = quick_run("spiral").metrics
     # The notebook's one-process context cuts the same batches from the same seeds.
@@ -112,10 +85,8 @@ def _notebook_cases() -> list:
 
 
 @pytest.mark.parametrize("lab", _notebook_cases())
-def test_every_exported_notebook_runs_alone_and_shows_its_lesson(
-    tmp_path, monkeypatch, child_env, lab
-) -> None:
-    nb = execute(lab.name, tmp_path, monkeypatch, child_env)
+def test_every_exported_notebook_runs_alone_and_shows_its_lesson(lab_runs, lab) -> None:
+    nb = lab_runs.notebook(lab.name)  # run in the worker pool, beside the other tests' runs
     metrics = cell_result(nb, "ctx = RunContext(")
     if lab.name in LESSONS:
         LESSONS[lab.name](metrics)

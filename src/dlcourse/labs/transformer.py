@@ -6,10 +6,14 @@ parallel in smaller subspaces. Add position embeddings (attention alone ignores 
 feed-forward net per token, residual connections and layer norm, and you have an encoder layer.
 
 The task needs word order: in our generated reviews ``not`` flips the sentiment word after it. A
-bag of words sees that a ``not`` is there but not which word it negates, so the lab trains two
-bag-of-words baselines beside the encoder on the same data and reports them: logistic regression
-(one linear layer over word counts) and an MLP (one hidden layer). The encoder, which sees the
-order, learns to pair each ``not`` with its neighbour and beats both.
+bag of words sees that a ``not`` is there but not which word it negates. Half the reviews are made
+so that this is all that decides: one positive word, one negative word, and a ``not`` before one of
+them ("not good … awful" is negative, "good … not awful" positive) — the same bag for both labels.
+So no function of the bag, however clever, can beat a *ceiling* (70%: a coin flip on those,
+the bag's best guess on the others); the lab measures it on the test reviews and trains two
+bag-of-words baselines beside the encoder that stay under it: logistic regression (one linear
+layer over word counts) and an MLP (one hidden layer). The encoder, which sees the order, learns
+to pair each ``not`` with its neighbour and goes through the ceiling.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from dlcourse.labs.data.text import bag_of_words, build_vocab, encode, load_text
+from dlcourse.labs.data.text import (
+    bag_of_words,
+    bag_of_words_ceiling,
+    build_vocab,
+    encode,
+    load_text,
+)
 from dlcourse.labs.distributed import unwrap_model
 from dlcourse.labs.plot import subplots
 from dlcourse.labs.run_context import RunContext
@@ -33,6 +43,8 @@ class Config:
     train_size: int = 8000
     test_size: int = 2000
     fillers: int = 50  # distinct filler words in generated reviews
+    words: tuple[int, int] = (8, 16)  # filler words per generated review (fewest, most)
+    order_only_share: float = 0.5  # reviews whose bag of words is the same for both labels
     max_len: int = 24
     d_model: int = 32
     heads: int = 4
@@ -44,7 +56,11 @@ class Config:
 
 
 CONFIGS = {
-    "quick": Config(train_size=4000, test_size=1000, layers=1, epochs=12, lr=5e-3),
+    # Shorter reviews: fewer positions to learn, a third less time; 1 layer and 12 epochs reached
+    # 93% (train 100%) on seed 0 against the bag's ceiling of 70%.
+    "quick": Config(
+        train_size=4000, test_size=1000, words=(4, 8), max_len=16, layers=1, epochs=12, lr=5e-3
+    ),
     "full": Config(lr=3e-3),
 }
 
@@ -135,7 +151,10 @@ def train(
 
 
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
-    text = load_text(cfg.data, ctx.generator(), cfg.train_size, cfg.test_size, fillers=cfg.fillers)
+    text = load_text(
+        cfg.data, ctx.generator(), cfg.train_size, cfg.test_size,
+        fillers=cfg.fillers, length=cfg.words, order_only_share=cfg.order_only_share,
+    )  # fmt: skip
     vocab = build_vocab(text.train_tokens)
     x, x_test = (
         encode(text.train_tokens, vocab, cfg.max_len),  # [n, max_len] token ids
@@ -151,6 +170,10 @@ def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
         "majority_class": max(share := float(y_test.float().mean()), 1 - share),
         "final_train_loss": losses[-1],
     }
+    if cfg.data == "generated":  # the best any bag of words can do here, whatever it learns
+        metrics["bag_of_words_ceiling"] = bag_of_words_ceiling(
+            order_only_share=cfg.order_only_share
+        )
     # The baselines see the same words without their order: word counts [n, vocab].
     bags, bags_test = bag_of_words(text.train_tokens, vocab), bag_of_words(text.test_tokens, vocab)
     for name, hidden in (("bag_of_words_logistic", None), ("bag_of_words_mlp", cfg.d_ff)):

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -70,8 +72,15 @@ def generated_reviews(
     sentiment_words: tuple[int, int] = (1, 3),
     negation_rate: float = 0.3,
     label_noise: float = 0.0,
+    order_only_share: float = 0.0,
 ) -> tuple[list[list[str]], torch.Tensor]:
-    """``n`` token lists and labels. An odd number of sentiment words, so there is never a tie."""
+    """``n`` token lists and labels. An odd number of sentiment words, so there is never a tie.
+
+    A share ``order_only_share`` of the reviews are *order-only*: one positive word, one negative
+    word and one ``not`` before one of the two ("not good … awful" is negative, "good … not awful"
+    positive). Their bags of words are the same for both labels, so only the order tells them
+    apart (see :func:`bag_of_words_ceiling`).
+    """
     filler_words = [f"w{i}" for i in range(fillers)]
     docs, labels = [], []
     for _ in range(n):
@@ -80,16 +89,23 @@ def generated_reviews(
         segments = [
             [filler_words[int(i)]] for i in torch.randint(fillers, (size,), generator=generator)
         ]
-        k = int(
-            torch.randint(sentiment_words[0], sentiment_words[1] + 1, (1,), generator=generator)
-        )
-        k += 1 - k % 2  # odd
+        if order_only_share and bool(torch.rand(1, generator=generator) < order_only_share):
+            # one of each, the negated one drawn at random: the sum is ±2, never a tie
+            negate_positive = bool(torch.rand(1, generator=generator) < 0.5)
+            drawn = [(True, negate_positive), (False, not negate_positive)]
+        else:
+            k = int(
+                torch.randint(sentiment_words[0], sentiment_words[1] + 1, (1,), generator=generator)
+            )
+            drawn = [None] * (k + 1 - k % 2)  # odd; sign and negation drawn below, in this order
         score = 0
-        for _ in range(k):
-            positive = bool(torch.rand(1, generator=generator) < 0.5)
+        for fixed in drawn:
+            positive = fixed[0] if fixed else bool(torch.rand(1, generator=generator) < 0.5)
             word_list = POSITIVE if positive else NEGATIVE
             word = word_list[int(torch.randint(len(word_list), (1,), generator=generator))]
-            negated = bool(torch.rand(1, generator=generator) < negation_rate)
+            negated = (
+                fixed[1] if fixed else bool(torch.rand(1, generator=generator) < negation_rate)
+            )
             score += (1 if positive else -1) * (-1 if negated else 1)
             at = int(torch.randint(0, len(segments) + 1, (1,), generator=generator))
             segments.insert(at, [NEGATION, word] if negated else [word])
@@ -99,6 +115,40 @@ def generated_reviews(
         docs.append([word for segment in segments for word in segment])
         labels.append(label)
     return docs, torch.tensor(labels, dtype=torch.long)
+
+
+def bag_of_words_ceiling(
+    sentiment_words: tuple[int, int] = (1, 3),
+    negation_rate: float = 0.3,
+    order_only_share: float = 0.0,
+) -> float:
+    """The best accuracy any function of the bag of words can have on :func:`generated_reviews`.
+
+    Exact, from how the reviews are drawn. A label depends on the sentiment words and the ``not``s
+    alone (the fillers are drawn apart from it, and which positive or negative word it is does not
+    matter), so all a bag can tell is the number of positive words ``p``, of negative words ``q``
+    and of ``not``s ``m``. Each word is negated on its own with the same chance, so given ``m``
+    every set of ``m`` negated words is equally likely; the best a bag can do is to answer the
+    likelier label for each ``(p, q, m)``. An order-only review (``p = q = m = 1``, a count no
+    other review has: those have an odd number of sentiment words) is a coin flip.
+    """
+    low, high = sentiment_words
+    counts = [k + 1 - k % 2 for k in range(low, high + 1)]  # drawn uniformly, then made odd
+    regular = 0.0
+    for k in counts:
+        for signs in itertools.product((1, -1), repeat=k):  # each word positive or negative
+            for negated in itertools.product((False, True), repeat=k):
+                rates = (negation_rate if n else 1 - negation_rate for n in negated)
+                chance = 0.5**k * math.prod(rates)
+                # the likelier label among all placements of as many nots on the same words
+                m = sum(negated)
+                positive = [
+                    sum(s * (-1 if i in chosen else 1) for i, s in enumerate(signs)) > 0
+                    for chosen in itertools.combinations(range(k), m)
+                ]
+                best = max(sum(positive), len(positive) - sum(positive)) / len(positive)
+                regular += chance * best / len(counts)
+    return order_only_share * 0.5 + (1 - order_only_share) * regular
 
 
 def load_imdb(root: str | Path, limit: int | None = None) -> TextSet:
