@@ -141,7 +141,7 @@ def test_no_bag_of_words_beats_the_ceiling_on_order_only_reviews() -> None:
     from dlcourse.labs.data.text import NEGATION, NEGATIVE, POSITIVE, bag_of_words_ceiling
 
     assert bag_of_words_ceiling(negation_rate=0.0) == pytest.approx(1.0)  # no not: the bag knows
-    docs, labels = generated_reviews(6000, torch.Generator().manual_seed(2), order_only_share=0.5)
+    docs, labels = generated_reviews(3000, torch.Generator().manual_seed(2), order_only_share=0.5)
     votes: dict[tuple, Counter] = {}
     for doc, label in zip(docs, labels.tolist(), strict=True):
         counts = (
@@ -149,11 +149,11 @@ def test_no_bag_of_words_beats_the_ceiling_on_order_only_reviews() -> None:
         )  # fmt: skip
         votes.setdefault(counts, Counter())[label] += 1
     # Order-only reviews: one of each, and both labels equally often for the same bag.
-    assert sum(votes[(1, 1, 1)].values()) == pytest.approx(3000, rel=0.05)
+    assert sum(votes[(1, 1, 1)].values()) == pytest.approx(1500, rel=0.06)
     assert votes[(1, 1, 1)][1] == pytest.approx(votes[(1, 1, 1)][0], rel=0.1)
     # The exact ceiling is what the best rule by counts reaches on drawn reviews.
     best_by_counts = sum(max(c.values()) for c in votes.values()) / len(docs)
-    assert bag_of_words_ceiling(order_only_share=0.5) == pytest.approx(best_by_counts, abs=0.015)
+    assert bag_of_words_ceiling(order_only_share=0.5) == pytest.approx(best_by_counts, abs=0.02)
     assert bag_of_words_ceiling(order_only_share=0.5) < bag_of_words_ceiling() - 0.15
 
 
