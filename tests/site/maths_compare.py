@@ -12,10 +12,10 @@ only here, never when a site is built: :func:`temml_package` installs it with np
    below ``<math>``, so a tree that depends on one never counts as equal: its pictures decide.
    Equal canonical trees draw the same.
 2. **Pictures.** Where the trees differ, both formulas are put into one page on one baseline
-   (the site's stylesheet on one side, Temml's whole stylesheet on the other, the site's maths
-   font for both), each formula box is screenshot, and the two pictures are compared after
-   cropping to their ink (:func:`same_picture`): same size within a tenth of an em, and ink
-   that differs by little after a one-pixel blur.
+   and at one sub-pixel phase (the site's stylesheet on one side, Temml's whole stylesheet on
+   the other, the fonts the site ships for both), each formula box is screenshot, and the two
+   pictures are compared after cropping to their ink (:func:`same_picture`): same size within
+   a tenth of an em, and ink that differs by little after a one-pixel blur.
 
 ``python -m tests.site.maths_compare [COURSE…] [--corpus] [--out DIR]`` prints the share of
 equivalent formulas and writes each pair that differs as a PNG, for the docs and for fixing.
@@ -364,19 +364,20 @@ def same_picture(ours_grey: Any, reference_grey: Any, em_px: float) -> PictureVe
     blurred_a, blurred_b = _blur(canvas_a), _blur(canvas_b)
     rows, columns = blurred_a.shape
     tile = max(8, round(1.5 * em_px))
-    difference = 0.0
-    for top in range(0, rows, tile):
-        for left in range(0, columns, tile):
-            piece_a = blurred_a[top : top + tile, left : left + tile]
-            height, span = piece_a.shape
-            best = None
-            for dy in range(-slack, slack + 1):
-                for dx in range(-slack, slack + 1):
-                    y, x = slack + top + dy, slack + left + dx
-                    piece_b = blurred_b[y : y + height, x : x + span]
-                    cost = float(np.abs(piece_a - piece_b).sum())
-                    best = cost if best is None else min(best, cost)
-            difference += best or 0.0
+    # each tile's cost at each offset within the slack, all tiles at once: the picture padded
+    # to whole tiles (with paper, which costs nothing on both sides) and summed tile by tile
+    tiles_down, tiles_across = -(-rows // tile), -(-columns // tile)
+    difference_map = np.zeros((tiles_down * tile, tiles_across * tile), np.float32)
+    inside = difference_map[:rows, :columns]  # a view: the padding stays paper, costing 0
+    best = np.full((tiles_down, tiles_across), np.inf, np.float32)
+    for dy in range(-slack, slack + 1):
+        for dx in range(-slack, slack + 1):
+            y, x = slack + dy, slack + dx
+            np.subtract(blurred_a, blurred_b[y : y + rows, x : x + columns], out=inside)
+            np.abs(inside, out=inside)
+            tiles = difference_map.reshape(tiles_down, tile, tiles_across, tile)
+            np.minimum(best, tiles.sum(axis=(1, 3)), out=best)
+    difference = float(best.sum())
     share = difference / float(blurred_a.sum() + blurred_b.sum())
     if share <= 0.12:
         return PictureVerdict(True, "")
@@ -407,7 +408,11 @@ _PAGE = """<!doctype html>
   body {{ font-size: {font}px; margin: 8px; }}
   /* both formulas on one baseline, so their glyphs fall on the same sub-pixel phase */
   .pair {{ display: flex; gap: 24px; align-items: baseline; min-height: 2em; }}
-  .pair > * {{ flex: 1 1 0; padding: 4px; }}
+  /* each side as wide as its formula: the screenshots are no wider than the formulas */
+  .pair > * {{ flex: 0 0 auto; padding: 4px; }}
+  /* Temml's own small font (primes, script letters) is not for commercial use, so the site
+     cannot ship it: the reference draws those with the site's font too (not the system's) */
+  @font-face {{ font-family: "Temml"; src: url(latinmodern-math.woff2) format("woff2"); }}
 </style></head><body>
 {rows}
 <template id="temml-css">{temml_css}</template>
@@ -429,7 +434,8 @@ _PAGE = """<!doctype html>
 
 def _temml_css(package: Path) -> str:
     """Temml's Latin Modern stylesheet without its ``@font-face`` rules: the page declares the
-    site's WOFF2 under the same family name, so both sides draw with one font."""
+    site's WOFF2 under its family names ("Latin Modern Math", "Temml"), so both sides draw
+    with the fonts the site ships, whatever the machine has."""
     css = (package / "dist" / "Temml-Latin-Modern.css").read_text(encoding="utf-8")
     return re.sub(r"@font-face\s*\{[^}]*\}", "", css).replace("</", "<\\/")
 
@@ -496,10 +502,11 @@ def draw(
         folder = Path(scratch)
         write_page(folder, pairs, _temml_css(package))
         with ComparisonPage(folder) as served:
-            page = browser.new_page(device_scale_factor=SCALE)
+            page = browser.new_page(device_scale_factor=SCALE, viewport=_VIEWPORT)
             try:
                 page.goto(served.url)
                 page.evaluate("document.fonts.ready")
+                page.evaluate(_SAME_PHASE)
                 size = page.evaluate(
                     "parseFloat(getComputedStyle(document.querySelector('math')).fontSize)"
                 )
@@ -508,43 +515,84 @@ def draw(
                 page.close()
 
 
+#: Temml's formula moved right by a fraction of a device pixel, so that both formulas of a
+#: pair start at the same sub-pixel phase: glyphs half a device pixel apart anti-alias
+#: differently (``w[k]`` then differs by 14%), and the alignment below moves by whole pixels.
+_SAME_PHASE = """() => {
+  const pixel = 1 / devicePixelRatio;
+  const phase = x => ((x % pixel) + pixel) % pixel;
+  for (const pair of document.querySelectorAll(".pair")) {
+    const host = pair.querySelector(".reference");
+    const mine = pair.querySelector(".ours math").getBoundingClientRect().left;
+    const theirs = host.shadowRoot.querySelector("math").getBoundingClientRect().left;
+    host.style.marginLeft = phase(phase(mine) - phase(theirs)) + "px";
+  }
+}"""
+#: The pairs in order of width, widest first, each marked with its place in the page as
+#: written: a screenshot is as wide as its widest pair, so narrow ones share narrow strips.
+_BY_WIDTH = """() => {
+  const pairs = [...document.querySelectorAll(".pair")];
+  const width = pair => pair.querySelector(".ours").getBoundingClientRect().width
+    + pair.querySelector(".reference").getBoundingClientRect().width;
+  const widths = pairs.map(width);
+  pairs.forEach((pair, index) => { pair.dataset.index = index; });
+  const order = pairs.map((_, index) => index).sort((a, b) => widths[b] - widths[a]);
+  const end = document.getElementById("temml-css");  // after the last pair
+  for (const index of order) end.parentNode.insertBefore(pairs[index], end);
+}"""
 _BOXES = """() => [...document.querySelectorAll(".pair")].map(pair => {
   const box = element => {
     const r = element.getBoundingClientRect();
     return [r.left + scrollX, r.top + scrollY, r.width, r.height];
   };
   const reference = pair.querySelector(".reference").shadowRoot.querySelector("math");
-  return [box(pair.querySelector(".ours math")), box(reference)];
+  return [Number(pair.dataset.index), box(pair.querySelector(".ours math")), box(reference)];
 })"""
-#: Height of one screenshot of the page, in CSS pixels (Chromium caps a capture's size).
+#: Height of one screenshot of the page, in CSS pixels (Chromium caps a capture's size), and
+#: the page's viewport, which each screenshot captures.
 _STRIP = 2400
+_VIEWPORT = {"width": 1280, "height": _STRIP}
 
 
 def _pictures(page: Any) -> list[tuple[Any, Any]]:
     """Both formulas of every pair as greyscale arrays: the page is captured in a few tall
-    strips, which is much faster than one screenshot per element, and each box cut out."""
+    strips, the pairs sorted by width and each strip as wide as its widest pair (much faster
+    than one screenshot per element, or
+    than strips as wide as the page: the PNG's size is most of a capture's cost), and each box
+    cut out."""
     import numpy as np
     from PIL import Image
 
-    boxes = page.evaluate(_BOXES)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    pictures = []
-    strip_top, strip = -1.0, None
+    page.evaluate(_BY_WIDTH)
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    if page_width > _VIEWPORT["width"]:  # a screenshot shows the viewport: every pair fits
+        page.set_viewport_size({"width": page_width, "height": _STRIP})
+    pairs = page.evaluate(_BOXES)  # [place as written, ours, Temml's], top to bottom
+    strips: list[tuple[float, list[Any]]] = []  # (top, pairs), the pairs top to bottom
+    for pair in pairs:  # a new strip where the pair would leave this one
+        boxes = pair[1:]
+        if not strips or max(box[1] + box[3] for box in boxes) > strips[-1][0] + _STRIP:
+            strips.append((max(0.0, min(box[1] for box in boxes) - 2), []))
+        strips[-1][1].append(pair)
+    pictures: list[tuple[Any, Any]] = [(None, None)] * len(pairs)
+    for top, strip_pairs in strips:
+        right = max(box[0] + box[2] for pair in strip_pairs for box in pair[1:]) + 2
+        # the strip scrolled into the viewport and captured there: a full-page capture lays
+        # out and paints the whole page each time (3 to 7 times slower, the same pixels)
+        scrolled = page.evaluate(f"window.scrollTo(0, {top}), scrollY")
+        clip = {"x": 0, "y": top - scrolled, "width": min(page_width, right)}
+        clip["height"] = _STRIP - clip["y"]  # near the page's end scrolling stops early
+        png = page.screenshot(clip=clip)
+        strip = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
 
-    def cut(box: list[float]) -> Any:
-        nonlocal strip_top, strip
-        left, top, box_width, box_height = box
-        if strip is None or top < strip_top or top + box_height > strip_top + _STRIP:
-            strip_top = max(0.0, top - 2)
-            clip = {"x": 0, "y": strip_top, "width": width, "height": _STRIP}
-            png = page.screenshot(clip=clip, full_page=True)
-            strip = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
-        y0, x0 = round((top - strip_top) * SCALE), round(left * SCALE)
-        y1, x1 = y0 + round(box_height * SCALE), x0 + round(box_width * SCALE)
-        return strip[max(0, y0 - SCALE) : y1 + SCALE, max(0, x0 - SCALE) : x1 + SCALE]
+        def cut(box: list[float], strip: Any = strip, top: float = top) -> Any:
+            left, box_top, box_width, box_height = box
+            y0, x0 = round((box_top - top) * SCALE), round(left * SCALE)
+            y1, x1 = y0 + round(box_height * SCALE), x0 + round(box_width * SCALE)
+            return strip[max(0, y0 - SCALE) : y1 + SCALE, max(0, x0 - SCALE) : x1 + SCALE]
 
-    for mine, reference in boxes:
-        pictures.append((cut(mine), cut(reference)))
+        for place, mine, reference in strip_pairs:
+            pictures[place] = (cut(mine), cut(reference))
     return pictures
 
 
