@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
+import shutil
+import string
+from pathlib import Path
+
 import pytest
 
+from dlcourse.course import example_course_dir, load_course
+from dlcourse.site.app import options_for
+from dlcourse.site.builder import build_site
 from dlcourse.site.i18n import STRINGS, Translator, fallback_chain
+from dlcourse.site.site_tree import SITE_DIR
 
 COURSE_LANGUAGES = [
     "en",
@@ -62,3 +72,62 @@ def test_fallbacks() -> None:
     assert Translator("pt-BR")("next") == "Próximo"
     assert Translator("xx")("next") == "Next"
     assert Translator("ar")("week", n=3) == "الأسبوع 3"
+
+
+def test_every_translation_fills_the_same_blanks_as_english() -> None:
+    fields = string.Formatter()
+    for code, table in STRINGS.items():
+        for key, text in table.items():
+            ours = {name for _, name, _, _ in fields.parse(text) if name}
+            english = {name for _, name, _, _ in fields.parse(STRINGS["en"][key]) if name}
+            assert ours == english, f"{code}.{key}: {sorted(ours)} ≠ English {sorted(english)}"
+
+
+def test_names_of_days_and_months_come_from_the_language() -> None:
+    names = {code: table for code, table in STRINGS.items() if "weekdays" in table}
+    for code, table in names.items():
+        assert len(table["weekdays"].split()) == 7 and len(table["months"].split()) == 12, code
+    monday = dt.datetime(2020, 2, 3, 19, 0)
+    assert Translator("en").date(monday) == "Mon 3 Feb 2020"
+    assert Translator("en").date(monday, with_year=False) == "Mon 3 Feb"
+    assert Translator("zh").date(monday) == "2020年2月3日 周一"
+    assert Translator("pt-BR").date(dt.date(2020, 12, 27)) == "Sun 27 Dec 2020"  # falls back
+
+
+#: Jinja's own syntax, then tags, then what may stand between them without being a UI string.
+_JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
+_CODE = re.compile(r"<code>.*?</code>", re.S)  # a command is typed as written, in any language
+_TAG = re.compile(r"<[^>]*>")
+_ATTRIBUTE_TEXT = re.compile(r'\b(?:aria-label|title|alt|placeholder)="([^"{]*)"')
+
+
+def test_templates_hold_no_words_of_their_own() -> None:
+    # every word a reader sees comes from t(…) (or from the course): a template with English
+    # in it shows English on a Chinese course's pages
+    for template in sorted((SITE_DIR / "templates").glob("*.html")):
+        source = template.read_text(encoding="utf-8")
+        assert not [v for v in _ATTRIBUTE_TEXT.findall(source) if v.strip()], template.name
+        text = _TAG.sub(" ", _CODE.sub(" ", _JINJA.sub(" ", source)))
+        words = re.findall(r"[^\W\d_]{2,}", text)
+        assert not words, f"{template.name}: {words}"
+
+
+def test_a_course_written_in_chinese_gets_its_home_and_schedule_in_chinese(
+    tmp_path: Path,
+) -> None:
+    course_dir = tmp_path / "course"
+    shutil.copytree(example_course_dir(), course_dir)
+    config = course_dir / "course.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('source_language = "en"', 'source_language = "zh"'), "utf-8")
+    course = load_course(course_dir)
+    build_site(course, options_for(course, tmp_path / "site", search=False, jobs=1))
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    schedule = (tmp_path / "site" / "schedule" / "index.html").read_text(encoding="utf-8")
+    labs = (tmp_path / "site" / "labs" / "index.html").read_text(encoding="utf-8")
+    assert "客座讲者" in home and "教师" in home and "助教" in home and "默认" in home
+    assert "停课" in schedule and "发布" in schedule and "2020年" in schedule
+    assert "运行" in labs
+    for english in ("Guest lecturers", "Teaching assistant", "(default)", "Released", "No class",
+                    "Times in", " Feb ", "Mon ", "<th>Run</th>"):  # fmt: skip
+        assert english not in home + schedule + labs, english

@@ -6,6 +6,8 @@ from a language falls back to English, so a new course language works on day one
 
 from __future__ import annotations
 
+import datetime as dt
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "home": "Home",
@@ -57,6 +59,34 @@ STRINGS: dict[str, dict[str, str]] = {
         "source": "source",
         "labs_intro": "Practicals that run offline with the course package.",
         "week_summary": "Summary",
+        "site_navigation": "site",
+        "role_instructor": "Instructor",
+        "role_ta": "Teaching assistant",
+        "role_guest": "Guest",
+        "role_grader": "Grader",
+        "guest_lecturers": "Guest lecturers",
+        "default_track": "default",
+        "project": "Project: groups of {min}–{max}, a {minutes}-minute video (up to {slides} "
+        "slides) and a {article}.",
+        "no_late_accepted": "No late submissions are accepted.",
+        "no_late": "no late submissions",
+        "lab_name": "Lab",
+        "week_column": "Week",
+        "run": "Run",
+        "no_labs": "No labs catalogue is installed.",
+        "times_in": "Times in {timezone}.",
+        "day": "Date",
+        "time": "Time",
+        "meeting": "Meeting",
+        "video": "video",
+        "no_class": "No class",
+        "released": "Released",
+        "search_missing": "Search is not built for this site (install {package}).",
+        # Dates: the names in order (Monday first, January first), then how they combine.
+        "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+        "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+        "date_format": "{weekday} {day} {month} {year}",
+        "day_format": "{weekday} {day} {month}",
     },
     "zh": {
         "home": "首页",
@@ -95,6 +125,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "all_day": "全天",
         "no_notes": "暂无笔记。",
         "week_summary": "概要",
+        "role_instructor": "教师",
+        "role_ta": "助教",
+        "role_guest": "嘉宾",
+        "role_grader": "评分助理",
+        "guest_lecturers": "客座讲者",
+        "default_track": "默认",
+        "no_late_accepted": "不接受迟交。",
+        "no_late": "不接受迟交",
+        "lab_name": "实验",
+        "week_column": "周",
+        "run": "运行",
+        "times_in": "时间以 {timezone} 为准。",
+        "day": "日期",
+        "time": "时间",
+        "meeting": "课程",
+        "video": "视频",
+        "no_class": "停课",
+        "released": "发布",
+        "weekdays": "周一 周二 周三 周四 周五 周六 周日",
+        "months": "1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月",
+        "date_format": "{year}年{month}{day}日 {weekday}",
+        "day_format": "{month}{day}日 {weekday}",
     },
     "ar": {
         "home": "الرئيسية",
@@ -487,6 +539,14 @@ class Translator:
             if key in table:
                 return table[key].format(**values) if values else table[key]
         raise KeyError(f"no UI string {key!r} in any language")
+
+    def date(self, value: dt.date, with_year: bool = True) -> str:
+        """``value`` as "Mon 3 Feb 2020" in this language (with ``with_year=False`` "Mon 3
+        Feb"); a time of day is written separately, in digits."""
+        weekday = self("weekdays").split()[value.weekday()]
+        month = self("months").split()[value.month - 1]
+        style = "date_format" if with_year else "day_format"
+        return self(style, weekday=weekday, day=value.day, month=month, year=value.year)
 
     def has_own(self, key: str) -> bool:
         return (

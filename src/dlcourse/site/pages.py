@@ -353,12 +353,8 @@ class SiteModel:
 
     def home(self) -> str:
         lang = self.language(self.source_lang)
-        roles = {
-            "instructor": "Instructor",
-            "ta": "Teaching assistant",
-            "guest": "Guest",
-            "grader": "Grader",
-        }
+        t = Translator(lang.code)
+        roles = {role: t(f"role_{role}") for role in ("instructor", "ta", "guest", "grader")}
         people = self.course.people
         return self.render(
             "home.html",
