@@ -4,7 +4,9 @@ The tokens come from the notes parser (:mod:`dlcourse.notes.markdown`), the same
 checker lints. Rendering works in three steps so that safety never depends on the renderer:
 
 1. markdown-it's HTML renderer with a few rules of ours (headings, maths, images, links);
-   every formula becomes a placeholder (a private-use character pair around its number);
+   every formula becomes a placeholder: its number between two copies of a random token drawn
+   for this rendering, so no note text can forge one (private-use characters such as U+E000 in a
+   note, which older placeholders used, are plain text);
 2. the whole fragment goes through the nh3 allow-list (:func:`dlcourse.site.sanitize.clean_html`);
 3. placeholders are replaced by the rendered (and separately sanitised) MathML.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import secrets
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +34,6 @@ from dlcourse.site.mathml import MathCache, extract_definitions, macros_key
 from dlcourse.site.sanitize import clean_html
 from dlcourse.util.text import clock
 
-_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-_PRIVATE_USE = re.compile("[\ue000\ue001]")
 _BASEURL = ("{{site.baseurl}}", "%7B%7Bsite.baseurl%7D%7D")
 _HTML_MATHS = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$([^$\n]+?)\$", re.S)
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
@@ -96,6 +98,9 @@ class _Renderer:
         self.macros = {**context.macros, **local_macros}
         self.macros_key = macros_key(self.macros)
         self.formulas: list[str] = []
+        # Letters only: the sanitiser and the Markdown renderer leave them as they are.
+        self.token = "".join(secrets.choice(string.ascii_letters) for _ in range(24))
+        self.placeholder = re.compile(f"{self.token}(\\d+){self.token}")
         self.raw_html_maths_problems: list[RawHtmlMathsProblem] = []
         self.line: int | None = None
         self._plain_tags: dict[tuple[str, int], str] = {}  # ('em', 1) → '<em>'
@@ -119,8 +124,6 @@ class _Renderer:
 
     # -- maths --------------------------------------------------------------------------
     def formula(self, tex: str, display: bool, line: int | None, in_html: bool = False) -> str:
-        if "\ue000" in tex or "\ue001" in tex:
-            tex = _PRIVATE_USE.sub("", tex)
         body = extract_definitions(tex)[0] if "def" in tex else tex  # \gdef, \edef, \def
         if not body.strip():
             return ""
@@ -132,7 +135,7 @@ class _Renderer:
         css = "math-display" if display else "math"
         markup = f'<{wrapper} class="{css}" dir="ltr">{result.html}</{wrapper}>'
         self.formulas.append(markup)
-        return f"\ue000{len(self.formulas) - 1}\ue001"
+        return f"{self.token}{len(self.formulas) - 1}{self.token}"
 
     def _math_inline(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
         return self.formula(notes_tex.unescape_kramdown(tokens[idx].content), False, self.line)
@@ -344,7 +347,7 @@ def render_note(document: NoteDocument, context: RenderContext) -> RenderedBody:
     raw = renderer.render(tokens)
     safe = clean_html(raw)
     formulas = renderer.formulas
-    final = _PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], safe)
+    final = renderer.placeholder.sub(lambda m: formulas[int(m.group(1))], safe)
     return RenderedBody(final, sections, renderer.raw_html_maths_problems, len(formulas))
 
 
