@@ -253,7 +253,7 @@ class NoteBodies:
 
     @cached_property
     def inputs(self) -> RenderInputs:
-        sources, base = self.found.sources, self.course.site.base_url
+        sources, base = self.found.sources, self.course.site.base_path
         return RenderInputs(
             course=self.course,
             maths=MathCache(self.cache.formulas()),

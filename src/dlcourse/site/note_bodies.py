@@ -136,7 +136,7 @@ def render_body(inputs: RenderInputs, note: NoteToRender) -> NoteBody:
     )  # fmt: skip
     translator = Translator(note.lang)
     context = RenderContext(
-        base_url=course.site.base_url,
+        base_url=course.site.base_path,
         macros=course.notes.macros,
         resolve_link=_link_resolver(inputs, note.docs_rel),
         maths=inputs.maths,
@@ -170,7 +170,7 @@ def _link_resolver(inputs: RenderInputs, docs_rel: str) -> Callable[[str], str |
             if candidate in inputs.url_of:
                 return inputs.url_of[candidate] + _fragment(href)
         if target in inputs.assets:  # an image beside the notes, written relative to the file
-            return inputs.course.site.base_url + target
+            return inputs.course.site.base_path + target
         return None
 
     return resolve

@@ -50,7 +50,8 @@ class SiteModel:
         self.env = environment
         self.options = options
         self.home_markdown = home_markdown  # the home page's Markdown, as the build read it
-        self.base = course.site.base_url
+        self.base = course.site.base_path  # every link and asset: a path on the same host
+        self.site_url = course.site.base_url  # the sitemap's addresses (a host if opted in)
         self.source_lang = course.notes.source_language
         self.asset_version = "1"
         self._stale: dict[str, bool] = {}  # docs_rel → is_stale (every page's switcher asks)
@@ -218,7 +219,7 @@ class SiteModel:
             ("labs/index.html", self.labs),
             ("404.html", self.not_found),
             ("sitemap.xml", self.sitemap),
-            ("robots.txt", lambda: f"Sitemap: {self.base}sitemap.xml\n"),
+            ("robots.txt", lambda: f"Sitemap: {self.site_url}sitemap.xml\n"),
             (".nojekyll", lambda: ""),
         ]
         for lang in self.languages:
@@ -470,7 +471,11 @@ class SiteModel:
             '<?xml version="1.0" encoding="UTF-8"?>',
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
         ]
-        lines += [f"<url><loc>{html.escape(u)}</loc><lastmod>{today}</lastmod></url>" for u in urls]
+        origin = self.site_url.removesuffix(self.base)  # "https://host" when opted in, else ""
+        lines += [
+            f"<url><loc>{html.escape(origin + u)}</loc><lastmod>{today}</lastmod></url>"
+            for u in urls
+        ]
         lines.append("</urlset>")
         return "\n".join(lines) + "\n"
 

@@ -229,7 +229,7 @@ def serve_course(
     ``on_ready(server)`` is called once the site is served."""
     builder = _Builder(out, search, progress)
     site_dir = builder.options(course).out_dir
-    base = _path_of(course.site.base_url)
+    base = course.site.base_path
     try:  # bind first: a taken port fails at once, before a build
         server = make_server(site_dir, host, port, base=base, report=report)
     except OSError as error:
@@ -254,11 +254,6 @@ def serve_course(
     finally:
         server.server_close()
     return True
-
-
-def _path_of(base_url: str) -> str:
-    """The path a site is served under (an absolute ``https://host/path/`` base: its path)."""
-    return urlsplit(base_url).path or "/"
 
 
 @dataclass
