@@ -7,8 +7,9 @@ reported and the previous site stays served. The site is served under its ``[sit
 as it will be published. Only localhost is served by default.
 
 The server is threaded (a thread per connection, a listen backlog for hundreds of clients at
-once); a new tree is swapped in with one atomic exchange (:func:`dlcourse.util.files.exchange`),
-so a page that exists before and after a rebuild is never missing. Requests the site cannot
+once); a new tree is swapped in with one atomic exchange
+(:func:`dlcourse.util.files.exchange_paths`), so a page that exists before and after a rebuild
+is never missing. Requests the site cannot
 answer get a status, never a traceback: a NUL or an over-long path is a 400, a folder without
 ``index.html`` a 404 (no listings), a client that hangs up is forgotten. Nothing here prints:
 what happens is handed to ``report`` as a :data:`ServeEvent`, and ``dlcourse.cli`` prints it.
