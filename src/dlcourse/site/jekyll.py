@@ -236,16 +236,69 @@ def import_jekyll(docs_dir: Path, force: bool = False) -> ImportResult:
     return ImportResult(target, text, guesses)
 
 
+Weeks = dict[int, dict[int, dict[str, str]]]  # week → part → date, title, lecturer, video
+Kinds = dict[int, dict[int, str]]  # week → part → "lecture" or "lab"
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """What the notes of the source language say about the course."""
+
+    source: str  # the source language's code
+    languages: list[str]  # every language folder, the source first
+    weeks: Weeks
+    lecturers: dict[int, Counter[str]]  # part → lecturer names, counted over the weeks
+
+
+@dataclass(frozen=True)
+class _Meetings:
+    """The weekly meeting pattern: lecture parts on Monday, practicums on Tuesday."""
+
+    patterns: list[tuple[str, str]]  # (meeting id, kind)
+    by_kind: dict[str, list[str]]
+    lecture_parts: int
+    practicum_parts: int
+
+
 def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
+    """The course.toml text for a Jekyll-era notes folder, and what was guessed."""
     guesses: list[str] = []
+    survey = _survey(docs_dir, config)
+    weeks = survey.weeks
+    dates = _plausible_dates(weeks, guesses)
+    kinds = _note_kinds(docs_dir / survey.source, weeks, guesses)
+    meetings = _meeting_pattern(kinds)
+    mondays = _week_mondays(weeks)
+    start, end = _term_dates(weeks, dates, mondays)
+    guesses.append(f"term {start} – {end} from the notes' dates (set the real term)")
+    guesses.append("timezone 'UTC' (set the course's zone, e.g. 'America/New_York')")
+    home = docs_dir / "index.md"
+    description = _description(home)
+    guesses.append("course code 'COURSE', grading: one 100% component (edit both)")
+    macros = layout_macros(docs_dir)
+
+    lines = _course_lines(docs_dir, config, start, description, home.is_file(), survey)
+    lines += _meeting_lines(start, end, meetings, weeks, kinds)
+    guesses.append(
+        f"meetings: {meetings.lecture_parts} lecture part(s) on Monday, "
+        f"{meetings.practicum_parts} practicum on Tuesday, kinds from transcripts "
+        "(lectureNN/practicumNN.sbv) and lecturers (set the days and times)"
+    )
+    lines += _days_off_lines(weeks, kinds, mondays, meetings.lecture_parts, guesses)
+    lines += _week_lines(weeks, kinds, meetings)
+    lines += _notes_lines(survey, macros, guesses)
+    lines += _site_lines(config)
+    return "\n".join(lines) + "\n", guesses
+
+
+def _survey(docs_dir: Path, config: JekyllConfig) -> _Survey:
+    """Each note of the source language read once: its date, title, lecturer and video."""
     walked = [(note_path(item.rel), item) for item in walk_folder(docs_dir).files]
     languages = sorted({place.language for place, _item in walked if place and place.language})
     source = config.default_lang if config.default_lang in languages else (languages or ["en"])[0]
     languages.sort(key=lambda code: (code != source, code))
-
-    # notes of the source language: dates, lecturers, videos per week and part
     lecturers: dict[int, Counter[str]] = {}
-    weeks: dict[int, dict[int, dict[str, str]]] = {}
+    weeks: Weeks = {}
     for place, item in walked:
         folders = item.rel.split("/")
         if folders[0] == source and len(folders) > 2 and is_week_folder(folders[1]):
@@ -262,36 +315,60 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         }
         if front.get("lecturer"):
             lecturers.setdefault(place.part, Counter())[front["lecturer"]] += 1
-    dates = _plausible_dates(weeks, guesses)
-    kinds = _note_kinds(docs_dir / source, weeks, guesses)
+    return _Survey(source, languages, weeks, lecturers)
+
+
+def _meeting_pattern(kinds: Kinds) -> _Meetings:
     lecture_parts = max(
         (sum(k == "lecture" for k in w.values()) for w in kinds.values()), default=0
     )
     practicum_counts = Counter(sum(k == "lab" for k in w.values()) for w in kinds.values())
     practicum_counts.pop(0, None)
     practicum_parts = practicum_counts.most_common(1)[0][0] if practicum_counts else 0
-    mondays = _week_mondays(weeks)
+    patterns: list[tuple[str, str]] = [
+        (f"lecture-{i + 1}", "lecture") for i in range(lecture_parts)
+    ]
+    patterns += [
+        (f"practicum-{i + 1}" if practicum_parts > 1 else "practicum", "lab")
+        for i in range(practicum_parts)
+    ]
+    by_kind = {kind: [mid for mid, k in patterns if k == kind] for kind in ("lecture", "lab")}
+    return _Meetings(patterns, by_kind, lecture_parts, practicum_parts)
+
+
+def _term_dates(
+    weeks: Weeks, dates: list[dt.date], mondays: dict[int, dt.date]
+) -> tuple[dt.date, dt.date]:
+    """From the Monday of the first week to the last note's date (or the last week's end)."""
     start = min(mondays.values()) if mondays else dt.date.today()
     start -= dt.timedelta(days=start.weekday())
     last_week = max(weeks) if weeks else 1
     end = max([*dates, max(mondays.values(), default=start) + dt.timedelta(days=6)])
     if not dates:
         end = start + dt.timedelta(days=min(7 * last_week, MAX_TERM_DAYS) - 1)
-    guesses.append(f"term {start} – {end} from the notes' dates (set the real term)")
-    guesses.append("timezone 'UTC' (set the course's zone, e.g. 'America/New_York')")
+    return start, end
 
-    home = docs_dir / "index.md"
-    description = "Imported from a Jekyll course site; describe the course here."
+
+def _description(home: Path) -> str:
+    """The home page's first paragraph of prose, or a request to write one."""
     if home.is_file():
         text = read_course_text(home).text
         body = text.split("\n---", 2)[-1] if text.startswith("---") else ""
         paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
         prose = [p for p in paragraphs if p[0].isalpha() and "|" not in p and "<" not in p]
         if prose:
-            description = " ".join(prose[0].split())
-    guesses.append("course code 'COURSE', grading: one 100% component (edit both)")
+            return " ".join(prose[0].split())
+    return "Imported from a Jekyll course site; describe the course here."
 
-    macros = layout_macros(docs_dir)
+
+def _course_lines(
+    docs_dir: Path,
+    config: JekyllConfig,
+    start: dt.date,
+    description: str,
+    has_home: bool,
+    survey: _Survey,
+) -> list[str]:
     lines = [
         "# Written by 'dlcourse import jekyll'. Values marked 'guessed' need a human look.",
         "schema = 1",
@@ -302,28 +379,27 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         f"term = {_toml_string(_term(start))}  # guessed from the notes' dates",
         f"description = {_toml_string(description)}",
     ]
-    if home.is_file():
+    if has_home:
         lines.append("home_page = 'index.md'")
-    people = Counter(name for counter in lecturers.values() for name in counter.elements())
+    people = Counter(name for counter in survey.lecturers.values() for name in counter.elements())
     for name, _count in people.most_common():
         lines += ["", "[[people]]", f"name = {_toml_string(name)}", "role = 'instructor'"]
-    lines += [
+    return lines
+
+
+def _meeting_lines(
+    start: dt.date, end: dt.date, meetings: _Meetings, weeks: Weeks, kinds: Kinds
+) -> list[str]:
+    """[schedule] and its meetings: lecture parts on Monday (part B continues part A's video),
+    practicums on Tuesday, each with the lecturer most of its notes name."""
+    lines = [
         "",
         "[schedule]",
         "timezone = 'UTC'  # guessed",
         f"term_start = {start.isoformat()}  # guessed",
         f"term_end = {end.isoformat()}  # guessed",
     ]
-    # meetings: lecture parts on Monday (part B continues part A's video), practicums Tuesday
-    patterns: list[tuple[str, str]] = [
-        (f"lecture-{i + 1}", "lecture") for i in range(lecture_parts)
-    ]
-    patterns += [
-        (f"practicum-{i + 1}" if practicum_parts > 1 else "practicum", "lab")
-        for i in range(practicum_parts)
-    ]
-    by_kind = {kind: [mid for mid, k in patterns if k == kind] for kind in ("lecture", "lab")}
-    for meeting_id, kind in patterns:
+    for meeting_id, kind in meetings.patterns:
         names = Counter(
             held[part]["lecturer"]
             for number, held in weeks.items()
@@ -342,14 +418,21 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         ]
         if names:
             lines.append(f"lecturer = {_toml_string(names.most_common(1)[0][0])}")
-        if kind == "lecture" and meeting_id != by_kind["lecture"][0]:
-            lines.append(f"video_continues = '{by_kind['lecture'][0]}'")
-    guesses.append(
-        f"meetings: {lecture_parts} lecture part(s) on Monday, {practicum_parts} practicum on "
-        "Tuesday, kinds from transcripts (lectureNN/practicumNN.sbv) and lecturers "
-        "(set the days and times)"
-    )
-    # days off: weeks the notes skip (breaks), and the lecture day of practicum-only weeks
+        first_lecture = meetings.by_kind["lecture"][0] if meetings.by_kind["lecture"] else None
+        if kind == "lecture" and meeting_id != first_lecture:
+            lines.append(f"video_continues = '{first_lecture}'")
+    return lines
+
+
+def _days_off_lines(
+    weeks: Weeks,
+    kinds: Kinds,
+    mondays: dict[int, dt.date],
+    lecture_parts: int,
+    guesses: list[str],
+) -> list[str]:
+    """Weeks the notes skip (breaks), and the lecture day of practicum-only weeks."""
+    lines: list[str] = []
     ordered = sorted(mondays)
     for previous, number in itertools.pairwise(ordered):
         gap = (mondays[number] - mondays[previous]).days // 7 - (number - previous)
@@ -372,13 +455,19 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
                 f"reason = 'No lecture (guessed: week {number} has only a practicum)'",
             ]
             guesses.append(f"week {number}: practicum only, its Monday set as a day off")
+    return lines
+
+
+def _week_lines(weeks: Weeks, kinds: Kinds, meetings: _Meetings) -> list[str]:
+    """[[weeks]]: topics from the notes' titles, videos by meeting, meetings without a note."""
+    lines: list[str] = []
     for number in sorted(weeks):
         held = weeks[number]
         lines += ["", "[[weeks]]", f"number = {number}"]
         topics = [held[p]["title"] for p in sorted(held) if held[p]["title"]]
         lines.append("topics = [" + ", ".join(_toml_string(t) for t in topics) + "]")
         assigned: dict[str, int] = {}
-        queues = {kind: list(ids) for kind, ids in by_kind.items()}
+        queues = {kind: list(ids) for kind, ids in meetings.by_kind.items()}
         for part in sorted(held):
             queue = queues[kinds[number][part]]
             if queue:
@@ -391,12 +480,17 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         practicum_only = not any(k == "lecture" for k in kinds[number].values())
         skip = [
             mid
-            for mid, kind in patterns
+            for mid, kind in meetings.patterns
             if mid not in assigned and not (practicum_only and kind == "lecture")
         ]
         if skip and held:
             lines.append("skip = [" + ", ".join(f"'{s}'" for s in skip) + "]")
-    lines += [
+    return lines
+
+
+def _notes_lines(survey: _Survey, macros: dict[str, str], guesses: list[str]) -> list[str]:
+    """[grading] (one component to edit), [notes] with the languages, and the layout's macros."""
+    lines = [
         "",
         "[grading]",
         "default_track = 'default'",
@@ -408,11 +502,11 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         "",
         "[notes]",
         "docs_dir = '.'",
-        f"source_language = '{source}'",
+        f"source_language = '{survey.source}'",
         "contents_file = '_config.yml'",
         "languages = [",
     ]
-    for code in languages:
+    for code in survey.languages:
         name, direction = KNOWN_LANGUAGES.get(code, (code, "ltr"))
         extra = ", direction = 'rtl'" if direction == "rtl" else ""
         lines.append(f"  {{ code = '{code}', name = {_toml_string(name)}{extra} }},")
@@ -421,7 +515,11 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
         lines += ["", "[notes.macros]"]
         lines += [f"{name} = {_toml_string(body)}" for name, body in macros.items()]
         guesses.append(f"{len(macros)} maths macros from _layouts: {', '.join(macros)}")
-    lines += [
+    return lines
+
+
+def _site_lines(config: JekyllConfig) -> list[str]:
+    lines = [
         "",
         "[site]",
         "base_url = '/'"
@@ -437,4 +535,4 @@ def course_toml(docs_dir: Path, config: JekyllConfig) -> tuple[str, list[str]]:
             )
             + " }"
         )
-    return "\n".join(lines) + "\n", guesses
+    return lines
