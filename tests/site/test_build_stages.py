@@ -3,6 +3,7 @@ between builds (data only, verified, ignored when they do not verify)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import sqlite3
 from pathlib import Path
@@ -256,8 +257,6 @@ def test_exchange_paths_trades_two_folders_in_one_step(tmp_path: Path) -> None:
 def test_no_function_of_the_site_is_longer_than_a_screen() -> None:
     # issue 16: the build once was one 210-line function with closures; each stage stays
     # readable on its own
-    import ast
-
     too_long = []
     for path in sorted(site_tree.SITE_DIR.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
