@@ -45,6 +45,7 @@ def test_paths_are_kept_and_end_with_a_slash() -> None:
     assert (opted.base_url, opted.base_path) == ("https://atcold.github.io/pytorch/", "/pytorch/")
 
 
+@pytest.mark.slow
 def test_another_host_as_base_url_is_a_located_error(sandbox: Sandbox) -> None:
     sandbox.edit_config(BASE_LINE, 'base_url = "//evil.example/"')
     line = (
@@ -59,6 +60,7 @@ def test_another_host_as_base_url_is_a_located_error(sandbox: Sandbox) -> None:
     assert not (sandbox.course / "_site").exists()
 
 
+@pytest.mark.slow
 def test_an_absolute_base_url_never_moves_the_sites_own_files_to_that_host(
     sandbox: Sandbox,
 ) -> None:

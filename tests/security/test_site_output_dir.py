@@ -33,6 +33,7 @@ def output_dir_line(sandbox: Sandbox) -> int:
     return next(n for n, row in enumerate(rows, 1) if row.startswith("output_dir"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("value", "why"),
     [
@@ -57,6 +58,7 @@ def test_validate_already_refuses_an_output_dir_that_is_the_course(sandbox: Sand
     assert_refused(outcome, "course.toml:", "is the course folder")
 
 
+@pytest.mark.slow
 def test_out_over_the_current_folder_or_someone_elses_files_is_refused(
     sandbox: Sandbox,
 ) -> None:
@@ -79,6 +81,7 @@ def test_out_over_the_current_folder_or_someone_elses_files_is_refused(
     assert SECRET in sandbox.secret.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_leftovers_of_killed_builds_go_only_when_their_process_is_gone(sandbox: Sandbox) -> None:
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip

@@ -6,6 +6,8 @@ now carry a random token drawn per rendering: such text is only text."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.security.budget import Budget, dlcourse
 from tests.security.conftest import Sandbox
 
@@ -16,6 +18,7 @@ FORGED = [
 ]
 
 
+@pytest.mark.slow
 def test_forged_placeholders_are_text_and_the_build_succeeds(sandbox: Sandbox) -> None:
     note = sandbox.course / "docs" / "en" / "week01" / "01-1.md"
     attack = (
