@@ -7,10 +7,12 @@ tests skip with the reason. The gradebook's and the portal's tests share the one
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -41,6 +43,30 @@ def _cluster_user() -> str | None:
         except KeyError:
             continue
     pytest.skip("running as root with neither a 'postgres' nor a 'nobody' user for initdb")
+
+
+# Stops the cluster and removes its folder once the test process is gone, however it went
+# (a killed or interrupted pytest never reaches the fixture's own teardown).
+_WATCHDOG = """
+import json, os, select, shutil, subprocess, sys
+owner, stop, base = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+try:
+    select.select([os.pidfd_open(owner)], [], [])
+except ProcessLookupError:
+    pass
+subprocess.run(stop, capture_output=True, timeout=60)
+shutil.rmtree(base, ignore_errors=True)
+"""
+
+
+def _watch_over(stop: list[str], base: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), json.dumps(stop), str(base)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # survives a Ctrl-C sent to pytest's process group
+    )
 
 
 class PostgresServer:
@@ -109,15 +135,14 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(base, ignore_errors=True)
         output = (error.stdout or b"").decode() + (error.stderr or b"").decode()
         pytest.fail(f"could not start PostgreSQL: {output}")
+    stop = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+    watchdog = _watch_over(stop, base)
     try:
         yield PostgresServer(base, user)
     finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True,
-            cwd=base,
-            timeout=60,
-        )
+        watchdog.kill()
+        watchdog.wait()
+        subprocess.run(stop, capture_output=True, cwd=base, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
 
 
