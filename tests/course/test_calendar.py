@@ -54,6 +54,19 @@ def test_weeks_skip_spring_break_and_holidays(calendar):
     assert calendar.meetings[-1].date == dt.date(2020, 5, 5)
 
 
+def test_a_holiday_in_a_teaching_week_is_kept_with_its_reason(calendar):
+    """The schedule names the day off where the class was: Presidents' Day removed both hours of
+    week 4's lecture; spring break removed a whole week, which has no row (and no number)."""
+    cancelled = [(c.week, c.date, c.pattern.id, c.reason) for c in calendar.cancelled]
+    reason = "Presidents' Day (no lecture)"
+    assert cancelled == [
+        (4, dt.date(2020, 2, 17), "lecture-a", reason),
+        (4, dt.date(2020, 2, 17), "lecture-b", reason),
+    ]
+    assert calendar.cancelled_in_week(4)[0].title == "Lecture part A"
+    assert calendar.cancelled_in_week(8) == []
+
+
 def test_parts_follow_the_note_layout(calendar):
     week1 = calendar.in_week(1)
     assert [(m.slot, m.title) for m in week1] == [

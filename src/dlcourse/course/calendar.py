@@ -76,17 +76,36 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class CancelledMeeting:
+    """A meeting of the weekly pattern that a day off removes from a week that still meets
+    (spring 2020's Presidents' Day lecture): the schedule names the day off in that week."""
+
+    week: int
+    date: dt.date
+    pattern: MeetingPattern
+    reason: str  # the day off's reason, from course.toml
+
+    @property
+    def title(self) -> str:
+        return self.pattern.title
+
+
+@dataclass(frozen=True)
 class CourseCalendar:
     course: Course
     meetings: list[Meeting]
     deadlines: list[Deadline]
     unscheduled_weeks: list[int] = field(default_factory=list)  # weeks in toml with no dates
+    cancelled: list[CancelledMeeting] = field(default_factory=list)  # in teaching weeks only
 
     def week_numbers(self) -> list[int]:
         return sorted({meeting.week for meeting in self.meetings})
 
     def in_week(self, week: int) -> list[Meeting]:
         return [meeting for meeting in self.meetings if meeting.week == week]
+
+    def cancelled_in_week(self, week: int) -> list[CancelledMeeting]:
+        return [meeting for meeting in self.cancelled if meeting.week == week]
 
     def meeting(self, week: int, part: int) -> Meeting | None:
         return next((m for m in self.meetings if m.week == week and m.part == part), None)
@@ -122,19 +141,26 @@ def build_calendar(course: Course) -> CourseCalendar:
         key=lambda p: (weekday_index[p.weekday], p.start or dt.time(0, 0), p.id),
     )
     meetings: list[Meeting] = []
+    cancelled: list[CancelledMeeting] = []
     monday = schedule.term_start - dt.timedelta(days=schedule.term_start.weekday())
     week_number = 0
     while monday <= schedule.term_end:
-        held = []
+        held, off_days = [], []
         for pattern in patterns:
             day = monday + dt.timedelta(days=weekday_index[pattern.weekday])
             if not schedule.term_start <= day <= schedule.term_end:
                 continue
-            if any(off.covers(day) for off in schedule.days_off):
+            day_off = next((off for off in schedule.days_off if off.covers(day)), None)
+            if day_off is not None:
+                off_days.append((pattern, day, day_off.reason))
                 continue
             held.append((pattern, day))
         if held:
             week_number += 1
+            cancelled.extend(
+                CancelledMeeting(week_number, day, pattern, reason)
+                for pattern, day, reason in off_days
+            )
             week = course.week(week_number)
             skipped = set(week.skip) if week else set()
             part = 0
@@ -158,7 +184,7 @@ def build_calendar(course: Course) -> CourseCalendar:
     scheduled = {meeting.week for meeting in meetings}
     unscheduled = sorted(week.number for week in course.weeks if week.number not in scheduled)
     del zone, policy
-    return CourseCalendar(course, meetings, deadlines, unscheduled)
+    return CourseCalendar(course, meetings, deadlines, unscheduled, cancelled)
 
 
 def _dated(

@@ -419,6 +419,8 @@ class SiteModel:
                         "note_title": self.title(note) if note else None,
                     }
                 )
+            meetings.extend(self.days_off_in_week(number))
+            meetings.sort(key=lambda row: row["date"])  # a day off sits where its class was
             first = calendar.in_week(number)[0]
             summary = summaries.get(number)
             weeks.append(
@@ -437,6 +439,18 @@ class SiteModel:
             deadlines=calendar.deadlines,
             days_off=self.course.schedule.days_off,
         )
+
+    def days_off_in_week(self, week: int) -> list[dict[str, object]]:
+        """One schedule row per day off that removed meetings from this teaching week, named
+        from course.toml ("Presidents' Day (no lecture)") with the meetings it removed."""
+        rows: dict[object, dict[str, object]] = {}
+        for cancelled in self.calendar.cancelled_in_week(week):
+            row = rows.setdefault(
+                cancelled.date,
+                {"date": cancelled.date, "day_off": cancelled.reason, "titles": []},
+            )
+            row["titles"].append(cancelled.title)  # type: ignore[union-attr]
+        return list(rows.values())
 
     def ics(self) -> bytes:
         """The lead's writer; its DTSTAMP is fixed to the term's first day (midnight UTC) so
