@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,8 @@ import pytest
 from dlcourse.course import load_course
 from dlcourse.site.app import options_for
 from dlcourse.site.builder import build_site
+from tests.site.chromium import CHROMIUM, FLAGS
+from tests.site.npm_cache import npm_package
 
 MINI_TOML = """\
 schema = 1
@@ -91,6 +96,15 @@ def corpus_site(corpus_course: Path) -> Path:
     return out
 
 
+_ALTTEXT = re.compile(r' alttext="[^"<>]*"')
+
+
+def without_alttext(page: str) -> str:
+    """A page without its formulas' ``alttext`` (their TeX source, escaped text in an attribute
+    that is never a URL), for checks that no TeX is shown and no markup survives."""
+    return _ALTTEXT.sub("", page)
+
+
 class Helpers:
     write_course = staticmethod(write_course)
     build = staticmethod(build)
@@ -100,3 +114,73 @@ class Helpers:
 def site() -> type[Helpers]:
     """``site.write_course(...)`` and ``site.build(...)`` for tests."""
     return Helpers
+
+
+# -- the browser tests: one Chromium, one served example site, for the whole session ------------
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AXE_VERSION = "4.11.0"
+AXE_CACHE = REPO_ROOT / ".cache" / "tests" / "axe"
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("profile")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=FLAGS, headless=True
+        )
+        yield context
+        context.close()
+
+
+def serve_site(site: Path) -> tuple[str, object]:
+    """Serve a built site with dlcourse's own server on a free port, in a thread."""
+    from dlcourse.site.server import make_server
+
+    server = make_server(site, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+@pytest.fixture(scope="session")
+def example_url(example_site: Path) -> Iterator[str]:
+    url, server = serve_site(example_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture()
+def page(browser) -> Iterator[object]:
+    """A fresh tab that records console errors and any request leaving localhost."""
+    page = browser.new_page()
+    page.errors, page.outside = [], []
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: (
+            not r.url.startswith(("http://127.0.0.1", "data:", "about:"))
+            and page.outside.append(r.url)
+        ),
+    )
+    yield page
+    page.close()
+
+
+def install_axe() -> Path | None:
+    """axe-core's package folder in ``.cache/tests/axe`` (scripts/test calls this first)."""
+    return npm_package("axe-core", AXE_VERSION, AXE_CACHE)
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, to inject into pages (npm, cached in .cache/tests/axe; scripts/test
+    installs it before the suite runs, else the first use does)."""
+    package = install_axe()
+    if package is None:
+        pytest.skip(f"axe-core {AXE_VERSION} could not be installed (npm is needed)")
+    return (package / "axe.min.js").read_text(encoding="utf-8")

@@ -45,6 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))  # run as a script: ``tests.site.chromium`` below
 
 from tests.site.chromium import CHROMIUM, FLAGS  # noqa: E402
+from tests.site.npm_cache import npm_package  # noqa: E402
 
 TEMML_VERSION = "0.13.5"
 CACHE_DIR = REPO_ROOT / ".cache" / "tests"
@@ -131,24 +132,7 @@ def temml_package(cache: Path = CACHE_DIR) -> Path | None:
     when node or npm is not there or the install fails (the comparison is then skipped)."""
     if shutil.which("node") is None:
         return None
-    folder = cache / "temml"
-    package = folder / "node_modules" / "temml"
-    marker = package / "package.json"
-    if marker.is_file() and json.loads(marker.read_text())["version"] == TEMML_VERSION:
-        return package
-    npm = shutil.which("npm")
-    if npm is None:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "package.json").write_text('{"private": true}\n')
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--silent", f"temml@{TEMML_VERSION}"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return package if done.returncode == 0 and marker.is_file() else None
+    return npm_package("temml", TEMML_VERSION, cache / "temml")
 
 
 def temml_mathml(formulas: Sequence[SiteFormula], package: Path) -> list[str | None]:

@@ -1,65 +1,18 @@
 """The built site in real headless Chromium (Debian ``chromium``, driven by Playwright).
 
-Skipped when Chromium or Playwright is absent. Never runs ``playwright install``.
+Skipped when Chromium or Playwright is absent. Never runs ``playwright install``. The browser,
+the served example site and the ``page`` fixture are shared by the session (conftest.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.site.chromium import CHROMIUM, FLAGS
+from tests.site.conftest import serve_site
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    profile = tmp_path_factory.mktemp("profile")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=FLAGS, headless=True
-        )
-        yield context
-        context.close()
-
-
-def _serve(site: Path) -> tuple[str, object]:
-    from dlcourse.site.server import make_server
-
-    server = make_server(site, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}", server
-
-
-@pytest.fixture(scope="module")
-def example_url(example_site: Path) -> Iterator[str]:
-    url, server = _serve(example_site)
-    yield url
-    server.shutdown()
-
-
-@pytest.fixture()
-def page(browser) -> Iterator[object]:
-    page = browser.new_page()
-    page.errors, page.outside = [], []
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: (
-            not r.url.startswith(("http://127.0.0.1", "data:", "about:"))
-            and page.outside.append(r.url)
-        ),
-    )
-    yield page
-    page.close()
 
 
 @pytest.mark.slow
@@ -169,7 +122,7 @@ def test_arabic_note_is_right_to_left_with_maths_left_to_right(page, example_url
 @pytest.mark.slow
 def test_arabic_is_right_to_left_with_maths_left_to_right(page, browser, corpus_site: Path) -> None:
     """The same on the 2020 sample's Arabic notes (skipped without ``../shared``)."""
-    url, server = _serve(corpus_site)
+    url, server = serve_site(corpus_site)
     try:
         page.goto(url + "/ar/week02/02-1/")
         _assert_right_to_left_with_maths_left_to_right(page)

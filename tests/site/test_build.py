@@ -11,6 +11,7 @@ import pytest
 from dlcourse.site import note_bodies, page_layout, site_tree
 from dlcourse.site import pages as page_models
 from dlcourse.site.builder import BuildError
+from tests.site.conftest import without_alttext
 
 NOTE = """---
 lang-ref: ch.01-1
@@ -64,7 +65,9 @@ def test_pages_maths_and_video_links(mini: Path, site) -> None:
     page = (out / "en/week01/01-1/index.html").read_text()
     assert page.count("<math") == 3  # \partiel is shown as source instead
     assert 'class="math-error"' in page and "\\partiel" in page
-    assert "a_{t}" not in page and "\\_" not in page  # kramdown escape undone, then rendered
+    shown = without_alttext(page)  # the TeX stays only as each formula's alttext
+    assert "a_{t}" not in shown and "\\_" not in shown  # kramdown escape undone, then rendered
+    assert 'alttext="a_{t}"' in page
     assert 'href="https://www.youtube.com/watch?v=0bMe_vCZo30&amp;t=75s"' in page
     assert 'href="/en/week01/01-2/#later"' in page  # cross-reference resolved to a page
     assert 'src="/images/a.png"' in page and "{{site.baseurl}}" not in page

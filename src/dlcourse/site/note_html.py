@@ -133,7 +133,8 @@ class _Renderer:
             self.raw_html_maths_problems.append(problem)
         wrapper = "div" if display else "span"
         css = "math-display" if display else "math"
-        markup = f'<{wrapper} class="{css}" dir="ltr">{result.html}</{wrapper}>'
+        mathml = with_tex_alttext(result.html, body)
+        markup = f'<{wrapper} class="{css}" dir="ltr">{mathml}</{wrapper}>'
         self.formulas.append(markup)
         return f"{self.token}{len(self.formulas) - 1}{self.token}"
 
@@ -165,12 +166,14 @@ class _Renderer:
             url = f"https://www.youtube.com/watch?v={section.video}&t={seconds}s"
             label = self.context.watch_label.format(t=clock(seconds))
             extra = (
-                f' <a class="video-time" href="{html.escape(url)}" title="{html.escape(label)}">'
+                f' <a class="video-time" href="{html.escape(url)}" title="{html.escape(label)}"'
+                " data-pagefind-ignore>"
                 f"▶ {clock(seconds)}</a>"
             )
             if self.context.embed_videos:
                 extra += (
                     f' <button type="button" class="video-embed" data-video="{section.video}"'
+                    " data-pagefind-ignore"
                     f' data-start="{seconds}" hidden>{html.escape(self.context.play_label)}'
                     "</button>"
                 )
@@ -279,6 +282,17 @@ class _Renderer:
             else:
                 append(self.renderer.renderToken(children, index, options, env))
         return "".join(out)
+
+
+def with_tex_alttext(mathml: str, tex: str) -> str:
+    """The formula's TeX as the ``<math>`` element's ``alttext`` (screen readers and copy tools
+    read it), which is also what the search index holds: Pagefind skips the MathML's flattened
+    letters (``y¯=G(𝒙,𝒘)``) and indexes the attribute instead."""
+    if not mathml.startswith("<math"):
+        return mathml  # shown as source already (math-error), or empty
+    source = html.escape(" ".join(tex.split()), quote=True)
+    attributes = f' alttext="{source}" data-pagefind-index-attrs="alttext" data-pagefind-ignore'
+    return "<math" + attributes + mathml[len("<math") :]
 
 
 def _short(tex: str, limit: int = 60) -> str:

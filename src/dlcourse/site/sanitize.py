@@ -26,7 +26,9 @@ SITE_TAGS = {"button", "input"}
 SITE_ATTRIBUTES = {
     "img": {"loading"},
     "input": {"type", "checked", "disabled"},
-    "button": {"type", "hidden", "data-video", "data-start"},
+    # the heading's video time and play button are player chrome: kept out of the search index
+    "a": {"data-pagefind-ignore"},
+    "button": {"type", "hidden", "data-video", "data-start", "data-pagefind-ignore"},
 }
 ALLOWED_TAGS = set(STUDENT_TAGS) | SITE_TAGS
 ALLOWED_ATTRIBUTES = {
