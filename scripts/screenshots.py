@@ -12,6 +12,10 @@ system Chromium (never ``playwright install``), one PNG per view:
     schedule.png      1200×900  the schedule
     mobile-note.png    390×844  an English note on a phone
     dark-note.png     1200×900  an English note with color_scheme="dark"
+    schedule-holiday.png 1200×900 the schedule at week 4: Presidents' Day named, "No notes yet."
+    figure-note.png   1200×900  an English note at its figure (drawn by the spiral lab)
+    print-note.png    1200×900  an English note as printed (media "print", dark system)
+    chinese-note.png  1200×900  the Chinese note (CJK text drawn with Noto CJK)
 
 Nothing is fetched from outside localhost; the script fails if a page logs a JavaScript error.
 """
@@ -42,6 +46,7 @@ class Shot:
     path: str
     viewport: tuple[int, int] = WIDE  # width, height
     color_scheme: str = "light"
+    media: str = "screen"
     scroll_to: str | None = None  # CSS selector brought near the top of the window...
     above: int = 260  # ...with this many pixels of the page above it
 
@@ -54,6 +59,10 @@ SHOTS = [
     Shot("schedule.png", "/schedule/"),
     Shot("mobile-note.png", "/en/week01/01-1/", viewport=PHONE),
     Shot("dark-note.png", "/en/week01/01-1/", color_scheme="dark", scroll_to=".math-display"),
+    Shot("schedule-holiday.png", "/schedule/", scroll_to="#week-4", above=24),
+    Shot("figure-note.png", "/en/week01/01-3/", scroll_to=".note img", above=320),
+    Shot("print-note.png", "/en/week02/02-1/", color_scheme="dark", media="print"),
+    Shot("chinese-note.png", "/zh/week01/01-1/"),
 ]
 
 
@@ -87,6 +96,7 @@ def take(browser, base: str, shot: Shot, out: Path) -> None:
         viewport={"width": width, "height": height}, color_scheme=shot.color_scheme
     )
     page = context.new_page()
+    page.emulate_media(media=shot.media)
     errors: list[str] = []
     outside: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
