@@ -255,3 +255,57 @@ def optimisers(m: Metrics) -> None:
     for name in ("sgd", "momentum", "rmsprop", "adam"):
         assert m[f"{name}_max_gap_to_torch"] < 1e-5, name
         assert m[f"{name}_final_loss"] < 0.1 * m[f"{name}_initial_loss"], name
+
+
+# -- the labs for the topics the 2020 course taught with no notebook -------------------------------
+
+
+@lesson("metric-learning")
+def metric_learning(m: Metrics) -> None:
+    # In a plane (2 numbers per digit) a random encoder's neighbours are of the same class about
+    # one time in five; a learned metric makes it about two times in three after the quick
+    # config's 15 epochs (62-75% on seeds 0-2, one and two threads; 85-89% after 30 epochs).
+    assert m["random_encoder_recall_at_1"] <= 0.35
+    for loss in ("contrastive", "triplet"):
+        assert m[f"{loss}_recall_at_1"] >= 0.55, loss
+        assert m[f"{loss}_recall_at_1"] >= m["random_encoder_recall_at_1"] + 0.3, loss
+
+
+@lesson("energy-based")
+def energy_based(m: Metrics) -> None:
+    assert 0.3 <= m["auc_untrained"] <= 0.7  # an untrained energy has no shape
+    # held-out data lower than points of the plane: 85-92% of pairs on seeds 0-2 (untrained 49-56%)
+    assert m["auc_data_vs_plane"] >= 0.8
+    assert m["mean_energy_data"] < m["mean_energy_plane"]
+    # Langevin chains started from uniform noise end on the ellipse
+    assert m["sample_distance_to_ellipse"] < 0.25 * m["start_distance_to_ellipse"]
+
+
+@lesson("gan")
+def gan(m: Metrics) -> None:
+    assert m["modes_covered"] >= 7 and m["modes_covered_untrained"] == 0
+    assert m["good_sample_fraction"] >= 0.3
+    # Digits: the judge (trained on real digits) recognises most generated ones, of most classes.
+    assert m["digit_classes_generated"] >= 8 and m["digit_classes_untrained"] <= 3
+    assert m["judge_confidence_generated"] >= 0.7
+
+
+@lesson("self-supervised")
+def self_supervised(m: Metrics) -> None:
+    assert m["labelled_examples"] == 100  # ten labels per class
+    assert m["probe_accuracy_simclr"] >= m["probe_accuracy_random_encoder"] + 0.05
+    assert m["probe_accuracy_simclr"] >= m["supervised_accuracy"]  # few labels: SSL wins
+
+
+@lesson("sparse-coding")
+def sparse_coding(m: Metrics) -> None:
+    assert m["nonzero_fraction"] <= 0.4  # the codes are sparse
+    # The optimum is one: twice FISTA's iterations change the energy by less than 0.1%.
+    assert abs(m["optimal_energy_twice_the_iterations"] - m["optimal_energy"]) < 1e-3 * abs(
+        m["optimal_energy"]
+    )
+    depths = sorted(m["lista_error"], key=int)
+    for depth in depths:
+        # ISTA needs at least ten times as many iterations as LISTA has layers
+        assert m["speed_up"][depth] >= 10, depth
+    assert m["lista_error"][depths[-1]] < m["lista_error"][depths[0]]  # deeper is better

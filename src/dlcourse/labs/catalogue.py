@@ -148,12 +148,52 @@ LABS: tuple[LabInfo, ...] = (
         notebook_2020="10-autoencoder",
     ),
     _lab(
+        "energy-based",
+        "Energy-based models: contrastive training",
+        "An energy pushed down on the data and up on the model's own Langevin samples is low on"
+        " the data manifold and high elsewhere; chains started from noise roll onto the data.",
+        "generated 2-D ellipse",
+        week=7,
+    ),
+    _lab(
+        "metric-learning",
+        "Metric learning: Siamese nets, contrastive and triplet losses",
+        "Trained on which pairs are alike, an encoder maps digits into a plane where neighbours"
+        " share their class (recall@1 far above a random encoder's), with no classifier at all.",
+        "scikit-learn digits (optional: MNIST)",
+        week=8,
+    ),
+    _lab(
         "vae",
         "Variational autoencoder",
         "The ELBO, the reparameterisation trick, sampling and interpolating in latent space.",
         "scikit-learn digits (optional: MNIST)",
         week=8,
         notebook_2020="11-VAE",
+    ),
+    _lab(
+        "sparse-coding",
+        "Sparse coding: ISTA and LISTA",
+        "ISTA finds sparse codes by many small shrinkage steps; LISTA, the same steps unrolled"
+        " into a few layers and trained, reaches ISTA's error in far fewer iterations.",
+        "scikit-learn digits (optional: MNIST)",
+        week=9,
+    ),
+    _lab(
+        "gan",
+        "Generative adversarial networks",
+        "A generator trained only through a discriminator's verdicts covers all eight modes of a"
+        " 2-D mixture and draws digits that a classifier trained on real ones recognises.",
+        "generated 2-D mixture; scikit-learn digits (optional: MNIST)",
+        week=9,
+    ),
+    _lab(
+        "self-supervised",
+        "Self-supervised learning: SimCLR",
+        "Pre-trained on unlabelled digits to match two distortions of each image, an encoder's"
+        " features let a linear probe with ten labels per class beat a random encoder by far.",
+        "scikit-learn digits (optional: MNIST)",
+        week=10,
     ),
     _lab(
         "truck-backer-upper",
