@@ -21,9 +21,6 @@ TABLE_HEADING = "## Who may import what"
 NOT_CODE = ("examples",)
 # Entry points a program starts at (``python -m dlcourse.labs`` for torchrun): they print.
 ENTRY_POINT = "__main__.py"
-# Printing that is on its way out, each with who removes it; the test fails once one is no
-# longer needed, so the list only shrinks.
-STILL_PRINTING: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -152,15 +149,7 @@ def _prints(tree: ast.Module) -> list[str]:
 
 @pytest.mark.parametrize("rel", [rel for rel, _tree in MODULES if part_of(rel) != "cli"])
 def test_only_the_cli_prints(rel: str) -> None:
-    if rel.endswith(ENTRY_POINT) or rel in STILL_PRINTING:
+    if rel.endswith(ENTRY_POINT):
         return
     tree = dict(MODULES)[rel]
     assert _prints(tree) == [], f"{rel}: parts return values; dlcourse.cli prints them"
-
-
-@pytest.mark.parametrize("rel", sorted(STILL_PRINTING))
-def test_the_list_of_parts_still_printing_only_shrinks(rel: str) -> None:
-    tree = dict(MODULES).get(rel)
-    assert tree is not None and _prints(tree), (
-        f"{rel} prints no more: remove it from STILL_PRINTING ({STILL_PRINTING.get(rel)})"
-    )
