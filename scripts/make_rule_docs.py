@@ -11,6 +11,7 @@ import difflib
 import sys
 from pathlib import Path
 
+from dlcourse.notes.config import NOTE_SIZE_RULE
 from dlcourse.notes.rules import RULES, Rule
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,7 @@ def page(rule: Rule) -> str:
         f"| `{name}` | `{param.default!r}` | {param.description} |"
         for name, param in rule.params.items()
     )
+    always_on = rule.id == NOTE_SIZE_RULE
     lines = [
         f"# {rule.id} `{rule.alias}`",
         "",
@@ -70,7 +72,8 @@ def page(rule: Rule) -> str:
         "",
         "```toml",
         f"[notes.rules.{rule.id}]   # or [notes.rules.{rule.alias}]",
-        'severity = "error"      # or "warning", "info"; enabled = false turns it off',
+        'severity = "error"      # or "warning", "info"; '
+        + ("always on" if always_on else "enabled = false turns it off"),
         *[
             f"{name} = {_toml(param.default)}"
             for name, param in rule.params.items()
@@ -78,7 +81,10 @@ def page(rule: Rule) -> str:
         ],
         "```",
         "",
-        f"Silence one finding: `<!-- dlcourse-disable-next-line {rule.id} -->` on the line before.",
+        "It cannot be silenced: the note it reports is not read, so no pragma in it counts."
+        if always_on
+        else f"Silence one finding: `<!-- dlcourse-disable-next-line {rule.id} -->` on the line "
+        "before.",
         "",
         f"## Bad (`{bad_name}`)",
         "",

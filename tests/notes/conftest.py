@@ -26,11 +26,34 @@ def course_copy(tmp_path: Path, example_course_dir: Path) -> Path:
     return target
 
 
+#: A fixture's settings for course.toml: each ``[table]`` of it and the lines under it are
+#: inserted under the same table header of the course's course.toml (not copied as a file).
+COURSE_INSERT = "course.toml.insert"
+
+
+def _insert_settings(config: Path, insert: Path) -> None:
+    text = config.read_text(encoding="utf-8")
+    header, lines = None, []
+    for line in [*insert.read_text(encoding="utf-8").splitlines(), "[end]"]:
+        if line.startswith("["):
+            if header is not None:
+                assert f"\n{header}\n" in text, header
+                text = text.replace(f"\n{header}\n", f"\n{header}\n" + "\n".join(lines) + "\n", 1)
+            header, lines = line.strip(), []
+        elif line.strip():
+            lines.append(line)
+    config.write_text(text, encoding="utf-8")
+
+
 def overlay(course_dir: Path, fixture: Path) -> list[Path]:
-    """Copy a fixture tree over the course; returns the files written."""
+    """Copy a fixture tree over the course (a ``course.toml.insert`` at its root edits the
+    course's settings instead); returns the files written."""
     written = []
     for source in sorted(fixture.rglob("*")):
-        if source.is_file():
+        if source.is_file() and source == fixture / COURSE_INSERT:
+            _insert_settings(course_dir / "course.toml", source)
+            written.append(course_dir / "course.toml")
+        elif source.is_file():
             target = course_dir / source.relative_to(fixture)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)

@@ -50,6 +50,13 @@ class NotesSettings(Strict):
         default_factory=dict,
         description="Course maths macros: name (no backslash) → body using #1, #2 … for arguments.",
     )
+    max_note_bytes: int = Field(
+        1_048_576,
+        ge=1024,
+        le=64 * 1_048_576,
+        description="The largest note checked or built, in bytes (the 2020 notes' largest is "
+        "44 KB). A larger note is not parsed: the checker and the build report it (ENC005).",
+    )
     contents_file: str | None = Field(
         None, description="Optional Jekyll-style contents list (e.g. '_config.yml') to check."
     )

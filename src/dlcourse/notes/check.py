@@ -28,9 +28,15 @@ from dlcourse.notes.cache import (
     fingerprint,
 )
 from dlcourse.notes.check_context import Context
-from dlcourse.notes.config import RuleSetting, resolve_rules
+from dlcourse.notes.config import NOTE_SIZE_RULE, RuleSetting, default_setting, resolve_rules
 from dlcourse.notes.discover import iter_markdown_files
-from dlcourse.notes.document import NoteDocument, locate_in_docs, parse_note
+from dlcourse.notes.document import (
+    NoteDocument,
+    locate_in_docs,
+    note_size_limit,
+    parse_note,
+    read_note_bytes,
+)
 from dlcourse.notes.findings import Finding, Hit
 from dlcourse.notes.inherit import SourceKeys, drop_inherited, keys_of
 from dlcourse.notes.transcript import transcripts_in
@@ -130,7 +136,11 @@ def _run_rule(setting: RuleSetting, target: Any, ctx: Context) -> Iterable[Hit]:
 def check_document(
     doc: NoteDocument, ctx: Context, settings: dict[str, RuleSetting], display: str
 ) -> list[Finding]:
-    """Note rules on one parsed note (pragmas applied)."""
+    """Note rules on one parsed note (pragmas applied). A note too large to parse gets only
+    ENC005 (note-size), whatever the settings: its other rules never ran."""
+    if doc.too_large is not None:
+        setting = settings.get(NOTE_SIZE_RULE) or default_setting(NOTE_SIZE_RULE)
+        return [_finding(setting, hit, display) for hit in _run_rule(setting, doc, ctx)]
     pragmas = _pragmas(doc)
     findings = []
     for setting in settings.values():
@@ -200,7 +210,7 @@ def _unreadable(path: Path, error: OSError) -> FileResult:
 
 def _check_file(path: Path, ctx: Context, settings: dict[str, RuleSetting]) -> FileResult:
     try:
-        data = path.read_bytes()
+        data = read_note_bytes(path, note_size_limit(ctx.course))
     except OSError as error:
         return _unreadable(path, error)
     return _check_data(path, data, ctx, settings, digest(data))
@@ -407,9 +417,7 @@ def _load_sources(
     if missing and (ctx.docs_dir / source).is_dir():
         for path in iter_markdown_files(ctx.docs_dir / source):
             try:
-                doc = parse_note(
-                    path.read_bytes(), path=path, docs_dir=ctx.docs_dir, course=ctx.course
-                )
+                doc = parse_note(path, docs_dir=ctx.docs_dir, course=ctx.course)
             except OSError:
                 continue
             if doc.lang_ref in missing and doc.lang_ref not in index:
@@ -509,7 +517,7 @@ def check_course(
             todo.append(path)
             continue
         try:
-            data = path.read_bytes()
+            data = read_note_bytes(path, note_size_limit(course))
         except OSError as error:
             results[path] = _unreadable(path, error)
             continue
@@ -543,7 +551,7 @@ def check_course(
     pragmas_of: dict[str, tuple] = {}
     for result in ordered:
         report.findings.extend(result.findings)
-        if result.doc is not None:
+        if result.doc is not None and result.doc.too_large is None:  # unread: no facts
             slim_docs.append(result.doc)
             if result.doc.rel_path:
                 pragmas_of[result.doc.rel_path] = result.pragmas

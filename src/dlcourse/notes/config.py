@@ -17,6 +17,9 @@ from dlcourse.notes.findings import SEVERITIES, Severity
 from dlcourse.notes.rules import RULES, Rule
 
 _RESERVED = ("enabled", "severity")
+#: The rule that reports a note too large to parse: it stays on (a note it reports is otherwise
+#: skipped in silence); ``[notes] max_note_bytes`` is the setting that lets larger notes in.
+NOTE_SIZE_RULE = "ENC005"
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,13 @@ def _type_ok(default: Any, value: Any) -> bool:
     if isinstance(default, list):
         return isinstance(value, list)
     return isinstance(value, type(default))
+
+
+def default_setting(rule_id: str) -> RuleSetting:
+    """A rule as the catalogue defines it: on, its own severity and parameter defaults."""
+    rule = RULES[rule_id]
+    params = {name: param.default for name, param in rule.params.items()}
+    return RuleSetting(rule, True, rule.severity, params)
 
 
 def resolve_rules(course: Course, select: list[str] | None = None) -> dict[str, RuleSetting]:
@@ -87,6 +97,15 @@ def resolve_rules(course: Course, select: list[str] | None = None) -> dict[str, 
         for name, setting in value.items():
             if name == "enabled" and not isinstance(setting, bool):
                 issues.append(_issue(course, (*where, name), "enabled must be true or false"))
+            elif name == "enabled" and rule.id == NOTE_SIZE_RULE and setting is False:
+                issues.append(
+                    _issue(
+                        course,
+                        (*where, name),
+                        f"{rule.id} cannot be turned off: a note it reports is not checked at all",
+                        "to check larger notes, raise max_note_bytes under [notes]",
+                    )
+                )
             elif name == "severity" and setting not in SEVERITIES:
                 issues.append(
                     _issue(

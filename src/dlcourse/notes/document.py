@@ -193,6 +193,7 @@ class NoteDocument:
     part: int | None = None
     kind: NoteKind = "other"
     words: int = 0
+    too_large: tuple[int, int] | None = None  # (bytes, limit): not parsed, see DEFAULT_MAX_BYTES
 
     @property
     def lang_ref(self) -> str | None:
@@ -331,6 +332,12 @@ def locate_in_docs(path: Path, docs_dir: Path | None) -> tuple[Path | None, str 
     return None, None
 
 
+#: The largest note parsed when neither the caller nor a course says (``[notes]
+#: max_note_bytes``): parsing takes time and memory in proportion to a note's size (about
+#: 10 CPU-s and 500 MB for a 2 MB table), so a note from a pull request must not be unbounded.
+DEFAULT_MAX_BYTES = 1_048_576
+
+
 def parse_note(
     source: Path | str | bytes,
     *,
@@ -339,17 +346,33 @@ def parse_note(
     course: Course | None = None,
     language: str | None = None,
     words: bool = True,
+    max_bytes: int | None = None,
 ) -> NoteDocument:
     """Parse one note. ``source`` is a path (read from disk), text or bytes; ``path`` names the
     file when text is given. ``course`` (a :class:`dlcourse.course.Course`) supplies the docs
     folder and which parts are lectures or practicums; without it, parts 1–2 are lectures.
     ``words=False`` skips counting words (every ``words`` stays 0): for readers that never
-    use them, such as the site, whose rules (maths, figures, HTML, encoding) do not either."""
-    if isinstance(source, Path):
-        path = source
-        source = source.read_bytes()
+    use them, such as the site, whose rules (maths, figures, HTML, encoding) do not either.
+
+    A note over ``max_bytes`` (default: the course's ``[notes] max_note_bytes``, else
+    :data:`DEFAULT_MAX_BYTES`) is not parsed: the document comes back empty, placed (language,
+    week, part) and with ``too_large`` set, which the checker reports as ENC005."""
     if course is not None and docs_dir is None:
         docs_dir = course.docs_dir
+    if max_bytes is None:
+        max_bytes = note_size_limit(course)
+    if isinstance(source, Path):
+        path = source
+        source = read_note_bytes(source, max_bytes)
+    size = len(source) if isinstance(source, bytes) else len(source.encode("utf-8", "replace"))
+    if size > max_bytes:
+        if path is not None and path.is_file():
+            size = max(size, path.stat().st_size)
+        doc = NoteDocument(path=path, text="", lines=[""], too_large=(size, max_bytes))
+        if path is not None:
+            doc.docs_dir, doc.rel_path = locate_in_docs(path, docs_dir)
+        _place(doc, course, language)
+        return doc
     decoded = decode_text(source)
     text = normalize_liquid(decoded.text)
     doc = NoteDocument(
@@ -367,6 +390,19 @@ def parse_note(
     doc.tokens = tokens
     _walk(doc, tokens, words)
     return doc
+
+
+def note_size_limit(course: Course | None) -> int:
+    """The course's ``[notes] max_note_bytes``, or :data:`DEFAULT_MAX_BYTES` without one."""
+    notes = getattr(course, "notes", None)
+    return int(getattr(notes, "max_note_bytes", DEFAULT_MAX_BYTES))
+
+
+def read_note_bytes(path: Path, max_bytes: int) -> bytes:
+    """A note's bytes, at most ``max_bytes + 1`` of them: enough to tell a note over the limit,
+    without reading all of a huge file (or a link to an endless device) into memory."""
+    with open(path, "rb") as stream:
+        return stream.read(max_bytes + 1)
 
 
 def _place(doc: NoteDocument, course: Course | None, language: str | None) -> None:
@@ -401,13 +437,14 @@ def _walk(doc: NoteDocument, tokens: list[Token], words: bool = True) -> None:
     docs_dir = doc.docs_dir
     language = doc.language
     word_marks: list[tuple[int, float]] = []  # (line, words) of body text
+    columns = _Columns(doc.lines)
     previous = ""
     for index, token in enumerate(tokens):
         kind = token.type
         if kind == "inline":
             line = token.map[0] + 1 if token.map else 0
             count = words and previous != "heading_open"
-            _walk_inline(doc, token, line, note_dir, docs_dir, word_marks, count, language)
+            _walk_inline(doc, token, line, note_dir, docs_dir, word_marks, count, language, columns)
         elif kind == "heading_open":
             line = token.map[0] + 1 if token.map else 0
             _heading(doc, tokens, index, token, line)
@@ -484,13 +521,42 @@ def _lookalikes(doc: NoteDocument, first: int, end: int) -> None:
                     doc.lookalikes.append(Heading(0, link.group(1), index + 1, stamp, -1))
 
 
-def _refused_links(doc: NoteDocument, text: str, line: int) -> None:
+class _Columns:
+    """Columns of the links and images of a line, searched forward from the last one found (they
+    come in source order), so a line of 200,000 links costs one pass, not 200,000. A needle not
+    found scans the rest of its line; the scans a line may cost are capped at a few times its
+    length, past which columns default to 1: a note cannot make column finding quadratic."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.line = 0
+        self.position = 0
+        self.scanned = 0
+
+    def find(self, line: int, needle: str) -> int | None:
+        """1-based column of ``needle`` on ``line`` after the previous find there, or None."""
+        if line != self.line:
+            self.line, self.position, self.scanned = line, 0, 0
+        if not needle or not 1 <= line <= len(self.lines):
+            return None
+        text = self.lines[line - 1]
+        if self.scanned > 4 * len(text) + 256:
+            return None
+        index = text.find(needle, self.position)
+        self.scanned += (len(text) if index < 0 else index) - self.position + len(needle)
+        if index < 0:
+            return None
+        self.position = index + len(needle)
+        return index + 1
+
+
+def _refused_links(doc: NoteDocument, text: str, line: int, columns: _Columns) -> None:
     """Links markdown-it refuses to make because of their scheme (``[x](javascript:…)``, also
     as a reference definition) stay text here, but kramdown makes them live links on a Jekyll
     site: they join the note's links so that HTML001 reports them."""
     for match in _SCRIPT_LINK.finditer(text):
         href = match.group("inline") or match.group("reference")
-        column = doc.column_of(line, href[:20], 1)
+        column = columns.find(line, href[:20]) or 1
         doc.links.append(Link(href, match.group("text") or "", None, line, column))
 
 
@@ -514,6 +580,7 @@ def _walk_inline(
     word_marks: list[tuple[int, float]],
     count: bool,  # count the words (body text, not a heading)
     language: str | None,
+    columns: _Columns,
 ) -> None:
     current = line
     link_stack: list[tuple[str, int, list[str]]] = []
@@ -530,7 +597,7 @@ def _walk_inline(
                 link_stack[-1][2].append(child.content)
             content = child.content
             if "](" in content or "]:" in content:
-                _refused_links(doc, content, current)
+                _refused_links(doc, content, current, columns)
         elif ctype == "softbreak" or ctype == "hardbreak":
             current += 1
         elif ctype == "code_inline":
@@ -551,15 +618,15 @@ def _walk_inline(
         elif ctype == "image":
             src = unquote(str(child.attrs.get("src", "")))
             alt = "".join(c.content for c in child.children or [] if c.type == "text")
-            column = doc.column_of(current, "![", 1)
+            column = columns.find(current, "![") or 1
             resolved = _resolve(src, note_dir, docs_dir)
             doc.figures.append(Figure(src, resolved, alt, current, column, False))
         elif ctype == "link_open":
             link_stack.append((unquote(str(child.attrs.get("href", ""))), current, []))
         elif ctype == "link_close" and link_stack:
             href, at, texts_in = link_stack.pop()
-            column = doc.column_of(at, "](" + href[:20], 1)
-            column = column + 2 if column > 1 else doc.column_of(at, href[:20], 1)
+            found = columns.find(at, "](" + href[:20])
+            column = found + 2 if found else (columns.find(at, href[:20]) or 1)
             doc.links.append(
                 Link(href, "".join(texts_in), _resolve(href, note_dir, docs_dir), at, column)
             )
@@ -598,8 +665,10 @@ def _run_words(runs: list[str | int], texts: list[str], language: str | None) ->
 def _html_images(
     doc: NoteDocument, html: str, line: int, note_dir: Path | None, docs_dir: Path | None
 ) -> None:
+    at, counted = line, 0  # lines counted up to ``counted``: linear however many images
     for match in _IMG_TAG.finditer(_blank_comments(html)):
-        at = line + html.count("\n", 0, match.start())
+        at += html.count("\n", counted, match.start())
+        counted = match.start()
         attrs = _img_attrs(match.group(1))
         src = attrs.get("src", "")
         column = doc.column_of(at, "<img", 1) if match.group(0)[:4] == "<img" else 1
@@ -631,7 +700,11 @@ def _structure(doc: NoteDocument, word_marks: list[tuple[int, float]]) -> None:
     if headings:
         top = min(heading.level for heading in headings)
         tops = [heading for heading in headings if heading.level == top]
+        heading_lines = [heading.line for heading in headings]  # in source order
         for position, heading in enumerate(tops):
             end = tops[position + 1].line - 1 if position + 1 < len(tops) else last_line
-            nested = [h for h in headings if heading.line < h.line <= end]
+            # the headings after this one up to the next top one: found by bisection, so 50,000
+            # headings cost 50,000 steps, not 50,000 squared
+            first = bisect_right(heading_lines, heading.line)
+            nested = headings[first : bisect_right(heading_lines, end, first)]
             doc.sections.append(Section(heading, end, nested, words_between(heading.line, end)))

@@ -41,25 +41,48 @@ def unescape_kramdown(tex: str) -> str:
     return re.sub(r"(?<!\\)\\_", "_", tex)
 
 
-def _read_argument(tex: str, pos: int) -> tuple[str, int] | None:
-    """One macro argument at ``pos``: a balanced ``{…}`` group or a single token."""
+class MacroBudgetExceeded(ValueError):
+    """A formula whose macros expand past :data:`MAX_MACRO_EXPANSIONS` expansions or grow it by
+    more than :data:`MAX_MACRO_GROWTH` characters: reported as a formula that does not render."""
+
+
+#: Macro expansions allowed in one formula, as KaTeX's ``maxExpand`` (its default): a macro
+#: that calls itself (``\gdef\a{\a\a}``) or a chain that doubles at each step stops here.
+MAX_MACRO_EXPANSIONS = 1000
+#: How many characters macros may add to one formula. The 2020 notes' largest growth is 82;
+#: ``$\gdef\a{\a\a\a\a\a\a\a}$ $\a$`` used to grow to 11 million and take 108 s and 1.7 GB.
+MAX_MACRO_GROWTH = 20_000
+
+
+def closing_braces(tex: str) -> dict[int, int]:
+    """The index of the ``}`` that closes each ``{`` of ``tex`` (braces after a backslash do
+    not count; an unclosed ``{`` has no entry), found in one pass, so reading every argument of
+    a formula costs linear time however many groups are left open."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    previous = ""
+    for index, char in enumerate(tex):
+        if previous != "\\":
+            if char == "{":
+                opened.append(index)
+            elif char == "}" and opened:
+                closing[opened.pop()] = index
+        previous = char
+    return closing
+
+
+def _read_argument(
+    tex: str, pos: int, closing: dict[int, int] | None = None
+) -> tuple[str, int] | None:
+    """One macro argument at ``pos``: a balanced ``{…}`` group or a single token. Callers that
+    read many arguments of one text pass its :func:`closing_braces` once."""
     while pos < len(tex) and tex[pos] == " ":
         pos += 1
     if pos >= len(tex):
         return None
     if tex[pos] == "{":
-        depth = 0
-        for index in range(pos, len(tex)):
-            char = tex[index]
-            if char == "\\":
-                continue
-            if char == "{" and (index == 0 or tex[index - 1] != "\\"):
-                depth += 1
-            elif char == "}" and tex[index - 1] != "\\":
-                depth -= 1
-                if depth == 0:
-                    return tex[pos + 1 : index], index + 1
-        return None
+        end = (closing if closing is not None else closing_braces(tex)).get(pos)
+        return None if end is None else (tex[pos + 1 : end], end + 1)
     if tex[pos] == "\\":
         match = _COMMAND.match(tex, pos)
         if match:
@@ -75,8 +98,9 @@ def local_macros(tex: str) -> dict[str, str]:
     found: dict[str, str] = {}
     if "\\" not in tex:
         return found
+    closing = closing_braces(tex)
     for match in _DEFINITION.finditer(tex):
-        body = _read_argument(tex, match.end())
+        body = _read_argument(tex, match.end(), closing)
         if body is None:
             continue
         name = match.group("braced") or match.group("bare")
@@ -113,16 +137,22 @@ def expand_macros(
     arity: Mapping[str, int] | None = None,
 ) -> str:
     """Expand ``\\name`` for every macro in ``macros`` (bodies use ``#1`` … for arguments;
-    ``arity`` overrides the number of arguments a body's ``#n`` imply)."""
+    ``arity`` overrides the number of arguments a body's ``#n`` imply). Raises
+    :class:`MacroBudgetExceeded` past :data:`MAX_MACRO_EXPANSIONS` expansions or
+    :data:`MAX_MACRO_GROWTH` added characters, before the text is built."""
     if not macros or "\\" not in tex:
         return tex
     counts = _arities(macros)
     if arity:
         counts = {**counts, **arity}
+    expansions = 0
+    allowed_length = len(tex) + MAX_MACRO_GROWTH
     for _ in range(max_depth):
         changed = False
         out: list[str] = []
+        length = 0  # of the text this round builds, checked as it grows
         pos = 0
+        closing = closing_braces(tex) if "{" in tex else {}
         for match in _COMMAND.finditer(tex):
             name = match.group(1)
             if name not in macros or match.start() < pos:
@@ -132,7 +162,7 @@ def expand_macros(
             args: list[str] = []
             end = match.end()
             for _n in range(counts[name]):
-                argument = _read_argument(tex, end)
+                argument = _read_argument(tex, end, closing)
                 if argument is None:
                     break
                 args.append(argument[0])
@@ -142,6 +172,14 @@ def expand_macros(
             body = macros[name]
             for index, value in enumerate(args, start=1):
                 body = body.replace(f"#{index}", value)
+            expansions += 1
+            length += match.start() - pos + len(body) + 1
+            if expansions > MAX_MACRO_EXPANSIONS or length > allowed_length:
+                raise MacroBudgetExceeded(
+                    f"macros expand past the budget of {MAX_MACRO_EXPANSIONS} expansions and "
+                    f"{MAX_MACRO_GROWTH:,} added characters (at \\{name}): does a macro call "
+                    "itself, or a chain of them multiply?"
+                )
             out.append(tex[pos : match.start()])
             # keep a following letter from gluing onto a body ending in a command
             out.append(body + (" " if counts[name] == 0 and body[-1:].isalpha() else ""))
@@ -192,10 +230,11 @@ def strip_definitions(tex: str) -> str:
         return tex
     out = []
     pos = 0
+    closing = closing_braces(tex)
     for match in _DEFINITION.finditer(tex):
         if match.start() < pos:
             continue
-        body = _read_argument(tex, match.end())
+        body = _read_argument(tex, match.end(), closing)
         out.append(tex[pos : match.start()])
         pos = body[1] if body else match.end()
     out.append(tex[pos:])
@@ -235,7 +274,13 @@ def macro_key(macros: Mapping[str, str]) -> MacroKey:
 @lru_cache(maxsize=65536)
 def check_formula_keyed(tex: str, macros: MacroKey, display: bool = False) -> str | None:
     """:func:`check_formula` for callers that already hold a :func:`macro_key`."""
-    return render_check(prepare_tex(tex, dict(macros)), display)
+    try:
+        prepared = prepare_tex(tex, dict(macros))
+    except MacroBudgetExceeded as error:
+        return str(error)
+    if not prepared:  # only definitions: renders nothing, as on the site
+        return None
+    return render_check(prepared, display)
 
 
 def check_formula(tex: str, macros: Mapping[str, str], display: bool = False) -> str | None:

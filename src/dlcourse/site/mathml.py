@@ -106,7 +106,10 @@ def render(tex: str, display: bool, macros: Mapping[str, str]) -> Rendered:
     """One formula to MathML (or to its source, with a message, when it cannot be rendered)."""
     if "\n\n" in tex.strip():
         return Rendered(source_fallback(tex, display), False, "blank line inside a formula")
-    prepared = prepare(tex, macros)
+    try:
+        prepared = prepare(tex, macros)
+    except notes_tex.MacroBudgetExceeded as error:  # the checker reports the same (MATH004)
+        return Rendered(source_fallback(tex, display), False, str(error))
     if not prepared:
         return Rendered("", True)
     # the checker's verdict is the site's verdict: one function decides "renders"

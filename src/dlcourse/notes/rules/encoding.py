@@ -124,3 +124,21 @@ def line_endings(doc, ctx, params) -> Iterator[Hit]:
             "convert it to LF line endings (--fix does it)",
             fix=(Edit(0, "\r\n", "\n"),),
         )
+
+
+@rule("ENC005", "note-size", "error", ("encoding", "safety"))
+def note_size(doc, ctx, params) -> Iterator[Hit]:
+    """The note is no larger than [notes] max_note_bytes (default 1 MiB).
+    Time and memory of a check or a build grow with a note's size, and a note arrives by pull
+    request: a larger file is not parsed at all, so none of its other rules run and the site
+    shows an empty page for it. The 2020 notes' largest is 44 KB. This rule cannot be turned
+    off; raise max_note_bytes under [notes] in course.toml to check larger notes."""
+    if doc.too_large is not None:
+        size, limit = doc.too_large
+        yield Hit(
+            1,
+            f"note is {size:,} bytes, over the limit of {limit:,}: not read, so not checked "
+            "(and empty on the site)",
+            1,
+            "split it into smaller notes, or raise max_note_bytes under [notes] in course.toml",
+        )

@@ -1,0 +1,148 @@
+"""Denial of service by note: a few hundred bytes of maths, or a few megabytes of headings,
+links or table, must cost a check or a build bounded time and memory — a finding, never a hang.
+
+Each case runs ``dlcourse notes check`` or ``dlcourse build`` in a fresh process under the
+budget it states (CPU seconds and address space enforced by the kernel), from inside a course
+made by ``dlcourse init``.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from tests.security.budget import Budget, Outcome, dlcourse
+from tests.security.conftest import Sandbox
+
+FRONT = (
+    "---\nlang-ref: ch.09-1\ntitle: An attack\nlecturer: Yann LeCun\nauthors: Eve\n"
+    "date: 23 Mar 2020\n---\n\n"
+)
+NOTE = "docs/en/week09/09-1.md"
+#: A check or build of one small note: about a CPU-second. The attacks below took 108 s and
+#: 1.7 GB (the self-calling macro) or over 240 s and 4.5 GB (the chain) before the budget.
+SMALL = Budget(cpu_s=15, memory_mib=1024, wall_s=120)
+
+
+def write_note(sandbox: Sandbox, text: str) -> None:
+    path = sandbox.course / NOTE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(FRONT + text, encoding="utf-8")
+
+
+def check(sandbox: Sandbox, budget: Budget = SMALL) -> Outcome:
+    return dlcourse("notes", "check", "--course", ".", NOTE, cwd=sandbox.course, budget=budget)
+
+
+def build(sandbox: Sandbox, budget: Budget = SMALL) -> Outcome:
+    return dlcourse("build", ".", "--no-search", "-q", cwd=sandbox.course, budget=budget)
+
+
+def assert_within_budget(outcome: Outcome, *codes: int) -> None:
+    assert outcome.killed_for is None, outcome.describe()
+    assert outcome.returncode in codes, outcome.describe()
+    assert "Traceback" not in outcome.output, outcome.describe()
+
+
+SELF_CALLING = r"$\gdef\a{\a\a\a\a\a\a\a}$ $\a$"
+
+
+def _chain(depth: int = 12) -> str:
+    # each macro calls the previous one four times: 4^12 = 16 million copies of \a
+    names = [chr(ord("a") + index) for index in range(depth)]
+    lines = [r"$\gdef\a{x}$"]
+    lines += [rf"$\gdef\{new}{{\{old}\{old}\{old}\{old}}}$" for old, new in pairwise(names)]
+    return "\n\n".join(lines) + f"\n\n${chr(92)}{names[-1]}$\n"
+
+
+@pytest.mark.parametrize("attack", [SELF_CALLING, _chain()], ids=["self-calling", "chain"])
+def test_a_macro_bomb_is_a_maths_finding_in_the_check(sandbox: Sandbox, attack: str) -> None:
+    write_note(sandbox, f"## Maths\n\n{attack}\n")
+    outcome = check(sandbox)
+    assert_within_budget(outcome, 1)
+    assert "MATH004" in outcome.stdout and "macros expand past the budget" in outcome.stdout
+
+
+@pytest.mark.parametrize("attack", [SELF_CALLING, _chain()], ids=["self-calling", "chain"])
+def test_a_macro_bomb_is_a_build_warning_and_shows_as_source(sandbox: Sandbox, attack: str) -> None:
+    write_note(sandbox, f"## Maths\n\n{attack}\n")
+    outcome = build(sandbox)
+    assert_within_budget(outcome, 0)
+    assert "macros expand past the budget" in outcome.output
+    page = (sandbox.course / "_site" / "en" / "week09" / "09-1" / "index.html").read_text()
+    assert 'class="math-error"' in page
+
+
+def test_thousands_of_unclosed_macro_arguments_cost_linear_time(sandbox: Sandbox) -> None:
+    # each unclosed '{' used to be scanned to the end of the formula: quadratic in its length
+    write_note(sandbox, "$" + r"\vect{" * 100_000 + "$\n")
+    outcome = check(sandbox)
+    assert_within_budget(outcome, 1)
+    assert "never closed" in outcome.stdout
+
+
+def _headings(count: int) -> str:
+    return "".join(f"## Heading number {i} with words\n\ntext of it {i}\n\n" for i in range(count))
+
+
+def test_a_note_over_the_size_limit_is_one_finding_at_once(sandbox: Sandbox) -> None:
+    write_note(sandbox, _headings(50_000))  # 2.9 MB: over the default 1 MiB
+    for outcome, code in ((check(sandbox), 1), (build(sandbox), 0)):
+        assert_within_budget(outcome, code)
+        assert "ENC005" in outcome.output and "over the limit of 1,048,576" in outcome.output
+        assert outcome.max_rss_mib < 400, outcome.describe()  # the note was never parsed
+
+
+def test_a_note_that_links_to_an_endless_device_is_read_no_further_than_the_limit(
+    sandbox: Sandbox,
+) -> None:
+    path = sandbox.course / NOTE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to("/dev/zero")
+    outcome = check(sandbox, Budget(cpu_s=15, memory_mib=768, wall_s=120))
+    assert outcome.killed_for is None, outcome.describe()
+    assert outcome.returncode in (1, 2), outcome.describe()
+    assert "Traceback" not in outcome.output, outcome.describe()
+
+
+def test_the_size_limit_is_a_course_setting(sandbox: Sandbox) -> None:
+    sandbox.edit_config("[notes]", "[notes]\nmax_note_bytes = 4096")
+    write_note(sandbox, "Words. " * 1000)
+    outcome = check(sandbox)
+    assert_within_budget(outcome, 1)
+    assert "over the limit of 4,096" in outcome.stdout
+    sandbox.edit_config("max_note_bytes = 4096", "max_note_bytes = 65536")
+    assert "ENC005" not in check(sandbox).stdout
+
+
+def test_the_size_rule_cannot_be_turned_off(sandbox: Sandbox) -> None:
+    sandbox.edit_config("[notes]", "[notes.rules.ENC005]\nenabled = false\n\n[notes]")
+    write_note(sandbox, "Words.\n")
+    outcome = check(sandbox)
+    assert outcome.returncode == 2, outcome.describe()
+    assert "ENC005 cannot be turned off" in outcome.stderr
+
+
+#: With the limit raised to 8 MiB, notes of a few megabytes are parsed: linear time keeps them
+#: to seconds (they took 300+ s, 187 s and 22 s / 1.9 GB when parts of the parse were quadratic).
+LARGE = Budget(cpu_s=90, memory_mib=3072, wall_s=600)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "body",
+    [
+        _headings(50_000),
+        "".join(f"[l](u{i}) " for i in range(200_000)) + "\n",
+        "| a | b | c |\n|---|---|---|\n"
+        + "".join(f"| {i} | x{i} | y{i} |\n" for i in range(74_000)),
+    ],
+    ids=["50000-headings", "200000-links-on-a-line", "2-MB-table"],
+)
+def test_megabyte_notes_check_in_linear_time(sandbox: Sandbox, body: str) -> None:
+    sandbox.edit_config("[notes]", f"[notes]\nmax_note_bytes = {8 * 1024 * 1024}")
+    write_note(sandbox, body)
+    outcome = check(sandbox, LARGE)
+    assert_within_budget(outcome, 0, 1)
+    assert "ENC005" not in outcome.stdout
