@@ -138,3 +138,18 @@ def test_maths_benchmark_prints_every_row(example_course_dir: Path) -> None:
     for row in ("baseline: latex2mathml alone", "the site"):
         figures = rf"\s+{NUMBER}\s+{NUMBER}\s+\d+\s+{NUMBER}x"  # ms, µs each, conversions, ratio
         assert re.search(rf"{re.escape(row)}{figures}", out), row
+
+
+def test_hostile_notes_benchmark_prints_every_row() -> None:
+    out = _run("benchmarks/hostile_notes.py", "--megabytes", "0.05")
+    for row in (
+        "baseline: ordinary note",
+        "headings",
+        "links on one line",
+        "table",
+        "images in one HTML block",
+        "self-calling macro",
+        "macro chain (4^11)",
+    ):
+        figures = rf" +{NUMBER} \| +{NUMBER} \| +{NUMBER} \| +\d+ \| +{NUMBER} \|"
+        assert re.search(rf"\| {re.escape(row)}\s+\|{figures}", out), row

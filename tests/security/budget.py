@@ -10,8 +10,8 @@ accounting, so they do not depend on what else the machine is doing.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -55,6 +55,24 @@ class Outcome:
         )
 
 
+#: Runs between the test and the command: Linux counts the memory of the process a child was
+#: forked from in the child's peak (a forked pytest worker of 500 MB would read as 500 MB), so
+#: the command is forked from this small process instead, under the limits, and its own CPU
+#: time, peak memory and exit status come back as JSON on a pipe.
+_LAUNCHER = """
+import json, os, resource, sys
+cpu, memory, report = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+child = os.fork()
+if child == 0:
+    os.close(report)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    os.execvp(sys.argv[4], sys.argv[4:])
+_, status, usage = os.wait4(child, 0)
+os.write(report, json.dumps([status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]).encode())
+"""
+
+
 def run_limited(
     args: Sequence[str | Path],
     *,
@@ -66,66 +84,55 @@ def run_limited(
     """Run ``args`` in ``cwd`` under ``budget``; never raises for what the child does."""
     cpu = max(1, int(budget.cpu_s + 0.999))
     memory = budget.memory_mib * MIB
-
-    def limit() -> None:  # runs in the child between fork and exec
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        os.setsid()  # its own process group: the wall-clock kill reaches its workers too
-
     child_env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
+    read_report, write_report = os.pipe()
     started = time.monotonic()
-    process = subprocess.Popen(
-        [str(part) for part in args],
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCHER, str(cpu), str(memory), str(write_report)]
+        + [str(part) for part in args],
         cwd=cwd,
         env=child_env,
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=limit,
+        pass_fds=(write_report,),
+        start_new_session=True,  # its own process group: the wall-clock kill reaches every child
     )
-    chunks: dict[str, bytes] = {}
+    os.close(write_report)
+    streams: dict[str, bytes] = {}
 
-    def drain(name: str, stream) -> None:
-        chunks[name] = stream.read()
+    def talk() -> None:
+        streams["out"], streams["err"] = launcher.communicate(
+            stdin.encode() if stdin is not None else None
+        )
 
-    readers = [
-        threading.Thread(target=drain, args=("out", process.stdout), daemon=True),
-        threading.Thread(target=drain, args=("err", process.stderr), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    if stdin is not None:
-        assert process.stdin is not None
-        process.stdin.write(stdin.encode())
-        process.stdin.close()
-    # wait4, not Popen.wait: it hands back the child's own CPU time and peak memory
-    waited: dict[str, tuple[int, int, resource.struct_rusage]] = {}
-    waiter = threading.Thread(
-        target=lambda: waited.update(result=os.wait4(process.pid, 0)), daemon=True
-    )
-    waiter.start()
-    waiter.join(budget.wall_s)
+    talker = threading.Thread(target=talk, daemon=True)
+    talker.start()
+    talker.join(budget.wall_s)
     killed_for = None
-    if waiter.is_alive():
+    if talker.is_alive():
         killed_for = "wall"
-        os.killpg(process.pid, signal.SIGKILL)
-        waiter.join()
-    wall = time.monotonic() - started
-    _, status, usage = waited["result"]
-    process.returncode = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGKILL)
+        talker.join()
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # workers it left behind hold the pipes open
-    for reader in readers:
-        reader.join()
-    cpu_used = usage.ru_utime + usage.ru_stime
-    if killed_for is None and process.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        os.killpg(launcher.pid, signal.SIGKILL)  # workers it left behind
+    wall = time.monotonic() - started
+    with os.fdopen(read_report, "rb") as stream:
+        report = stream.read()
+    if report:
+        status, cpu_used, max_rss = json.loads(report)
+        returncode = os.waitstatus_to_exitcode(status)
+    else:  # the launcher itself was killed (wall clock)
+        returncode, cpu_used, max_rss = launcher.returncode, 0.0, 0
+    if killed_for is None and returncode in (-signal.SIGXCPU, -signal.SIGKILL):
         killed_for = "cpu" if cpu_used >= cpu - 0.5 else "killed"
     return Outcome(
-        process.returncode,
-        chunks.get("out", b"").decode("utf-8", "replace"),
-        chunks.get("err", b"").decode("utf-8", "replace"),
+        returncode,
+        streams.get("out", b"").decode("utf-8", "replace"),
+        streams.get("err", b"").decode("utf-8", "replace"),
         cpu_used,
-        usage.ru_maxrss / 1024,  # Linux reports kilobytes
+        max_rss / 1024,  # Linux reports kilobytes
         wall,
         killed_for,
     )

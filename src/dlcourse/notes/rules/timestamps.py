@@ -312,11 +312,12 @@ def unstamped_between(doc, min_seconds: float) -> Iterator[tuple]:
     or above, before and after it, are stamped headings of its level on one video, at least
     ``min_seconds`` apart."""
     headings = doc.headings
+    befores = _nearest_at_or_above(headings)
+    afters = _nearest_at_or_above(headings[::-1])[::-1]
     for position, heading in enumerate(headings):
         if heading.stamp is not None:
             continue
-        before = next((h for h in reversed(headings[:position]) if h.level <= heading.level), None)
-        after = next((h for h in headings[position + 1 :] if h.level <= heading.level), None)
+        before, after = befores[position], afters[position]
         if before is None or after is None or not before.stamp or not after.stamp:
             continue
         if not before.level == heading.level == after.level:
@@ -328,11 +329,28 @@ def unstamped_between(doc, min_seconds: float) -> Iterator[tuple]:
             yield heading, before, after
 
 
+def _nearest_at_or_above(headings: list) -> list:
+    """For each heading, the closest heading before it of its level or above (None if none),
+    from the last heading seen at each of the six levels: one pass, however many headings (a
+    scan back from each heading made 50,000 headings cost 50,000 squared steps)."""
+    last: list = [None] * 7  # (position, heading) of the last heading seen at each level 1–6
+    found = []
+    for position, heading in enumerate(headings):
+        seen = [entry for entry in last[1 : heading.level + 1] if entry is not None]
+        found.append(max(seen, key=lambda entry: entry[0])[1] if seen else None)
+        last[heading.level] = (position, heading)
+    return found
+
+
 def _split_by_heading(doc, sub, min_seconds: float, ctx) -> bool:
     """Whether TS009 reports an unstamped heading inside ``sub``'s slice."""
     if is_translation(doc, ctx):
         return False
-    return any(before is sub.heading for _, before, _ in unstamped_between(doc, min_seconds))
+    cached = doc.__dict__.get("_split_slices")
+    if cached is None or cached[0] != min_seconds:  # once per note, not once per subsection
+        starts = {id(before) for _, before, _ in unstamped_between(doc, min_seconds)}
+        cached = doc.__dict__["_split_slices"] = (min_seconds, starts)
+    return id(sub.heading) in cached[1]
 
 
 def _between_seconds(params, ctx) -> float:
