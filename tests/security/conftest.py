@@ -3,6 +3,7 @@ folder that also holds a "secret" outside the course (what a leak would expose) 
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +35,10 @@ class Sandbox:
         return {"HOME": str(self.home), "XDG_CACHE_HOME": str(self.home / ".cache")}
 
 
-def make_sandbox(root: Path) -> Sandbox:
+def make_sandbox(root: Path, template: Path) -> Sandbox:
+    """A sandbox under ``root`` whose course is a copy of ``template`` (see ``course_template``)."""
     course = root / "work" / "course"
-    result = CliRunner().invoke(app, ["init", "--example", str(course)])
-    assert result.exit_code == 0, result.output
+    shutil.copytree(template, course, symlinks=True)
     outside = root / "outside"
     outside.mkdir()
     secret = outside / "secret.txt"
@@ -47,9 +48,19 @@ def make_sandbox(root: Path) -> Sandbox:
     return Sandbox(root, course, secret, home)
 
 
+@pytest.fixture(scope="session")
+def course_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One course made by ``dlcourse init --example`` per session; each sandbox copies it (a
+    copy takes milliseconds, an init half a second)."""
+    course = tmp_path_factory.mktemp("template") / "course"
+    result = CliRunner().invoke(app, ["init", "--example", str(course)])
+    assert result.exit_code == 0, result.output
+    return course
+
+
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Sandbox:
-    return make_sandbox(tmp_path)
+def sandbox(tmp_path: Path, course_template: Path) -> Sandbox:
+    return make_sandbox(tmp_path, course_template)
 
 
 def files_under(folder: Path) -> dict[str, bytes]:

@@ -16,7 +16,12 @@ from rich.table import Table
 
 from dlcourse.cli.messages import echo_error
 from dlcourse.labs.catalogue import LABS, get_lab, missing_labs_extra
-from dlcourse.util.files import OutputPathError, describe_os_error, ensure_output_folder
+from dlcourse.util.files import (
+    OutputPathError,
+    check_output_file,
+    describe_os_error,
+    ensure_output_folder,
+)
 
 lab_app = typer.Typer(
     help="The course's PyTorch practicals: list, run, notebook, slurm.", no_args_is_help=True
@@ -211,6 +216,7 @@ def notebook(
 ) -> None:
     """Write a runnable .ipynb of the lab (its source, cell by cell)."""
     info = _lab_or_exit(name)
+    _output_file_or_exit(out)  # before the lab (and torch) is imported to build the notebook
     from dlcourse.labs.notebook import write_notebook
 
     try:
@@ -221,6 +227,16 @@ def notebook(
         _error(f"--out {describe_os_error(Path(err.filename or out or '.'), err)}")
         raise typer.Exit(2) from None
     console.print(f"wrote {escape(str(path))}")
+
+
+def _output_file_or_exit(out: Path | None) -> None:
+    if out is None:
+        return
+    try:
+        check_output_file(out)
+    except OutputPathError as err:
+        _error(f"--out {err}")
+        raise typer.Exit(2) from None
 
 
 def _cluster_settings(course_dir: Path | None):
@@ -262,6 +278,7 @@ def slurm(
     Options left out come from the course's [cluster] table (course.toml).
     """
     info = _lab_or_exit(name)
+    _output_file_or_exit(out)  # before the course is read and the script made
     cluster = _cluster_settings(course_dir)
     from dlcourse.labs.slurm import SlurmJob, sbatch_script
 

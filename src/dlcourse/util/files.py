@@ -104,6 +104,31 @@ def describe_os_error(path: Path, error: OSError) -> str:
     return f"{path}: {reason}"
 
 
+def check_output_file(path: Path) -> Path:
+    """Refuse now, without writing anything, an output file ``path`` that could not be written
+    later — a folder, a path under a file, a name too long, a folder without write permission —
+    so that no work is done (a lab imported, a notebook built) only to fail at the end. Raises
+    :class:`OutputPathError`; the final write still reports what only it can find (disk full)."""
+    path = Path(path)
+
+    def refuse(code: int) -> OutputPathError:
+        return OutputPathError(describe_os_error(path, OSError(code, os.strerror(code))))
+
+    if any(len(os.fsencode(part)) > 255 for part in path.parts):
+        raise refuse(errno.ENAMETOOLONG)
+    if path.is_dir():
+        raise refuse(errno.EISDIR)
+    existing = path.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise refuse(errno.ENOTDIR)
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(existing, os.W_OK)
+    if not writable:
+        raise refuse(errno.EACCES)
+    return path
+
+
 def ensure_output_folder(path: Path) -> Path:
     """Create the output folder ``path`` (and its parents) now, before any work that would be
     lost if it failed later; raises :class:`OutputPathError` when ``path`` is a file, a
