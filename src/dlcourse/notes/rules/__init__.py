@@ -28,6 +28,7 @@ RULES: dict[str, Rule] = catalogue(
         encoding.byte_order_mark,  # ENC002
         encoding.invisible_characters,  # ENC003
         encoding.line_endings,  # ENC004
+        encoding.note_size,  # ENC005
         figures.figure_missing,  # FIG001
         figures.figure_alt,  # FIG002
         figures.link_target,  # LINK001
