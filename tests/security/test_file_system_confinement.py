@@ -213,18 +213,25 @@ def commands(sandbox: Sandbox) -> dict[str, tuple[list[str], list[Path], tuple[i
 COMMANDS = list(commands(Sandbox(Path("/"), Path("/c"), Path("/s"), Path("/h"))))
 
 
-@pytest.mark.parametrize("name", COMMANDS)
-def test_a_command_writes_only_inside_the_course_and_its_output(
-    tmp_path: Path, course_template: Path, name: str
-) -> None:
-    sandbox = make_sandbox(tmp_path / "sandbox", course_template)
+@pytest.fixture(scope="module")
+def hostile_course(tmp_path_factory: pytest.TempPathFactory, course_template: Path) -> Sandbox:
+    """One sandbox for every command below, prepared once: each command is watched on its own,
+    and what the earlier ones wrote lies inside the course (or their output), where it may."""
+    sandbox = make_sandbox(tmp_path_factory.mktemp("confined"), course_template)
     (sandbox.course.parent / "my-thesis").mkdir()
     (sandbox.course.parent / "my-thesis" / "chapter1.tex").write_text("keep\n")
     # an e-mail that is an absolute path into the sandbox: a write there would be seen
     emails = [*EMAILS, f"{sandbox.root / 'outside'}/evil@nyu.edu"]
     prepare(sandbox, emails, [*NAMES, "Eve Absolute"])
-    args, extra, codes = commands(sandbox)[name]
-    run_confined(sandbox, args, [sandbox.course, *extra], codes)
+    return sandbox
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_command_writes_only_inside_the_course_and_its_output(
+    hostile_course: Sandbox, name: str
+) -> None:
+    args, extra, codes = commands(hostile_course)[name]
+    run_confined(hostile_course, args, [hostile_course.course, *extra], codes)
 
 
 HOSTILE_PIECES = st.sampled_from(
