@@ -12,6 +12,7 @@ import os
 import pickle
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -134,12 +135,6 @@ def test_a_planted_pickle_in_the_site_cache_runs_nothing(sandbox: Sandbox) -> No
     assert not marker.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN: the notes checker's result cache (notes/cache.py) is still read with "
-    "pickle.load; a pull request that adds .dlcourse-cache/notes-check/<key>.pickle runs code "
-    "in 'dlcourse notes check' (docs/security.md, open issues)",
-)
 def test_a_planted_pickle_in_the_notes_check_cache_runs_nothing(sandbox: Sandbox) -> None:
     marker = sandbox.root / "outside" / "pwned"
     first = check(sandbox)  # learn the cache file's name (keyed to the configuration)
@@ -148,14 +143,44 @@ def test_a_planted_pickle_in_the_notes_check_cache_runs_nothing(sandbox: Sandbox
     assert planted, "no notes cache file found"
     for path in planted:
         path.write_bytes(pickle.dumps(_Payload(marker)))
-    check(sandbox)
+    again = check(sandbox)
     assert not marker.exists()
+    assert again.returncode == first.returncode and again.stdout == first.stdout, again.describe()
 
 
+def _git(course: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Eve", "-c", "user.email=eve@nyu.edu", *args],
+        cwd=course, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_committed_notes_cache_cannot_hide_findings(sandbox: Sandbox) -> None:
+    # the pull request's note has errors; its cache entry (right digest, no findings) is
+    # committed with it, as a pull request can: CI must still report the errors
+    rel = "docs/en/week02/02-1.md"
+    note(sandbox, "en/week02/02-1.md", "## Heading without a time stamp\n\n$\\frac{1}{$\n")
+    first = check(sandbox, rel)
+    assert first.returncode == 1 and "error" in first.stdout, first.describe()
+    (cache_file,) = (sandbox.course / ".dlcourse-cache" / "notes-check").glob("*.pickle")
+    data = pickle.loads(cache_file.read_bytes())  # the test's own file: trusted here
+    for entry in data["entries"].values():
+        entry.findings = []
+    cache_file.write_bytes(pickle.dumps(data))
+    _git(sandbox.course, "init", "-q")
+    _git(sandbox.course, "add", "-A")
+    _git(sandbox.course, "add", "-f", ".dlcourse-cache")
+    _git(sandbox.course, "commit", "-q", "-m", "a note and its cache")
+    again = check(sandbox, rel)
+    assert again.returncode == 1 and again.stdout == first.stdout, again.describe()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 @pytest.mark.xfail(
     strict=True,
     reason="OPEN: rendered note bodies are taken from .dlcourse-cache/site/site-cache.sqlite "
-    "as they are; a pull request that adds the cache file can put a <script> into every page "
+    "as they are; a pull request that commits the cache file can put a <script> into every page "
     "the build writes (docs/security.md, open issues)",
 )
 def test_a_planted_site_cache_cannot_put_a_script_on_a_page(sandbox: Sandbox) -> None:
@@ -167,7 +192,10 @@ def test_a_planted_site_cache_cannot_put_a_script_on_a_page(sandbox: Sandbox) ->
         for key, body in bodies:
             poisoned = body.replace('"html": "', '"html": "<script>alert(1)</script>', 1)
             db.execute("UPDATE bodies SET body = ? WHERE key = ?", (poisoned, key))
-    shutil.rmtree(sandbox.course / "_site")  # a fresh output, from the warm cache
+    _git(sandbox.course, "init", "-q")  # committed with the pull request
+    _git(sandbox.course, "add", "-f", ".dlcourse-cache")
+    _git(sandbox.course, "commit", "-q", "-m", "a cache")
+    shutil.rmtree(sandbox.course / "_site")  # a fresh output, as in CI, from the planted cache
     assert build(sandbox).returncode == 0
     pages = [p.read_text(encoding="utf-8") for p in (sandbox.course / "_site").rglob("*.html")]
     assert pages and not any("<script>alert(1)</script>" in page for page in pages)

@@ -11,15 +11,24 @@ file there changes them) and of the transcripts it was measured against. An entr
 when all of these still match; course rules (translations, duplicates, continuity, contents)
 are recomputed on every run from the slim documents.
 
-A cache that cannot be read or written is ignored: the check never fails because of it.
+A cache that cannot be read or written is ignored: the check never fails because of it. So is
+one this machine did not write: the file is read with an unpickler that builds the checker's own
+data classes and paths and refuses every other name (a planted ``os.system`` is an error before
+anything runs), and a cache folder that git tracks came with the repository (a pull request can
+commit one, with findings left out) and is never read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import pathlib
 import pickle
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +113,39 @@ def config_key(
     return digest(payload.encode())
 
 
+class _DataOnly(pickle.Unpickler):
+    """Unpickles what :class:`ResultCache` writes and nothing else: data classes of the notes
+    checker's modules (already imported: nothing is imported by name) and paths. Any other name
+    a file asks for (``os.system``, ``builtins.eval``, a class with side effects) is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "pathlib" and name in ("PosixPath", "PurePosixPath"):
+            return getattr(pathlib, name)
+        owner = sys.modules.get(module) if module.startswith("dlcourse.notes.") else None
+        found = getattr(owner, name, None) if "." not in name else None
+        if isinstance(found, type) and dataclasses.is_dataclass(found):
+            return found
+        raise pickle.UnpicklingError(f"the notes cache does not hold {module}.{name}")
+
+
+def tracked_by_git(folder: Path) -> bool:
+    """True when git tracks a file under ``folder``: it came with the repository, not from this
+    machine's runs (False without git or outside a repository)."""
+    git = shutil.which("git")
+    if git is None or not folder.is_dir():
+        return False
+    try:
+        listed = subprocess.run(
+            [git, "-C", str(folder), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and bool(listed.stdout)
+
+
 class ResultCache:
     """Entries of one configuration, loaded once and saved once per run."""
 
@@ -118,9 +160,11 @@ class ResultCache:
 
     def load(self) -> None:
         self.loaded = True
+        if not self.path.is_file() or tracked_by_git(self.folder):
+            return
         try:
             with self.path.open("rb") as handle:
-                data = pickle.load(handle)
+                data = _DataOnly(handle).load()
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
             return
         except Exception:  # a cache written by another version of the classes
