@@ -38,6 +38,10 @@ def _mode_for(path: Path) -> int:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
+    if _is_special_file(path):  # -o /dev/null, /dev/stdout, a FIFO: write through it
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -51,6 +55,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _is_special_file(path: Path) -> bool:
+    """A device, FIFO or socket (links followed). Renaming a temporary file over one would
+    replace the device node itself: ``-o /dev/null`` run as root turned /dev/null into a file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
