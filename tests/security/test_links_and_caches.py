@@ -177,12 +177,6 @@ def test_a_committed_notes_cache_cannot_hide_findings(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
-@pytest.mark.xfail(
-    strict=True,
-    reason="OPEN: rendered note bodies are taken from .dlcourse-cache/site/site-cache.sqlite "
-    "as they are; a pull request that commits the cache file can put a <script> into every page "
-    "the build writes (docs/security.md, open issues)",
-)
 def test_a_planted_site_cache_cannot_put_a_script_on_a_page(sandbox: Sandbox) -> None:
     assert build(sandbox).returncode == 0
     store = sandbox.course / ".dlcourse-cache" / "site" / "site-cache.sqlite"

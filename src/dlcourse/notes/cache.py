@@ -26,8 +26,6 @@ import json
 import os
 import pathlib
 import pickle
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +33,7 @@ from typing import Any
 
 from dlcourse import __version__
 from dlcourse.course import Course
-from dlcourse.util.files import atomic_write_bytes
+from dlcourse.util.files import atomic_write_bytes, tracked_by_git
 
 SUBFOLDER = "notes-check"
 _FORMAT = 1
@@ -126,24 +124,6 @@ class _DataOnly(pickle.Unpickler):
         if isinstance(found, type) and dataclasses.is_dataclass(found):
             return found
         raise pickle.UnpicklingError(f"the notes cache does not hold {module}.{name}")
-
-
-def tracked_by_git(folder: Path) -> bool:
-    """True when git tracks a file under ``folder``: it came with the repository, not from this
-    machine's runs (False without git or outside a repository)."""
-    git = shutil.which("git")
-    if git is None or not folder.is_dir():
-        return False
-    try:
-        listed = subprocess.run(
-            [git, "-C", str(folder), "ls-files", "-z", "--", "."],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return listed.returncode == 0 and bool(listed.stdout)
 
 
 class ResultCache:

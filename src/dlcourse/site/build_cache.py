@@ -23,7 +23,7 @@ from typing import Any
 from dlcourse import __version__
 from dlcourse.site.build_warnings import BuildWarning
 from dlcourse.site.note_bodies import NoteBody, NoteMeta
-from dlcourse.util.files import atomic_write_bytes
+from dlcourse.util.files import atomic_write_bytes, tracked_by_git
 
 CACHE_FORMAT = "site-7"
 MANIFEST = "manifest.json"
@@ -104,7 +104,11 @@ class BuildState:
 
     @classmethod
     def load(cls, cache_dir: Path) -> BuildState:
-        """The manifest in ``cache_dir``; an empty state when it is missing or does not verify."""
+        """The manifest in ``cache_dir``; an empty state when it is missing or does not verify,
+        or when git tracks the cache folder (a cache that came with a pull request is not this
+        machine's: trusting it would let a commit decide what the build skips)."""
+        if tracked_by_git(cache_dir):
+            return cls()
         try:
             data = json.loads((cache_dir / MANIFEST).read_bytes())
             return cls._from_json(data)
@@ -163,7 +167,7 @@ class RenderCache:
     a page needs it. A store that cannot be opened or turns out damaged mid-build is worked
     around (a miss, an unsaved row), never a failed build."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, path: Path | None, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
         self._owner = os.getpid()
@@ -174,8 +178,10 @@ class RenderCache:
     @classmethod
     @contextlib.contextmanager
     def open(cls, cache_dir: Path) -> Iterator[RenderCache]:
-        path = cache_dir / STORE
-        connection = _connect(path)
+        # A store git tracks came with the repository, perhaps with a pull request: its bodies
+        # would reach every page unsanitised, so the build works uncached instead.
+        path: Path | None = None if tracked_by_git(cache_dir) else cache_dir / STORE
+        connection = _connect(path) if path is not None else _memory()
         try:
             yield cls(path, connection)
         finally:
@@ -186,6 +192,8 @@ class RenderCache:
         layout worker that needs a body opens its own, read-only."""
         if os.getpid() == self._owner:
             return self._db
+        if self.path is None:  # uncached: nothing to read in a worker (a miss renders anew)
+            raise sqlite3.DatabaseError("no store")
         if self._reader is None:
             self._reader = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         return self._reader
@@ -268,6 +276,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         for stale in (path, path.with_name(path.name + "-journal")):
             with contextlib.suppress(OSError):
                 stale.unlink(missing_ok=True)
+    return _memory()
+
+
+def _memory() -> sqlite3.Connection:
+    """A store for this build only."""
     memory = _configured(sqlite3.connect(":memory:"))
     _verified(memory)
     return memory

@@ -7,7 +7,9 @@ import ctypes
 import errno
 import os
 import re
+import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -179,3 +181,21 @@ def exchange_paths(first: Path, second: Path) -> bool:
     done = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
                      _RENAME_EXCHANGE)  # fmt: skip
     return done == 0
+
+
+def tracked_by_git(folder: Path) -> bool:
+    """True when git tracks a file under ``folder``: it came with the repository, not from this
+    machine's runs (False without git or outside a repository)."""
+    git = shutil.which("git")
+    if git is None or not folder.is_dir():
+        return False
+    try:
+        listed = subprocess.run(
+            [git, "-C", str(folder), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and bool(listed.stdout)
