@@ -59,6 +59,8 @@ def test_an_image_that_links_out_of_the_course_is_never_copied(sandbox: Sandbox)
     assert outcome.returncode == 0, outcome.describe()
     assert_no_leak(sandbox, outcome)
     assert not list((sandbox.course / "_site").rglob("passwd.png"))
+    said = outcome.stdout + outcome.stderr
+    assert "docs/images/passwd.png" in said and "leads out of the course folder" in said, said
 
 
 def test_a_folder_that_links_out_of_the_course_is_never_walked(sandbox: Sandbox) -> None:
@@ -82,6 +84,8 @@ def test_a_note_that_links_out_of_the_course_is_never_rendered(sandbox: Sandbox)
         assert outcome.returncode in (0, 1), outcome.describe()
         assert_no_leak(sandbox, outcome)
     assert not (sandbox.course / "_site" / "en" / "week02" / "02-6").exists()
+    built = build(sandbox)  # up to date now: the warning stays
+    assert "docs/en/week02/02-6.md" in built.stdout + built.stderr, built.describe()
 
 
 ALIAS_BOMB = """---

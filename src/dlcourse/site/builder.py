@@ -107,6 +107,22 @@ def default_cache_dir(course: Course, out_dir: Path) -> Path:
     return course.root / CACHE_FOLDER / "site"
 
 
+def _outside_link_warnings(course: Course, sources: SiteSources) -> list[BuildWarning]:
+    """Symbolic links under the notes that lead out of the course: never followed, always said."""
+    warnings = []
+    for link in sources.outside_links:
+        try:
+            shown = link.path.relative_to(course.root).as_posix()
+        except ValueError:
+            shown = str(link.path)
+        message = (
+            f"symbolic link to {link.target} leads out of the course folder: not published; "
+            "copy the file into the course instead"
+        )
+        warnings.append(BuildWarning(shown, None, message))
+    return warnings
+
+
 def build_site(course: Course, options: BuildOptions) -> BuildReport:
     """Build the site of ``course`` as ``options`` say (see the module docstring). Raises
     :class:`CourseError` before anything is written when ``options.out_dir`` is a folder a
@@ -117,10 +133,11 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
     found = discover_stage(course, options)
     if found.up_to_date:
         report = BuildReport(found.out_dir, pages=found.previous.pages, up_to_date=True)
-        report.warnings = list(found.previous.warnings)
+        report.warnings = [*_outside_link_warnings(course, found.sources), *found.previous.warnings]
         report.seconds = time.perf_counter() - started
         return report
     report = BuildReport(found.out_dir)
+    report.warnings.extend(_outside_link_warnings(course, found.sources))
     with RenderCache.open(options.cache_dir) as cache:
         changes = parse_stage(found, cache.body_keys())
         environment = _environment()

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlcourse.course import Course
-from dlcourse.course.layout import LANGUAGE_FOLDER, WalkedFile, note_path, walk_folder
+from dlcourse.course.layout import (
+    LANGUAGE_FOLDER,
+    OutsideLink,
+    WalkedFile,
+    note_path,
+    walk_folder,
+)
 from dlcourse.site.i18n import KNOWN_LANGUAGES
 
 
@@ -65,6 +71,7 @@ class SiteSources:
     languages: list[SiteLanguage]
     files: list[SourceFile]
     assets: list[tuple[str, Path, int, int]] = field(default_factory=list)  # rel, path, mtime, size
+    outside_links: list[OutsideLink] = field(default_factory=list)  # never followed; warned of
     _by_language: dict[str, list[SourceFile]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -103,7 +110,8 @@ def discover(course: Course) -> SiteSources:
     assets: list[tuple[str, Path, int, int]] = []
     walked = walk_folder(docs, course.root)
     if not walked.files:
-        return SiteSources(docs, [language_of(course.notes.source_language, course)], [], [])
+        source_language = [language_of(course.notes.source_language, course)]
+        return SiteSources(docs, source_language, [], [], walked.outside_links)
     by_folder: dict[str, list[WalkedFile]] = {}
     for item in walked.files:
         folder, slash, _rest = item.rel.partition("/")
@@ -122,7 +130,7 @@ def discover(course: Course) -> SiteSources:
     source = course.notes.source_language
     configured = [lang.code for lang in course.notes.languages]
     languages.sort(key=lambda lang: (lang.code != source, _index(configured, lang.code), lang.code))
-    return SiteSources(docs, languages, files, sorted(assets))
+    return SiteSources(docs, languages, files, sorted(assets), walked.outside_links)
 
 
 def _index(items: list[str], value: str) -> int:
