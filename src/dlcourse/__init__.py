@@ -4,9 +4,5 @@ Parts: ``dlcourse.course`` (the course as data), ``dlcourse.notes`` (scribe note
 checker, roster), ``dlcourse.site`` (the static website) and ``dlcourse.labs`` (PyTorch practicals).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("dlcourse")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+# the one place the version is written: pyproject.toml reads it from here ([tool.hatch.version])
+__version__ = "0.1.0"

@@ -1,55 +1,65 @@
 """The ``dlcourse`` command line: thin wrappers that parse arguments and call the library.
 
-Each part registers its own Typer sub-application from a module of this package.
+Each part registers its own Typer sub-application from a module of this package. A command
+line imports only the modules of the command it names (``dlcourse notes check`` never imports
+the labs', grades' or site's commands, nor what they import), and ``dlcourse --version``
+imports none: a user waits for every import at each command, so startup is kept to what the
+command needs (see ``benchmarks/startup.py``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+import importlib
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-from dlcourse import __version__
-from dlcourse.cli import (
-    course_cmds,
-    grades_cmds,
-    homework_cmds,
-    lab_cmds,
-    notes_cmds,
-    portal_cmds,
-    scribe_cmds,
-    site_cmds,
-)
-from dlcourse.cli.messages import fail
-
-app = typer.Typer(
-    name="dlcourse",
-    help="Run a deep-learning course: course model, labs, scribe notes and website.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+# The first word of a command line → the modules that register it (``notes new`` is the
+# scribe part's command attached to the notes group, so ``notes`` needs both).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "init": ("course_cmds",),
+    "info": ("course_cmds",),
+    "validate": ("course_cmds",),
+    "calendar": ("course_cmds",),
+    "build": ("site_cmds",),
+    "serve": ("site_cmds",),
+    "import": ("site_cmds",),
+    "notes": ("notes_cmds", "scribe_cmds"),
+    "scribe": ("scribe_cmds",),
+    "lab": ("lab_cmds",),
+    "grades": ("grades_cmds",),
+    "hw": ("homework_cmds",),
+    "project": ("homework_cmds",),
+    "portal": ("portal_cmds",),
+}
+ALL_MODULES: tuple[str, ...] = (
+    "course_cmds",
+    "site_cmds",
+    "notes_cmds",
+    "scribe_cmds",
+    "lab_cmds",
+    "grades_cmds",
+    "homework_cmds",
+    "portal_cmds",
 )
 
 
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"dlcourse {__version__}")
+        import typer
+
+        typer.echo(f"dlcourse {_version()}")
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        callback=_show_version,
-        is_eager=True,
-        help="Print the version and exit.",
-    ),
-) -> None:
-    """dlcourse: one course model, five parts around it."""
+def _version() -> str:
+    from dlcourse import __version__
+
+    return __version__
 
 
 def _reports_file_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,6 +71,8 @@ def _reports_file_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except OSError as error:
+            from dlcourse.cli.messages import fail
+
             where = f"{error.filename}: " if error.filename else ""
             reason = error.strerror or str(error)
             raise fail([f"{where}{reason} (check the path and its permissions)"]) from error
@@ -77,16 +89,61 @@ def _guard(group: typer.Typer) -> None:
             _guard(sub.typer_instance)
 
 
-course_cmds.register(app)
-site_cmds.register(app)
-notes_cmds.register(app)
-scribe_cmds.register(app)
-lab_cmds.register(app)
-grades_cmds.register(app)
-homework_cmds.register(app)
-portal_cmds.register(app)
-_guard(app)
+def build_app(modules: Iterable[str] = ALL_MODULES) -> typer.Typer:
+    """The ``dlcourse`` application with the commands of ``modules`` (default: all)."""
+    import typer
+
+    app = typer.Typer(
+        name="dlcourse",
+        help="Run a deep-learning course: course model, labs, scribe notes and website.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False,
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ) -> None:
+        """dlcourse: one course model, five parts around it."""
+
+    for name in modules:
+        importlib.import_module(f"dlcourse.cli.{name}").register(app)
+    _guard(app)
+    return app
+
+
+def modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The command modules a command line needs: those of its first word when it names a
+    command, else all (``--help``, no arguments, a mistyped command: Typer lists them all)."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    if first is None or first not in COMMAND_MODULES:
+        return ALL_MODULES
+    return COMMAND_MODULES[first]
+
+
+@functools.cache
+def _full_app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> Any:
+    # ``from dlcourse.cli import app`` (tests, the docs generator) gets every command; the
+    # entry point below builds only what its command line needs
+    if name == "app":
+        return _full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    argv = sys.argv[1:]
+    if argv == ["--version"]:  # the one answer that needs no command module, not even Typer
+        sys.stdout.write(f"dlcourse {_version()}\n")
+        return
+    build_app(modules_for(argv))()
