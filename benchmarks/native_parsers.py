@@ -28,13 +28,17 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import re
 import resource
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+
+from markdown_it.common.html_re import HTML_TAG_RE
 
 from dlcourse.notes.document import NoteDocument, _inline_text, parse_note
 from dlcourse.notes.markdown import shared_markdown
@@ -167,6 +171,230 @@ def comrak_model(tree: Any) -> Model:
     return model
 
 
+# -- comrak with today's maths rules, insides masked ---------------------------------------
+MASK = "\ue000"  # private use: no Markdown rule acts on it, and it never occurs in a note
+_MASKED = re.compile(r"\$\$?[\ue000\n]+\$\$?")
+_PREFIX = re.compile(r"[ \t>]*")  # a continuation line's container prefix, kept unmasked
+_BLOCK_START = re.compile(r"[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?\$\$")
+_NEWLINE = re.compile("\n")
+_SPECIAL = re.compile(r"[\\`<$]")
+_AUTOLINK = re.compile(r"<[a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^<>\x00-\x20]*>")
+
+
+@dataclass
+class MathSpan:
+    start: int  # the opening dollar
+    end: int  # after the closing dollar
+    dollars: str  # "$" or "$$"
+    display_block: bool
+
+    def content(self, text: str) -> str:
+        size = len(self.dollars)
+        return text[self.start + size : self.end - size]
+
+
+def _char_offsets(text: str) -> tuple[list[int], Callable[[int, int], int]]:
+    """Line starts, and (line, byte column) of comrak's sourcepos → index into ``text``."""
+    starts = [0] + [found.end() for found in _NEWLINE.finditer(text)]
+
+    def offset(line: int, column: int) -> int:
+        first = starts[line - 1]
+        stop = starts[line] if line < len(starts) else len(text)
+        row = text[first:stop]
+        if row.isascii():
+            return first + column - 1
+        return first + len(row.encode()[: column - 1].decode(errors="ignore"))
+
+    return starts, offset
+
+
+def _escaped(src: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and src[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _block_math_end(src: str, start: int) -> int | None:
+    """Where a ``$$`` block starting at ``start`` (a line start) ends, by the dollarmath block
+    rule: the same line ending in ``$$``, or the first following line that does."""
+    line_end = src.find("\n", start)
+    line_end = len(src) if line_end < 0 else line_end
+    line = src[start:line_end].strip()
+    opening = src.index("$$", start)
+    if len(line) > 3 + (opening - start):
+        return line_end if line.endswith("$$") else None
+    position = line_end
+    while position < len(src):
+        next_end = src.find("\n", position + 1)
+        next_end = len(src) if next_end < 0 else next_end
+        if src[position + 1 : next_end].rstrip().endswith("$$"):
+            return len(src[:next_end].rstrip())
+        position = next_end
+    return None
+
+
+def scan_math(src: str, base: int, spans: list[MathSpan]) -> None:
+    """Formulas of one inline container's source (``base``: its offset in the note), found as
+    markdown-it's inline rules would: code spans, autolinks and HTML tags first at their
+    position, a backslash escapes, then the dollarmath rule (spaces and digits allowed)."""
+    index, size = 0, len(src)
+    while index < size:
+        special = _SPECIAL.search(src, index)  # jump over plain text
+        if special is None:
+            return
+        index = special.start()
+        char = src[index]
+        if char == "\\":
+            index += 2
+        elif char == "`":
+            run = len(src[index:]) - len(src[index:].lstrip("`"))
+            close = src.find("`" * run, index + run)
+            while close >= 0 and src[close + run : close + run + 1] == "`":
+                close = src.find("`" * run, close + run + 1)
+            index = close + run if close >= 0 else index + run
+        elif char == "<":
+            found = _AUTOLINK.match(src, index) or HTML_TAG_RE.match(src, index)
+            index = found.end() if found else index + 1
+        elif char == "$" and not _escaped(src, index):
+            line_start = src.rfind("\n", 0, index) + 1
+            at_line_start = _BLOCK_START.fullmatch(src, line_start, index + 2) is not None
+            if at_line_start and src.startswith("$$", index):
+                end = _block_math_end(src, line_start)
+                if end is not None and src[index + 2 : end - 2].strip():
+                    spans.append(MathSpan(base + index, base + end, "$$", True))
+                    index = end
+                    continue
+            double = src.startswith("$$", index)
+            close = index + (2 if double else 1)
+            while True:
+                close = src.find("$$" if double else "$", close)
+                if close < 0 or not _escaped(src, close):
+                    break
+                close += 1
+            if close >= 0 and close > index + (2 if double else 1):
+                end = close + (2 if double else 1)
+                spans.append(MathSpan(base + index, base + end, "$$" if double else "$", False))
+                index = end
+            else:
+                index += 1
+        else:
+            index += 1
+
+
+def find_math_spans(text: str, tree: Any) -> list[MathSpan]:
+    """The formulas of a note, from its first parse (maths off): the raw source of every
+    paragraph, heading and table cell, scanned by :func:`scan_math`."""
+    _, offset = _char_offsets(text)
+    spans: list[MathSpan] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = _kind(node)
+        if kind in ("Paragraph", "Heading", "TableCell"):
+            position = node.sourcepos
+            start = offset(position.start.line, position.start.column)
+            end = offset(position.end.line, position.end.column + 1)
+            if "$" in text[start:end]:
+                scan_math(text[start:end], start, spans)
+            continue
+        stack.extend(reversed(node.children))
+    return sorted(spans, key=lambda span: span.start)
+
+
+def mask(text: str, spans: list[MathSpan]) -> str:
+    """The text with each formula's inside masked (its dollars, its line ends and the
+    container prefix of its continuation lines kept, so that lines and blocks stay)."""
+    parts, done = [], 0
+    for span in spans:
+        size = len(span.dollars)
+        inside = text[span.start + size : span.end - size]
+        lines = inside.split("\n")
+        masked = [MASK * len(lines[0])]
+        for line in lines[1:]:
+            prefix = _PREFIX.match(line).end()
+            masked.append(line[:prefix] + MASK * (len(line) - prefix))
+        parts += [text[done : span.start + size], "\n".join(masked)]
+        done = span.end - size
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def masked_comrak_parser() -> Callable[[str], tuple[Any, list[MathSpan]]] | None:
+    try:
+        import comrak
+    except ImportError:
+        return None
+    extensions = comrak.ExtensionOptions(table=True, front_matter_delimiter="---", footnotes=True)
+    options = comrak.ParseOptions()
+
+    def parse(text: str) -> tuple[Any, list[MathSpan]]:
+        tree = comrak.parse_document(text, extensions, options)
+        spans = find_math_spans(text, tree) if "$" in text else []
+        if spans:
+            tree = comrak.parse_document(mask(text, spans), extensions, options)
+        return tree, spans
+
+    return parse
+
+
+def masked_comrak_model(text: str, tree: Any, spans: list[MathSpan]) -> Model:
+    """As :func:`comrak_model`; formulas are the spans that the second parse kept as text
+    (a masked formula that ends up in a link destination or code is lost)."""
+    model = comrak_model(tree)
+    starts, _ = _char_offsets(text)
+    by_line: dict[int, list[MathSpan]] = {}
+    for span in spans:
+        by_line.setdefault(bisect.bisect_right(starts, span.start), []).append(span)
+    # headings: the masked formulas in their text → the formulas' TeX, as the model reads them
+    for (level, line, heading), count in list(model["heading"].items()):
+        if MASK in heading:
+            contents = [span.content(text) for span in by_line.get(line, [])]
+            fixed = _unmask(heading, contents)
+            del model["heading"][(level, line, heading)]
+            model["heading"][(level, line, fixed)] += count
+    kept = sum(len(_MASKED.findall(value)) for value in _texts(tree))
+    for span in spans[:kept]:
+        line = bisect.bisect_right(starts, span.start)
+        model["formula"][(span.dollars, _tex_words(span.content(text)), line)] += 1
+    return model
+
+
+def _unmask(masked_text: str, contents: list[str]) -> str:
+    """The masked formulas of a text replaced by their TeX, in order."""
+    parts = _MASKED.split(masked_text)
+    tex = contents + [""] * len(parts)
+    return "".join(
+        part + (tex[index] if index < len(parts) - 1 else "") for index, part in enumerate(parts)
+    )
+
+
+def _texts(tree: Any) -> list[str]:
+    """The text of each inline container, soft breaks as new lines."""
+    found = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if _kind(node) in ("Paragraph", "Heading", "TableCell"):
+            found.append(_comrak_raw_text(node))
+            continue
+        stack.extend(reversed(node.children))
+    return found
+
+
+def _comrak_raw_text(node: Any) -> str:
+    parts = []
+    for child in node.children:
+        kind = _kind(child)
+        if kind == "Text":
+            parts.append(child.node_value.value)
+        elif kind in ("SoftBreak", "LineBreak"):
+            parts.append("\n")
+        elif kind not in ("Code", "HtmlInline"):
+            parts.append(_comrak_raw_text(child))
+    return "".join(parts)
+
+
 # -- markdown-it-pyrs ------------------------------------------------------------------------
 def pyrs_parser() -> Callable[[str], Any] | None:
     try:
@@ -214,6 +442,30 @@ def pyrs_model(tree: Any, text: str) -> Model:
         elif name in ("em", "strong"):
             model["emphasis"][(name,)] += 1
     return model
+
+
+# edge cases of the dollar rules and of masking, beside the corpus
+CASES = [
+    "a $a_b * c_d$ and *x*",
+    "code `$x$` then $y$",
+    "escaped \\$5 and $z$",
+    "5$\\times$5 and $ p $",
+    "html <span title='$q$'>$r$</span>",
+    "- item\n\n  $$\n  a\n  - b\n  $$\n",
+    "> quote $a\n> b$ end",
+    "$$\nx = 1\n$$\ntext after",
+    "text before\n$$\nx = 1\n$$",
+    "| a | b |\n|---|---|\n| $x|y$ | 2 |",
+    "[link $t$](http://e.com/$a$)",
+    "# Title $\\Leftarrow$ x",
+    "$$ a $$ b $$",
+    "a $$b$$ c",
+    "line $a\n\nb$ para",
+    "<http://a.com/$x$> $y$",
+    "`` a`$b$ `` $c$",
+    "$$x$$ (1)\n",
+    "x\n$$\n- a\n$$\n",
+]
 
 
 # -- comparison ------------------------------------------------------------------------------
@@ -280,6 +532,18 @@ def report(
     print()
 
 
+def check_cases(masked: Callable[[str], tuple[Any, list[MathSpan]]]) -> None:
+    differing = []
+    for text in CASES:
+        reference = reference_model(parse_note(text, path=None))
+        candidate = masked_comrak_model(text, *masked(text))
+        for kind, (missing, extra) in diff(reference, candidate).items():
+            if missing or extra:
+                differing.append(f"    {text!r}: {kind} − {missing} + {extra}")
+    print(f"edge cases: {len(CASES) - len(differing)} of {len(CASES)} agree")
+    print("\n".join(differing) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=Path, default=SAMPLE)
@@ -309,6 +573,16 @@ def main() -> None:
             totals,
             args.examples,
         )
+    masked = masked_comrak_parser()
+    if masked is not None:
+        report(
+            "comrak, maths by today's rules (found on a first parse, masked, parsed again)",
+            docs,
+            lambda doc: masked_comrak_model(doc.text, *masked(doc.text)),
+            totals,
+            args.examples,
+        )
+        check_cases(masked)
     if pyrs is not None:
         report(
             "markdown-it-pyrs",
@@ -325,6 +599,8 @@ def main() -> None:
         parsers["comrak + reading the tree into the model's shape"] = lambda text: comrak_model(
             comrak(text)
         )
+    if masked is not None:
+        parsers["comrak, today's maths rules (two parses + the scan)"] = masked
     if pyrs is not None:
         parsers["markdown-it-pyrs, tree in Python"] = pyrs
     medians = time_parsers(texts, parsers, args.repeat)

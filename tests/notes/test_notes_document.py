@@ -207,3 +207,13 @@ def test_timestamp_proposals_on_the_example_course(example_course):
                 total += 1
                 hits += abs(proposal.seconds - proposal.current) <= 90
     assert total >= 10 and hits / total >= 0.75, f"{hits}/{total}"
+
+
+def test_a_labelled_display_formula_is_a_formula():
+    # '$$ … $$ (label)' is a block of its own that the site renders (math_block_label); the
+    # checker's maths rules must see it too
+    doc = parse_note("Text.\n\n$$ E = mc^2 $$ (1)\n\nMore $$x^$$ (eq:2)\n", path=None)
+    assert [(f.source.strip(), f.delimiter, f.line) for f in doc.maths] == [
+        ("E = mc^2", "$$block", 3),
+        ("x^", "$$", 5),
+    ]

@@ -448,7 +448,8 @@ def _walk(doc: NoteDocument, tokens: list[Token], words: bool = True) -> None:
         elif kind == "heading_open":
             line = token.map[0] + 1 if token.map else 0
             _heading(doc, tokens, index, token, line)
-        elif kind == "math_block":
+        elif kind == "math_block" or kind == "math_block_label":
+            # '$$ x $$ (1)' is a labelled block: the site renders it, so the rules check it
             line = token.map[0] + 1 if token.map else 0
             end = token.map[1] if token.map else line
             formula = Formula(token.content, token.content, True, "$$block", line, end)
