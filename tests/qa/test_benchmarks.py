@@ -153,3 +153,29 @@ def test_hostile_notes_benchmark_prints_every_row() -> None:
     ):
         figures = rf" +{NUMBER} \| +{NUMBER} \| +{NUMBER} \| +\d+ \| +{NUMBER} \|"
         assert re.search(rf"\| {re.escape(row)}\s+\|{figures}", out), row
+
+
+def test_startup_benchmark_prints_every_row() -> None:
+    # HEAD as the baseline: any clone has it (the default names an older commit)
+    out = _run("benchmarks/startup.py", "--repeat", "1", "--baseline", "HEAD")
+    assert re.search(rf"1-minute load average {NUMBER}–{NUMBER} on \d+ CPUs", out)
+    for command in ("dlcourse --version", "dlcourse notes check docs/en/week02/02-1.md"):
+        for tree in ("baseline HEAD", "current"):
+            row = rf"\| `{re.escape(command)}[^`]*` \| {tree} \|( {NUMBER} s \|){{3}} {NUMBER} \|"
+            assert re.search(row, out), (command, tree)
+
+
+def test_native_parsers_benchmark_prints_its_golden_diff(corpus_dir: Path) -> None:
+    out = _run("benchmarks/native_parsers.py", "--repeat", "1", "--sample", str(corpus_dir))
+    assert re.search(r"\d+ notes, [\d.]+ MB: ", out)
+    assert re.search(r"reference items: heading \d+, formula \d+, link \d+", out)
+    assert re.search(
+        rf"\| markdown-it-py \+ plugins \(today\) \| {NUMBER} \| {NUMBER} \| 1.00 \|", out
+    )
+    try:
+        import comrak  # noqa: F401  (an optional tool of the evaluation, not a dependency)
+    except ImportError:
+        return
+    # the candidate the move would use: its golden diff on the example and the sample is clean
+    assert re.search(r"maths by today's rules .*: 0 of \d+ notes differ", out)
+    assert re.search(r"edge cases: \d+ of \d+ agree", out)
