@@ -3,7 +3,7 @@ dollar maths, front matter and tables): a golden diff of what the document model
 the parse time, on the example course's notes and the real 2020 sample.
 
 For every note, the current parse gives the reference (``parse_note``): headings (level, line,
-text), formulas (``$`` or ``$$``, TeX up to spacing, line), links and Markdown images
+text), formulas (``$`` or ``$$``, TeX as written, line), links and Markdown images
 (destination, line), raw HTML blocks (first and last line) and inline HTML (tag, line), tables
 (first line), and how many emphases and strong emphases the note has (CJK text next to ``**``
 is where parsers part ways). Each candidate's own tree is read into the same shape and the two
@@ -56,12 +56,6 @@ def _empty() -> Model:
     return {kind: Counter() for kind in KINDS}
 
 
-def _tex_words(tex: str) -> str:
-    # a formula's TeX up to spacing: comrak drops a paragraph's continuation indent inside a
-    # multi-line formula, markdown-it keeps it; TeX reads both alike
-    return " ".join(tex.split())
-
-
 def _tag(html: str) -> str:
     return html.split(None, 1)[0].rstrip(">").lower() if html.strip() else ""
 
@@ -74,7 +68,7 @@ def reference_model(doc: NoteDocument) -> Model:
         model["heading"][(heading.level, heading.line, text)] += 1
     for formula in doc.maths:
         dollars = "$" if formula.delimiter == "$" else "$$"
-        model["formula"][(dollars, _tex_words(formula.source), formula.line)] += 1
+        model["formula"][(dollars, formula.source, formula.line)] += 1
     for link in doc.links:
         model["link"][(link.href, link.line)] += 1
     for figure in doc.figures:
@@ -155,7 +149,7 @@ def comrak_model(tree: Any) -> Model:
                 model["heading"][(value.value.level, line, _comrak_text(node).strip())] += 1
         elif kind == "Math":
             dollars = "$$" if value.value.display_math else "$"
-            model["formula"][(dollars, _tex_words(value.value.literal), line)] += 1
+            model["formula"][(dollars, value.value.literal, line)] += 1
         elif kind == "Link":
             model["link"][(unquote(value.value.url), line)] += 1
         elif kind == "Image":
@@ -175,9 +169,9 @@ def comrak_model(tree: Any) -> Model:
 MASK = "\ue000"  # private use: no Markdown rule acts on it, and it never occurs in a note
 _MASKED = re.compile(r"\$\$?[\ue000\n]+\$\$?")
 _PREFIX = re.compile(r"[ \t>]*")  # a continuation line's container prefix, kept unmasked
-_BLOCK_START = re.compile(r"[ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?\$\$")
+_QUOTE_PREFIX = re.compile(r"^(?:[ \t]*>[ \t]?)+")  # what markdown-it strips in a $$ block
 _NEWLINE = re.compile("\n")
-_SPECIAL = re.compile(r"[\\`<$]")
+_SPECIAL = re.compile(r"[\\`<$\]]")
 _AUTOLINK = re.compile(r"<[a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^<>\x00-\x20]*>")
 
 
@@ -187,10 +181,23 @@ class MathSpan:
     end: int  # after the closing dollar
     dollars: str  # "$" or "$$"
     display_block: bool
+    indent: int = 0  # an inline formula's container indent (a list item's content column)
 
     def content(self, text: str) -> str:
+        """The TeX as markdown-it hands it on: continuation lines without a block quote's
+        ``>``, and an inline formula's without its container's indent (markdown-it keeps
+        what is indented beyond it, and all of it in a ``$$`` block)."""
         size = len(self.dollars)
-        return text[self.start + size : self.end - size]
+        inside = text[self.start + size : self.end - size]
+        if "\n" not in inside:
+            return inside
+        first, *rest = inside.split("\n")
+        lines = [first]
+        for line in rest:
+            line = _QUOTE_PREFIX.sub("", line, count=1)
+            spaces = len(line) - len(line.lstrip(" "))
+            lines.append(line[min(spaces, self.indent) :])
+        return "\n".join(lines)
 
 
 def _char_offsets(text: str) -> tuple[list[int], Callable[[int, int], int]]:
@@ -215,26 +222,72 @@ def _escaped(src: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
-def _block_math_end(src: str, start: int) -> int | None:
-    """Where a ``$$`` block starting at ``start`` (a line start) ends, by the dollarmath block
-    rule: the same line ending in ``$$``, or the first following line that does."""
-    line_end = src.find("\n", start)
-    line_end = len(src) if line_end < 0 else line_end
-    line = src[start:line_end].strip()
-    opening = src.index("$$", start)
-    if len(line) > 3 + (opening - start):
-        return line_end if line.endswith("$$") else None
-    position = line_end
-    while position < len(src):
-        next_end = src.find("\n", position + 1)
-        next_end = len(src) if next_end < 0 else next_end
-        if src[position + 1 : next_end].rstrip().endswith("$$"):
-            return len(src[:next_end].rstrip())
-        position = next_end
+def _destination_end(src: str, start: int) -> int | None:
+    """After the ``)`` closing a link destination (and title) that starts at ``start``."""
+    depth, index = 1, start
+    while index < len(src):
+        char = src[index]
+        if char == "\\":
+            index += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        elif char == "\n" and src.startswith("\n", index + 1):
+            return None
+        index += 1
     return None
 
 
-def scan_math(src: str, base: int, spans: list[MathSpan]) -> None:
+def block_math_spans(text: str, tree: Any) -> list[MathSpan]:
+    """``$$`` blocks by the dollarmath block rule: a paragraph of the first parse that starts
+    with ``$$`` (the rule runs where a paragraph would start, and never interrupts one), up to
+    the first line ending in ``$$``, with no blank line between. Found on raw lines before the
+    inline scan, as markdown-it parses blocks first: a line such as ``- b`` inside the formula
+    is the formula's, though the first parse ended the paragraph there."""
+    starts, offset = _char_offsets(text)
+    lines = text.split("\n")
+    paragraphs = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if _kind(node) == "Paragraph":
+            position = node.sourcepos.start
+            at = offset(position.line, position.column)
+            if text.startswith("$$", at):
+                paragraphs.append((position.line - 1, at))
+            continue
+        stack.extend(node.children)
+    spans: list[MathSpan] = []
+    covered = -1
+    for number, at in sorted(paragraphs):
+        if number <= covered:
+            continue
+        line = lines[number]
+        rest = text[at : starts[number] + len(line)].strip()
+        end_line, close = None, 0
+        if len(rest) > 3 and rest.endswith("$$"):
+            end_line, close = number, len(line.rstrip())
+        elif len(rest) <= 3 or "$$" not in rest[2:]:
+            for later in range(number + 1, len(lines)):
+                body = _PREFIX.sub("", lines[later], count=1)
+                if not body.strip():
+                    break
+                if body.rstrip().endswith("$$"):
+                    end_line, close = later, len(lines[later].rstrip())
+                    break
+        if end_line is None:
+            continue
+        span = MathSpan(at, starts[end_line] + close, "$$", True)
+        if span.content(text).strip():
+            spans.append(span)
+            covered = end_line
+    return spans
+
+
+def scan_math(src: str, base: int, spans: list[MathSpan], indent: int = 0) -> None:
     """Formulas of one inline container's source (``base``: its offset in the note), found as
     markdown-it's inline rules would: code spans, autolinks and HTML tags first at their
     position, a backslash escapes, then the dollarmath rule (spaces and digits allowed)."""
@@ -256,15 +309,11 @@ def scan_math(src: str, base: int, spans: list[MathSpan]) -> None:
         elif char == "<":
             found = _AUTOLINK.match(src, index) or HTML_TAG_RE.match(src, index)
             index = found.end() if found else index + 1
+        elif char == "]":
+            # a link's destination is no text: '[x](http://e.com/$a$)' holds no formula
+            end = _destination_end(src, index + 2) if src.startswith("(", index + 1) else None
+            index = end if end is not None else index + 1
         elif char == "$" and not _escaped(src, index):
-            line_start = src.rfind("\n", 0, index) + 1
-            at_line_start = _BLOCK_START.fullmatch(src, line_start, index + 2) is not None
-            if at_line_start and src.startswith("$$", index):
-                end = _block_math_end(src, line_start)
-                if end is not None and src[index + 2 : end - 2].strip():
-                    spans.append(MathSpan(base + index, base + end, "$$", True))
-                    index = end
-                    continue
             double = src.startswith("$$", index)
             close = index + (2 if double else 1)
             while True:
@@ -274,7 +323,8 @@ def scan_math(src: str, base: int, spans: list[MathSpan]) -> None:
                 close += 1
             if close >= 0 and close > index + (2 if double else 1):
                 end = close + (2 if double else 1)
-                spans.append(MathSpan(base + index, base + end, "$$" if double else "$", False))
+                dollars = "$$" if double else "$"
+                spans.append(MathSpan(base + index, base + end, dollars, False, indent))
                 index = end
             else:
                 index += 1
@@ -283,10 +333,19 @@ def scan_math(src: str, base: int, spans: list[MathSpan]) -> None:
 
 
 def find_math_spans(text: str, tree: Any) -> list[MathSpan]:
-    """The formulas of a note, from its first parse (maths off): the raw source of every
-    paragraph, heading and table cell, scanned by :func:`scan_math`."""
+    """The formulas of a note, from its first parse (maths off): ``$$`` blocks on raw lines,
+    then the raw source of every paragraph, heading and table cell, scanned by
+    :func:`scan_math` with the blocks blanked out."""
     _, offset = _char_offsets(text)
-    spans: list[MathSpan] = []
+    spans = block_math_spans(text, tree)
+    scanned = text
+    if spans:
+        parts, done = [], 0
+        for span in spans:
+            inside = text[span.start : span.end]
+            parts += [text[done : span.start], re.sub(r"[^\n]", " ", inside)]
+            done = span.end
+        scanned = "".join([*parts, text[done:]])
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -295,8 +354,10 @@ def find_math_spans(text: str, tree: Any) -> list[MathSpan]:
             position = node.sourcepos
             start = offset(position.start.line, position.start.column)
             end = offset(position.end.line, position.end.column + 1)
-            if "$" in text[start:end]:
-                scan_math(text[start:end], start, spans)
+            if "$" in scanned[start:end]:
+                first_line = text[start - position.start.column + 1 : start]
+                indent = len(_QUOTE_PREFIX.sub("", first_line, count=1))
+                scan_math(scanned[start:end], start, spans, indent)
             continue
         stack.extend(reversed(node.children))
     return sorted(spans, key=lambda span: span.start)
@@ -356,7 +417,7 @@ def masked_comrak_model(text: str, tree: Any, spans: list[MathSpan]) -> Model:
     kept = sum(len(_MASKED.findall(value)) for value in _texts(tree))
     for span in spans[:kept]:
         line = bisect.bisect_right(starts, span.start)
-        model["formula"][(span.dollars, _tex_words(span.content(text)), line)] += 1
+        model["formula"][(span.dollars, span.content(text), line)] += 1
     return model
 
 
@@ -465,6 +526,9 @@ CASES = [
     "`` a`$b$ `` $c$",
     "$$x$$ (1)\n",
     "x\n$$\n- a\n$$\n",
+    "> $$\n> a = b\n>   c\n> $$\n",
+    "- $$\n  a\n  $$\n",
+    "1. item $x$\n   $y\n      z$",
 ]
 
 
