@@ -155,6 +155,7 @@ def test_hostile_notes_benchmark_prints_every_row() -> None:
         assert re.search(rf"\| {re.escape(row)}\s+\|{figures}", out), row
 
 
+@pytest.mark.slow
 def test_startup_benchmark_prints_every_row() -> None:
     # HEAD as the baseline: any clone has it (the default names an older commit)
     out = _run("benchmarks/startup.py", "--repeat", "1", "--baseline", "HEAD")
@@ -165,6 +166,7 @@ def test_startup_benchmark_prints_every_row() -> None:
             assert re.search(row, out), (command, tree)
 
 
+@pytest.mark.slow
 def test_native_parsers_benchmark_prints_its_golden_diff(corpus_dir: Path) -> None:
     out = _run("benchmarks/native_parsers.py", "--repeat", "1", "--sample", str(corpus_dir))
     assert re.search(r"\d+ notes, [\d.]+ MB: ", out)
