@@ -20,7 +20,20 @@ def torchrun(lab: str, out, cwd, env, *settings: str) -> subprocess.CompletedPro
         "-m", "dlcourse.labs", lab, "--config=quick", "--device=cpu", "--precision=fp32",
         f"--out={out}", *(f"--set={s}" for s in settings),
     ]  # fmt: skip
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=cwd)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=cwd)
+    if done.returncode != 0 and _gloo_abort(done.stderr):
+        # Seen once in a whole-suite CI run (rank 1, at 2 ranks beside the lessons' worker pool):
+        # gloo's C++ threads abort the process ("terminate called without an active exception",
+        # SIGABRT), an upstream crash our code cannot catch. Once more, then the verdict stands;
+        # any other failure is reported at once.
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300, cwd=cwd
+        )
+    return done
+
+
+def _gloo_abort(stderr: str) -> bool:
+    return "terminate called without an active exception" in stderr and "SIGABRT" in stderr
 
 
 def assert_same_curve(two: list[float], one: list[float], early: int = 50) -> None:

@@ -35,15 +35,11 @@ def temml() -> Path:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
+def chromium(playwright_driver) -> Iterator[object]:
     pytest.importorskip("PIL")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield browser
+    browser.close()
 
 
 def _verdicts(course: object, temml: Path, chromium: object) -> list[compare.Verdict]:
