@@ -51,6 +51,7 @@ def test_version_imports_no_command_module_nor_typer() -> None:
     assert not [name for name in modules if name.startswith("dlcourse.cli.")]
 
 
+@pytest.mark.slow
 def test_a_notes_command_imports_only_the_notes_commands() -> None:
     output, modules = _imported("notes", "check", "--help")
     assert "--changed-since" in output  # the real command answered
@@ -72,6 +73,7 @@ def test_every_command_is_in_the_table() -> None:
     assert _top_level_commands(ALL_MODULES) == set(COMMAND_MODULES)
 
 
+@pytest.mark.slow
 def test_help_and_unknown_words_load_every_command() -> None:
     assert modules_for([]) == ALL_MODULES
     assert modules_for(["--help"]) == ALL_MODULES

@@ -48,6 +48,7 @@ def snapshot(book: Gradebook) -> tuple:
         )
 
 
+@pytest.mark.slow
 def test_roster_adds_updates_and_marks_dropped_students(book: Gradebook, tmp_path: Path) -> None:
     people = {p.netid: p for p in book.people("student")}
     assert people["ab1002"].track == "doctoral" and people["ab1002"].track_approved_by is None
@@ -247,6 +248,7 @@ def test_piazza_and_ed_exports_become_the_forum_bonus(book: Gradebook, tmp_path:
         )
 
 
+@pytest.mark.slow
 def test_staff_roles_come_from_the_staff_file(book: Gradebook, tmp_path: Path) -> None:
     import_file(
         book,

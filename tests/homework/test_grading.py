@@ -61,6 +61,7 @@ def make_submissions(root: Path, answers: dict[str, str]) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_grade_all_scores_skips_unchanged_and_regrades_changed(course, tmp_path, sandbox_ready):
     assignment = load_assignment(course, "add")
     subs = make_submissions(
@@ -151,6 +152,7 @@ def run_cli(*args: str):
     return runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_cli_release_grade_feedback_gradescope_from_inside_a_course(
     course, tmp_path, sandbox_ready, monkeypatch
 ):

@@ -77,6 +77,7 @@ def test_main_text_ends_where_the_references_begin(tmp_path: Path):
 
 
 @needs_ffmpeg
+@pytest.mark.slow
 def test_check_finds_every_kind_of_problem(example_course_dir: Path, tmp_path: Path):
     project = load_course(example_course_dir).project
     good = tmp_path / "groups" / "good"

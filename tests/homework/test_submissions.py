@@ -98,6 +98,7 @@ _students = itertools.count()
     clock=st.times(),
     fold=st.integers(0, 1),
 )
+@pytest.mark.slow
 def test_deadline_instant_across_daylight_saving_changes(setup, day, clock, fold):
     """An extension to any wall-clock time around the 2020 DST changes (non-existent and
     repeated hours included): 1 s before it accepted, at it accepted, 1 s after refused."""

@@ -86,6 +86,7 @@ def test_custom_function_gradient_equals_gradcheck_on_fresh_inputs() -> None:
     assert torch.allclose(ours, reference, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_listening_to_kernels_detects_every_planted_event(quick_run) -> None:
     m = quick_run("listening-to-kernels").metrics
     assert len(m["detected_seconds"]) == len(m["planted_seconds"]) == 4  # no miss, no false alarm
@@ -105,6 +106,7 @@ def test_mel_filterbank_is_a_partition_of_the_covered_band() -> None:
     assert torch.allclose(middle, torch.ones_like(middle), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_projections_follow_one_over_sqrt_d(quick_run) -> None:
     m = quick_run("projections").metrics
     assert all(0.85 < v < 1.15 for v in m["cosine_std_times_sqrt_d"])

@@ -42,6 +42,7 @@ def test_lookup_accepts_module_names_and_explains_unknown_ones() -> None:
         get_lab("no-such-lab")
 
 
+@pytest.mark.slow
 def test_catalogue_and_lab_list_work_without_torch(child_env) -> None:
     # A meta-path hook makes `import torch` fail, as on a machine without the labs extra.
     script = (

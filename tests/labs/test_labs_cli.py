@@ -67,6 +67,7 @@ def test_notebook_command_writes_an_ipynb(app, tmp_path) -> None:
     assert json.loads(target.read_text())["nbformat"] == 4
 
 
+@pytest.mark.slow
 def test_run_takes_a_precision_and_records_it_with_the_threads(app, tmp_path) -> None:
     out = tmp_path / "bf16"
     result = invoke(

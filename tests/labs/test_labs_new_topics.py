@@ -12,6 +12,7 @@ import pytest
 from .lessons import LESSONS
 
 
+@pytest.mark.slow
 def test_metric_learning_recall_far_above_a_random_encoder(quick_run) -> None:
     result = quick_run("metric-learning")
     m = result.metrics
@@ -37,12 +38,14 @@ def test_pair_sampler_draws_same_and_other_classes() -> None:
     assert recall_at_k(z, torch.tensor([0, 1, 0, 1]), (1,)) == {1: 0.0}
 
 
+@pytest.mark.slow
 def test_energy_low_on_the_ellipse_and_samples_reach_it(quick_run) -> None:
     result = quick_run("energy-based")
     LESSONS["energy-based"](result.metrics)
     assert [p.name for p in result.figures] == ["energy_surface.png"]
 
 
+@pytest.mark.slow
 def test_gan_covers_the_modes_and_draws_recognisable_digits(quick_run) -> None:
     m = quick_run("gan").metrics
     LESSONS["gan"](m)
@@ -64,6 +67,7 @@ def test_gan_mode_coverage_counts_modes() -> None:
     assert mode_coverage(torch.zeros(10, 2), cfg)["good_sample_fraction"] == 0.0
 
 
+@pytest.mark.slow
 def test_simclr_probe_beats_random_encoder_and_supervised_with_few_labels(quick_run) -> None:
     m = quick_run("self-supervised").metrics
     LESSONS["self-supervised"](m)
@@ -81,6 +85,7 @@ def test_nt_xent_prefers_matching_views() -> None:
     assert nt_xent(matched, 0.1) < 0.01 < nt_xent(shuffled, 0.1)
 
 
+@pytest.mark.slow
 def test_lista_reaches_istas_error_in_far_fewer_iterations(quick_run) -> None:
     result = quick_run("sparse-coding")
     m = result.metrics

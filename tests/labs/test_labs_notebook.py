@@ -23,6 +23,7 @@ def markdown_words(nb: nbformat.NotebookNode) -> int:
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)
+@pytest.mark.slow
 def test_every_lab_exports_a_standalone_notebook_that_explains_itself(tmp_path, lab) -> None:
     path = write_notebook(lab.name, tmp_path / f"{lab.module_name}.ipynb")
     nb = nbformat.read(path, as_version=4)
@@ -60,6 +61,7 @@ def cell_result(nb, source_start: str):
     return ast.literal_eval(cell.outputs[-1]["data"]["text/plain"])
 
 
+@pytest.mark.slow
 def test_exported_spiral_notebook_runs_alone_and_gives_the_command_lines_numbers(
     tmp_path, child_env, quick_run
 ) -> None:

@@ -182,6 +182,7 @@ def cluster(tmp_path_factory) -> dict[str, str]:
 
 
 @needs_slurm
+@pytest.mark.slow
 def test_sbatch_test_only_accepts_the_greene_style_gpu_script(app, tmp_path, cluster) -> None:
     target = tmp_path / "job.sbatch"
     result = invoke(app, "slurm", "convnet", "--out", str(target))  # the example's [cluster]

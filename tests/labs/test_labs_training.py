@@ -22,6 +22,7 @@ def test_spiral_linear_about_half_net_above_95(quick_run) -> None:
     assert m["net_loss_curve"][-1] < 0.2 * m["net_loss_curve"][0]
 
 
+@pytest.mark.slow
 def test_regression_held_out_error_and_spread_off_data(quick_run) -> None:
     m = quick_run("regression").metrics
     LESSONS["regression"](m)
@@ -32,10 +33,12 @@ def test_regression_held_out_error_and_spread_off_data(quick_run) -> None:
         assert m[f"error_off_data_{name}"] > 5 * m[f"error_on_data_{name}"]
 
 
+@pytest.mark.slow
 def test_bayesian_nn_variance_higher_away_from_data(quick_run) -> None:
     LESSONS["bayesian-nn"](quick_run("bayesian-nn").metrics)
 
 
+@pytest.mark.slow
 def test_convnet_inductive_bias_and_permutation(quick_run) -> None:
     result = quick_run("convnet")
     m = result.metrics
@@ -47,26 +50,31 @@ def test_convnet_inductive_bias_and_permutation(quick_run) -> None:
     assert [p.name for p in result.figures] == ["permutation.png"]
 
 
+@pytest.mark.slow
 def test_sequence_classification_rnn_near_chance_lstm_solves(quick_run) -> None:
     m = quick_run("sequence-classification").metrics
     LESSONS["sequence-classification"](m)
     assert m["lstm_loss_curve"][-1] < 0.2 * m["rnn_loss_curve"][-1]
 
 
+@pytest.mark.slow
 def test_echo_truncated_bptt_learns_the_echo(quick_run) -> None:
     LESSONS["echo"](quick_run("echo").metrics)
 
 
+@pytest.mark.slow
 def test_autoencoder_reconstructs_and_denoiser_beats_identity(quick_run) -> None:
     LESSONS["autoencoder"](quick_run("autoencoder").metrics)
 
 
+@pytest.mark.slow
 def test_vae_elbo_improves_and_figure_written(quick_run) -> None:
     result = quick_run("vae")
     LESSONS["vae"](result.metrics)
     assert [p.name for p in result.figures] == ["vae.png"]
 
 
+@pytest.mark.slow
 def test_regularisation_reports_test_documents_early_stopping_chose_nothing_with(
     quick_run,
 ) -> None:
@@ -78,16 +86,19 @@ def test_regularisation_reports_test_documents_early_stopping_chose_nothing_with
     assert m["early_stopping_best_val_epoch"] == m["none_best_val_epoch"] < 20
 
 
+@pytest.mark.slow
 def test_truck_emulator_accurate_and_controller_docks(quick_run) -> None:
     LESSONS["truck-backer-upper"](quick_run("truck-backer-upper").metrics)
 
 
+@pytest.mark.slow
 def test_transformer_beats_its_bag_of_words_baselines(quick_run) -> None:
     m = quick_run("transformer").metrics
     LESSONS["transformer"](m)
     assert m["bag_of_words_logistic_test_accuracy"] > m["majority_class"]  # words do help
 
 
+@pytest.mark.slow
 def test_gated_gcn_generalises_to_larger_graphs(quick_run) -> None:
     m = quick_run("gated-gcn").metrics
     LESSONS["gated-gcn"](m)
@@ -110,6 +121,7 @@ def test_every_test_graph_is_larger_than_every_training_graph() -> None:
 
 
 @pytest.mark.parametrize("name", ["spiral", "echo"])
+@pytest.mark.slow
 def test_same_seed_same_metrics(quick_run, name: str) -> None:
     from dlcourse.labs.runner import run_lab
 
@@ -123,6 +135,7 @@ needs_espeak = pytest.mark.skipif(
 
 
 @needs_espeak
+@pytest.mark.slow
 def test_spoken_digits_recognised_from_voices_never_heard(quick_run) -> None:
     result = quick_run("spoken-digits")
     m = result.metrics

@@ -50,6 +50,7 @@ def test_known_defects_found_at_their_line(report, corpus_dir, rel, rule, line, 
     assert text in _line(corpus_dir, rel, line)
 
 
+@pytest.mark.slow
 def test_one_wrong_stamp_is_one_finding(report, corpus_dir):
     # zh/week05/05-2.md line 13 links week 3's video at 0:05: TR003 says so, naming both
     # videos; the video, slice and continuity rules add nothing about the same stamp

@@ -75,6 +75,7 @@ def test_judged_finding(findings, entry: Judged):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_the_sample_is_large_spread_and_precise(findings):
     entries = judged()
     current = [e for e in entries if e.verdict in ("true", "arguable") and _at(findings, e)]

@@ -51,6 +51,7 @@ def test_every_rule_has_both_fixtures():
 
 
 @pytest.mark.parametrize("rule_id", sorted(set(RULES) - {"TR005"}))
+@pytest.mark.slow
 def test_bad_fixture_is_found(rule_id: str, course_copy: Path):
     written = overlay(course_copy, RULE_FIXTURES / rule_id / "bad")
     report = _check(course_copy, rule_id)
@@ -63,6 +64,7 @@ def test_bad_fixture_is_found(rule_id: str, course_copy: Path):
 
 
 @pytest.mark.parametrize("rule_id", sorted(set(RULES) - {"TR005"}))
+@pytest.mark.slow
 def test_good_fixture_is_clean(rule_id: str, course_copy: Path):
     overlay(course_copy, RULE_FIXTURES / rule_id / "good")
     report = _check(course_copy, rule_id)

@@ -42,6 +42,7 @@ def post_form(client, page: str, action: str, **fields: str):
     return client.post(action, data={"csrf_token": csrf_of(client, page), **fields})
 
 
+@pytest.mark.slow
 def test_hand_in_receipt_history_and_the_deadline(portal: PortalSetup) -> None:
     student = portal.signed_in("ab1001")
     portal.clock.now = HW1_DUE - dt.timedelta(hours=1)
@@ -75,6 +76,7 @@ def test_hand_in_receipt_history_and_the_deadline(portal: PortalSetup) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_extension_moves_the_deadline_for_that_student_only(portal: PortalSetup) -> None:
     ta = portal.signed_in("ta01")
     page = "/staff/students/ab1002"
@@ -132,6 +134,7 @@ def graded(portal: PortalSetup):
     return portal
 
 
+@pytest.mark.slow
 def test_feedback_follows_the_visibility_rules(graded: PortalSetup) -> None:
     portal = graded
     student = portal.signed_in("ab1002")
@@ -153,6 +156,7 @@ def test_feedback_follows_the_visibility_rules(graded: PortalSetup) -> None:
     assert "100 / 100 [OK]" in grader
 
 
+@pytest.mark.slow
 def test_a_ta_score_and_comment_reach_the_student_with_an_audit_trail(
     portal: PortalSetup,
 ) -> None:
@@ -281,6 +285,7 @@ def test_track_approval_by_an_instructor(sqlite_portal: PortalSetup) -> None:
     assert portal.signed_in("ta01").get("/staff/tracks").status_code == 403
 
 
+@pytest.mark.slow
 def test_invitation_link_sets_a_real_argon2id_password_once(sqlite_portal: PortalSetup) -> None:
     portal = sqlite_portal
     book = portal.book

@@ -91,6 +91,7 @@ def test_the_route_inventory(sqlite_portal: PortalSetup) -> None:
     }
 
 
+@pytest.mark.slow
 def test_each_rule_is_enforced_on_each_route(sqlite_portal: PortalSetup) -> None:
     """Anonymous visitors are sent to sign in (or refused), and each role is refused every
     route whose rule it does not meet — checked on every route, from its declared rule."""
@@ -119,6 +120,7 @@ def test_each_rule_is_enforced_on_each_route(sqlite_portal: PortalSetup) -> None
                 assert response.status_code == 403 and "form has expired" in response.text
 
 
+@pytest.mark.slow
 def test_no_student_reaches_another_students_work_by_its_id(portal: PortalSetup) -> None:
     """IDOR: every route taking a submission id, with the other student's ids."""
     portal.clock.now = HW1_DUE - dt.timedelta(hours=1)
@@ -138,6 +140,7 @@ def test_no_student_reaches_another_students_work_by_its_id(portal: PortalSetup)
     assert bob.get("/staff/students/ab1001").status_code == 403
 
 
+@pytest.mark.slow
 def test_every_form_needs_this_sessions_csrf_token(sqlite_portal: PortalSetup) -> None:
     portal = sqlite_portal
     portal.clock.now = HW1_DUE - dt.timedelta(hours=1)
@@ -196,6 +199,7 @@ def test_html_in_names_comments_and_file_names_is_shown_as_text(
         "..",
     ],
 )
+@pytest.mark.slow
 def test_upload_names_are_never_paths(sqlite_portal: PortalSetup, tmp_path, filename: str) -> None:
     portal = sqlite_portal
     portal.clock.now = HW1_DUE - dt.timedelta(hours=1)

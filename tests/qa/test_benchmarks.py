@@ -137,6 +137,7 @@ def test_lab_results_benchmark_prints_mean_and_spread_over_seeds(tmp_path) -> No
     assert summary["logic-neurons"]["single_neuron_xor_best_rows"]["max"] == 3
 
 
+@pytest.mark.slow
 def test_maths_benchmark_prints_every_row(example_course_dir: Path) -> None:
     out = _run("benchmarks/maths_render.py", str(example_course_dir), "--repeat", "1")
     assert re.search(r"^\d+ distinct formulas \(\d+ display\) from 1 course\(s\)$", out, re.M)
@@ -145,6 +146,7 @@ def test_maths_benchmark_prints_every_row(example_course_dir: Path) -> None:
         assert re.search(rf"{re.escape(row)}{figures}", out), row
 
 
+@pytest.mark.slow
 def test_hostile_notes_benchmark_prints_every_row() -> None:
     out = _run("benchmarks/hostile_notes.py", "--megabytes", "0.05")
     for row in (

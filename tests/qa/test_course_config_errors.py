@@ -48,6 +48,7 @@ def broken_course(tmp_path: Path):
         ["scribe", "status", "--course", "{dir}"],
     ],
 )
+@pytest.mark.slow
 def test_every_command_names_the_key_unwrapped_and_exits_2(broken_course, command) -> None:
     # Rich used to read "[scribe.writer_per_group]" as a style tag and drop it, and wrapped the
     # line at 80 columns; the notes commands printed a different format altogether

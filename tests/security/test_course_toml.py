@@ -121,6 +121,7 @@ def test_extreme_numbers_and_dates_elsewhere_are_located_errors(
     assert not (sandbox.course / "x.ics").exists()
 
 
+@pytest.mark.slow
 def test_a_byte_order_mark_is_accepted(sandbox: Sandbox) -> None:
     # Windows editors save one; tomllib read it as "Invalid statement" at line 1
     sandbox.config.write_bytes(b"\xef\xbb\xbf" + sandbox.config.read_bytes())
@@ -128,6 +129,7 @@ def test_a_byte_order_mark_is_accepted(sandbox: Sandbox) -> None:
     assert outcome.returncode == 0, outcome.describe()
 
 
+@pytest.mark.slow
 def test_a_course_file_over_a_mebibyte_is_refused_unread(sandbox: Sandbox) -> None:
     with sandbox.config.open("a", encoding="utf-8") as stream:
         stream.write(("# " + "x" * 98 + "\n") * 11_000)

@@ -227,6 +227,7 @@ def hostile_course(tmp_path_factory: pytest.TempPathFactory, course_template: Pa
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.slow
 def test_a_command_writes_only_inside_the_course_and_its_output(
     hostile_course: Sandbox, name: str
 ) -> None:

@@ -50,6 +50,7 @@ def note(sandbox: Sandbox, rel: str, body: str, slot: str = "02-1", date: str = 
     return path
 
 
+@pytest.mark.slow
 def test_an_image_that_links_out_of_the_course_is_never_copied(sandbox: Sandbox) -> None:
     images = sandbox.course / "docs" / "images"
     images.mkdir(parents=True, exist_ok=True)
@@ -63,6 +64,7 @@ def test_an_image_that_links_out_of_the_course_is_never_copied(sandbox: Sandbox)
     assert "docs/images/passwd.png" in said and "leads out of the course folder" in said, said
 
 
+@pytest.mark.slow
 def test_a_folder_that_links_out_of_the_course_is_never_walked(sandbox: Sandbox) -> None:
     secrets = sandbox.root / "outside" / "secrets"
     secrets.mkdir()
@@ -76,6 +78,7 @@ def test_a_folder_that_links_out_of_the_course_is_never_walked(sandbox: Sandbox)
         assert_no_leak(sandbox, outcome)
 
 
+@pytest.mark.slow
 def test_a_note_that_links_out_of_the_course_is_never_rendered(sandbox: Sandbox) -> None:
     path = sandbox.course / "docs" / "en" / "week02" / "02-6.md"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +109,7 @@ Text.
 """
 
 
+@pytest.mark.slow
 def test_a_yaml_alias_bomb_is_a_finding_in_bounded_time(sandbox: Sandbox) -> None:
     # 419 bytes that kept the check busy for over 120 s: anchors and aliases are refused
     path = sandbox.course / "docs" / "en" / "week02" / "02-1.md"
@@ -128,6 +132,7 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
+@pytest.mark.slow
 def test_a_planted_pickle_in_the_site_cache_runs_nothing(sandbox: Sandbox) -> None:
     marker = sandbox.root / "outside" / "pwned"
     cache = sandbox.course / ".dlcourse-cache" / "site"
@@ -139,6 +144,7 @@ def test_a_planted_pickle_in_the_site_cache_runs_nothing(sandbox: Sandbox) -> No
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_a_planted_pickle_in_the_notes_check_cache_runs_nothing(sandbox: Sandbox) -> None:
     marker = sandbox.root / "outside" / "pwned"
     first = check(sandbox)  # learn the cache file's name (keyed to the configuration)
@@ -160,6 +166,7 @@ def _git(course: Path, *args: str) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.slow
 def test_a_committed_notes_cache_cannot_hide_findings(sandbox: Sandbox) -> None:
     # the pull request's note has errors; its cache entry (right digest, no findings) is
     # committed with it, as a pull request can: CI must still report the errors
@@ -181,6 +188,7 @@ def test_a_committed_notes_cache_cannot_hide_findings(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.slow
 def test_a_planted_site_cache_cannot_put_a_script_on_a_page(sandbox: Sandbox) -> None:
     assert build(sandbox).returncode == 0
     store = sandbox.course / ".dlcourse-cache" / "site" / "site-cache.sqlite"

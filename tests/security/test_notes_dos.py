@@ -69,6 +69,7 @@ def write_bombs(sandbox: Sandbox) -> None:
         path.write_text(FRONT.replace("09-1", slot) + f"## Maths\n\n{attack}\n", "utf-8")
 
 
+@pytest.mark.slow
 def test_a_macro_bomb_is_a_maths_finding_in_the_check(sandbox: Sandbox) -> None:
     write_bombs(sandbox)
     outcome = dlcourse("notes", "check", *BOMBS, cwd=sandbox.course, budget=SMALL)
@@ -78,6 +79,7 @@ def test_a_macro_bomb_is_a_maths_finding_in_the_check(sandbox: Sandbox) -> None:
         assert any("MATH004" in row and "macros expand past the budget" in row for row in findings)
 
 
+@pytest.mark.slow
 def test_a_macro_bomb_is_a_build_warning_and_shows_as_source(sandbox: Sandbox) -> None:
     write_bombs(sandbox)
     outcome = build(sandbox)
@@ -88,6 +90,7 @@ def test_a_macro_bomb_is_a_build_warning_and_shows_as_source(sandbox: Sandbox) -
         assert 'class="math-error"' in page.read_text(encoding="utf-8"), slot
 
 
+@pytest.mark.slow
 def test_thousands_of_unclosed_macro_arguments_cost_linear_time(sandbox: Sandbox) -> None:
     # each unclosed '{' used to be scanned to the end of the formula: quadratic in its length
     write_note(sandbox, "$" + r"\vect{" * 100_000 + "$\n")
@@ -100,6 +103,7 @@ def _headings(count: int) -> str:
     return "".join(f"## Heading number {i} with words\n\ntext of it {i}\n\n" for i in range(count))
 
 
+@pytest.mark.slow
 def test_a_note_over_the_size_limit_is_one_finding_at_once(sandbox: Sandbox) -> None:
     write_note(sandbox, _headings(50_000))  # 2.9 MB: over the default 1 MiB
     for outcome, code in ((check(sandbox), 1), (build(sandbox), 0)):
@@ -108,6 +112,7 @@ def test_a_note_over_the_size_limit_is_one_finding_at_once(sandbox: Sandbox) -> 
         assert outcome.max_rss_mib < 400, outcome.describe()  # the note was never parsed
 
 
+@pytest.mark.slow
 def test_a_note_that_links_to_an_endless_device_is_read_no_further_than_the_limit(
     sandbox: Sandbox,
 ) -> None:
@@ -120,6 +125,7 @@ def test_a_note_that_links_to_an_endless_device_is_read_no_further_than_the_limi
     assert "Traceback" not in outcome.output, outcome.describe()
 
 
+@pytest.mark.slow
 def test_the_size_limit_is_a_course_setting(sandbox: Sandbox) -> None:
     sandbox.edit_config("[notes]", "[notes]\nmax_note_bytes = 4096")
     write_note(sandbox, "Words. " * 1000)
@@ -130,6 +136,7 @@ def test_the_size_limit_is_a_course_setting(sandbox: Sandbox) -> None:
     assert "ENC005" not in check(sandbox).stdout
 
 
+@pytest.mark.slow
 def test_the_size_rule_cannot_be_turned_off(sandbox: Sandbox) -> None:
     sandbox.edit_config("[notes]", "[notes.rules.ENC005]\nenabled = false\n\n[notes]")
     write_note(sandbox, "Words.\n")

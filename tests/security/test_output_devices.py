@@ -17,6 +17,7 @@ from tests.security.conftest import Sandbox
 WRITE = Budget(cpu_s=15, memory_mib=1024, wall_s=120)
 
 
+@pytest.mark.slow
 def test_an_output_that_links_to_a_device_is_written_through(sandbox: Sandbox) -> None:
     link = sandbox.root / "out.ics"
     link.symlink_to(os.devnull)
@@ -27,6 +28,7 @@ def test_an_output_that_links_to_a_device_is_written_through(sandbox: Sandbox) -
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+@pytest.mark.slow
 def test_an_output_that_is_a_device_stays_a_device(sandbox: Sandbox) -> None:
     device = sandbox.root / "null"
     null = os.stat(os.devnull).st_rdev

@@ -64,6 +64,7 @@ def small_site(tmp_path: Path) -> Iterator[tuple[int, list[ServeEvent]]]:
         thread.join(timeout=10)
 
 
+@pytest.mark.slow
 def test_hostile_paths_get_a_status_never_a_traceback(
     small_site: tuple[int, list[ServeEvent]], capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -82,6 +83,7 @@ def test_hostile_paths_get_a_status_never_a_traceback(
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_clients_that_hang_up_are_forgotten_quietly(
     small_site: tuple[int, list[ServeEvent]], capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -52,6 +52,7 @@ def test_an_output_dir_over_the_course_is_refused_and_nothing_is_deleted(
     assert files_under(sandbox.root) == before
 
 
+@pytest.mark.slow
 def test_validate_already_refuses_an_output_dir_that_is_the_course(sandbox: Sandbox) -> None:
     sandbox.edit_config('output_dir = "_site"', 'output_dir = "./"')
     outcome = dlcourse("validate", cwd=sandbox.course, budget=REFUSED_FAST)

@@ -32,6 +32,7 @@ def test_pages_load_clean_and_stay_on_localhost(page, example_url: str) -> None:
     assert page.errors == [] and page.outside == []
 
 
+@pytest.mark.slow
 def test_missing_page_gets_the_404_page(page, example_url: str) -> None:
     response = page.goto(example_url + "/nope/")
     assert response.status == 404
@@ -54,6 +55,7 @@ def test_maths_is_drawn_as_maths(page, example_url: str) -> None:
     assert positions is None or positions[0] <= positions[1] + 1
 
 
+@pytest.mark.slow
 def test_maths_is_drawn_with_the_shipped_maths_font(page, example_url: str) -> None:
     """Latin Modern Math (WOFF2, served from the site's static folder) is loaded and used by
     every formula, whatever fonts the machine has."""
@@ -82,6 +84,7 @@ def test_bold_vectors_are_bold_in_chromium(page, example_url: str) -> None:
     assert page.locator("[mathvariant=bold-italic]").count() == 0
 
 
+@pytest.mark.slow
 def test_language_switch(page, example_url: str) -> None:
     page.goto(example_url + "/en/week01/01-1/")
     page.locator(".lang-switch summary").click()
@@ -101,6 +104,7 @@ def _assert_right_to_left_with_maths_left_to_right(page) -> None:
     assert page.errors == [] and page.outside == []
 
 
+@pytest.mark.slow
 def test_arabic_note_is_right_to_left_with_maths_left_to_right(page, example_url: str) -> None:
     """The example course's own Arabic note (no corpus needed)."""
     page.goto(example_url + "/ar/week01/01-1/")
@@ -130,6 +134,7 @@ def test_arabic_is_right_to_left_with_maths_left_to_right(page, browser, corpus_
         server.shutdown()
 
 
+@pytest.mark.slow
 def test_search_finds_a_word_from_a_note(page, example_url: str, example_site: Path) -> None:
     if not (example_site / "pagefind").is_dir():
         pytest.skip("search index not built (Pagefind not installed)")

@@ -36,6 +36,7 @@ def test_imported_course_validates_and_leaves_notes_alone(
         import_jekyll(corpus_course)
 
 
+@pytest.mark.slow
 def test_the_2020_notes_build_as_their_authors_saw_them(corpus_site: Path) -> None:
     page = (corpus_site / "en/week02/02-1/index.html").read_text()
     assert page.count("<math") > 50 and "{{site.baseurl}}" not in page

@@ -47,6 +47,7 @@ def test_dark_mode_follows_the_system_and_keeps_maths_and_figures_readable(
     assert light["bgLum"] > 0.9 and light["ratio"] >= 7, light
 
 
+@pytest.mark.slow
 def test_theme_toggle_switches_and_persists_without_inline_script(page, example_url: str) -> None:
     page.emulate_media(color_scheme="light")
     page.goto(example_url + "/en/week01/01-1/")
@@ -179,6 +180,7 @@ def test_formulas_keep_their_tex_as_alttext(page, example_url: str) -> None:
     assert any("\\frac" in a or "\\partial" in a or "\\vect" in a for a in alttexts)
 
 
+@pytest.mark.slow
 def test_search_excerpts_have_no_player_chrome_and_show_maths_as_tex(
     page, example_url: str, example_site: Path
 ) -> None:

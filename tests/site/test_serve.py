@@ -197,6 +197,7 @@ def test_broken_course_toml_keeps_the_previous_site_and_says_why(served) -> None
     wait_for(lambda: new_id(url, seen), "a new build id")  # bumped once the build returns
 
 
+@pytest.mark.slow
 def test_site_is_served_under_its_base_url(example_site: Path) -> None:
     server = make_server(example_site, "127.0.0.1", 0, base="/dlsp20/")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
