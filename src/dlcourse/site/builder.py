@@ -107,20 +107,28 @@ def default_cache_dir(course: Course, out_dir: Path) -> Path:
     return course.root / CACHE_FOLDER / "site"
 
 
+def shown_path(course: Course, path: Path) -> str:
+    """How warnings name a file: its path under the course folder."""
+    try:  # discovered under the course folder: no file-system calls (resolve() lstats)
+        return path.relative_to(course.root).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(course.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def _outside_link_warnings(course: Course, sources: SiteSources) -> list[BuildWarning]:
     """Symbolic links under the notes that lead out of the course: never followed, always said."""
-    warnings = []
-    for link in sources.outside_links:
-        try:
-            shown = link.path.relative_to(course.root).as_posix()
-        except ValueError:
-            shown = str(link.path)
-        message = (
-            f"symbolic link to {link.target} leads out of the course folder: not published; "
-            "copy the file into the course instead"
-        )
-        warnings.append(BuildWarning(shown, None, message))
-    return warnings
+    message = (
+        "symbolic link to {} leads out of the course folder: not published; "
+        "copy the file into the course instead"
+    )
+    return [
+        BuildWarning(shown_path(course, link.path), None, message.format(link.target))
+        for link in sources.outside_links
+    ]
 
 
 def build_site(course: Course, options: BuildOptions) -> BuildReport:
@@ -301,15 +309,7 @@ class NoteBodies:
         return NoteToRender(source.docs_rel, source.lang, source.path, self._display(source.path))
 
     def _display(self, path: Path) -> str:
-        """How warnings name a file: its path under the course folder."""
-        try:  # discovered under the course folder: no file-system calls (resolve() lstats)
-            return path.relative_to(self.course.root).as_posix()
-        except ValueError:
-            pass
-        try:
-            return path.resolve().relative_to(self.course.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return shown_path(self.course, path)
 
     def _keep(self, done: RenderedNotes) -> None:
         self.report.notes_parsed += len(done.bodies)
