@@ -2,7 +2,10 @@
 check ONE_NOTE`` as whole processes, against a baseline commit in the same run.
 
 The baseline's ``src/`` is exported with ``git archive`` and put first on ``PYTHONPATH``; the
-current tree runs the same way, so both pay the same interpreter start. Runs are interleaved
+current tree runs the same way, so both pay the same interpreter start. Both trees are compiled
+to bytecode first (an installed package has its ``.pyc`` files; with ``PYTHONDONTWRITEBYTECODE``
+set, as on some CI machines, every run would otherwise compile the sources again). The floor,
+``python -c pass`` (the interpreter's own start), is measured in the same runs. Runs are interleaved
 (baseline, current, baseline, current …) so that a load that comes and goes hits both alike;
 wall time is what the user sees, CPU time (user + system of the child) is what a loaded
 machine inflates least. The load average is printed with the figures. Both must print the same
@@ -16,6 +19,7 @@ The default baseline, 058dcd2, is the last commit before the lazy command line (
 from __future__ import annotations
 
 import argparse
+import compileall
 import io
 import os
 import resource
@@ -40,14 +44,14 @@ def export_src(ref: str, target: Path) -> Path:
     return target / "src"
 
 
-def timed(src: Path, args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds and output of one ``dlcourse ARGS`` process."""
-    env = {**os.environ, "PYTHONPATH": str(src), "NO_COLOR": "1"}
+def timed(src: Path | None, args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds and output of one ``dlcourse ARGS`` process (``src`` None:
+    ``python -c pass``, the interpreter alone)."""
+    env = {**os.environ, "PYTHONPATH": str(src or ""), "NO_COLOR": "1"}
+    command = [sys.executable, "-c", LAUNCH, *args] if src else [sys.executable, "-c", "pass"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", LAUNCH, *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -64,6 +68,8 @@ def main() -> None:
         scratch = Path(scratch_name)
         baseline_src = export_src(args.baseline, scratch / "baseline")
         current_src = ROOT / "src"
+        for tree in (baseline_src, current_src):
+            compileall.compile_dir(tree, quiet=1)
         course = scratch / "course"
         subprocess.run(
             [sys.executable, "-c", LAUNCH, "init", str(course)],
@@ -80,6 +86,8 @@ def main() -> None:
         samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
         loads = [os.getloadavg()[0]]
         for _ in range(args.repeat):
+            wall, cpu, _ = timed(None, [], course)
+            samples.setdefault(("python -c pass", "interpreter"), []).append((wall, cpu))
             for label, command in commands.items():
                 outputs = set()
                 for variant, src in variants.items():
@@ -96,6 +104,11 @@ def main() -> None:
     )
     print("| command | tree | wall median | wall min | CPU median | × baseline (CPU) |")
     print("|---|---|---|---|---|---|")
+    floor = samples[("python -c pass", "interpreter")]
+    print(
+        f"| `python -c pass` | interpreter | {statistics.median(w for w, _ in floor):.3f} s"
+        f" | {min(w for w, _ in floor):.3f} s | {statistics.median(c for _, c in floor):.3f} s | |"
+    )
     for label in commands:
         base_cpu = statistics.median(cpu for _, cpu in samples[(label, next(iter(variants)))])
         for variant in variants:

@@ -182,6 +182,7 @@ def test_startup_benchmark_prints_every_row() -> None:
     # HEAD as the baseline: any clone has it (the default names an older commit)
     out = _run("benchmarks/startup.py", "--repeat", "1", "--baseline", "HEAD")
     assert re.search(rf"1-minute load average {NUMBER}–{NUMBER} on \d+ CPUs", out)
+    assert re.search(rf"\| `python -c pass` \| interpreter \|( {NUMBER} s \|){{3}} \|", out)
     for command in ("dlcourse --version", "dlcourse notes check docs/en/week02/02-1.md"):
         for tree in ("baseline HEAD", "current"):
             row = rf"\| `{re.escape(command)}[^`]*` \| {tree} \|( {NUMBER} s \|){{3}} {NUMBER} \|"
