@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from dlcourse.notes.alignment import AlignSettings, align_sections
+from dlcourse.notes.alignment import AlignSettings, align_sections, confidence_of, fit_confidence
 from dlcourse.notes.propose import tokens
 from dlcourse.notes.transcript import Cue
 
@@ -52,10 +52,44 @@ def test_confidence_falls_where_the_transcript_says_nothing():
     assert guess.confidence < 0.6 <= clear.confidence
 
 
-def test_a_flatter_posterior_lowers_confidence_not_placement():
+def test_the_margin_is_wide_where_the_words_pin_the_start():
+    texts = [note("energy"), note("graphs"), note("speech")]
+    spoken = transcript([("energy", 0, 900), ("graphs", 900, 1500), ("speech", 1500, 2400)])
+    silent = transcript([("energy", 0, 900), ("intro", 900, 1500), ("speech", 1500, 2400)])
+    clear = align_sections(texts, [300, 250, 350], spoken, tokens)[1]
+    guess = align_sections(texts, [300, 250, 350], silent, tokens)[1]
+    assert guess.margin < 0.5 < clear.margin
+
+
+def test_confidence_steps_change_confidence_not_placement():
     cues = transcript([("intro", 0, 60), ("energy", 60, 700), ("graphs", 700, 1400)])
     texts = [note("energy"), note("graphs")]
-    sharp = align_sections(texts, [300, 300], cues, tokens)
-    flat = align_sections(texts, [300, 300], cues, tokens, AlignSettings(confidence_temperature=50))
-    assert [p.seconds for p in sharp] == [p.seconds for p in flat]
-    assert all(f.confidence <= s.confidence for f, s in zip(flat, sharp, strict=True))
+    shipped = align_sections(texts, [300, 300], cues, tokens)
+    steps = ((0.0, 0.1), (1e6, 0.95))  # no real margin reaches the second step
+    other = align_sections(texts, [300, 300], cues, tokens, AlignSettings(confidence_steps=steps))
+    assert [p.seconds for p in shipped] == [p.seconds for p in other]
+    assert [p.margin for p in shipped] == [p.margin for p in other]
+    assert [p.confidence for p in other] == [0.1, 0.1]
+    assert [p.confidence for p in shipped] != [0.1, 0.1]
+
+
+def test_confidence_reads_the_highest_step_a_margin_reaches():
+    steps = ((0.1, 0.0), (0.2, 0.3), (0.5, 0.84))
+    assert [confidence_of(m, steps) for m in (0.0, 0.1, 0.3, 0.5, 9.0)] == [0, 0, 0.3, 0.84, 0.84]
+    assert confidence_of(1.0, ()) == 0.0
+
+
+def test_fitted_confidence_rises_with_the_margin_and_claims_no_more_than_it_saw():
+    # 20 proposals right at wide margins, 10 at narrow ones of which 5 right, one lucky
+    # proposal right at the narrowest margin of all
+    margins = [3.0 + i / 10 for i in range(20)] + [0.2 + i / 100 for i in range(10)] + [0.01]
+    right = [True] * 20 + [True, False] * 5 + [True]
+    steps = fit_confidence(margins, right)
+    confidences = [confidence for _, confidence in steps]
+    assert confidences == sorted(confidences)  # monotone in the margin
+    # the lone lucky proposal is pooled with its neighbours: no step claims its 1 of 1
+    assert steps[0][0] == 0.01 and steps[0][1] < 0.6
+    wide = confidence_of(3.0, steps)
+    assert 0.85 < wide < 1.0  # 20 of 20, one standard error down: not certainty
+    assert confidence_of(0.25, steps) < 0.6
+    assert fit_confidence([], []) == ()

@@ -69,19 +69,38 @@ def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
     assert warm and warm.group(1) == warm.group(2)  # every file came from the cache
 
 
+#: the confidence ≥ 0.6 bucket must hold at least this share of the stamps to count: a
+#: confidence that only 3 stamps of 39 reach would be right 90% of the time and of no use
+CONFIDENT_COVERAGE = 0.5
+
+
 @pytest.mark.slow
-def test_timestamps_benchmark_prints_its_figures(corpus_dir: Path) -> None:
-    out = _run(
-        "benchmarks/notes_timestamps.py", "--sample", str(corpus_dir), "--small", "--weeks", "4"
-    )
-    assert re.search(r"sample: 1 notes, 3 writer stamps, weeks week04", out)
+def test_timestamps_benchmark_meets_its_goals_leaving_one_week_out(corpus_dir: Path) -> None:
+    """The proposer on weeks it was not tuned on (#12): ≥ 75% of the writers' stamps within
+    60 s, and among the proposals with confidence ≥ 0.6 (settings and confidence steps fitted
+    on the other weeks) ≥ 90% within 60 s, on at least half of the stamps. The 2-setting grid
+    keeps it to seconds; the full grid's figures are in docs/notes-checker.md."""
+    out = _run("benchmarks/notes_timestamps.py", "--sample", str(corpus_dir), "--small")
+    stamps = int(re.search(r"sample: \d+ notes, (\d+) writer stamps", out).group(1))
+    assert stamps >= 30
+    rows = {}
     for row in (
         "baseline: word share, no transcript",
         "shipped defaults, all weeks (tuned on them)",
         "leave one week out",
     ):
-        assert re.search(rf"\| {re.escape(row)} \| \d+/3 \| {NUMBER}% \|", out), row
+        found = re.search(
+            rf"\| {re.escape(row)} \| (\d+)/(\d+) \| {NUMBER}% \| (\d+)/(\d+) \| ", out
+        )
+        assert found, row
+        rows[row] = [int(group) for group in found.groups()]
+    hits, total, right, confident = rows["leave one week out"]
+    assert total == stamps
+    assert hits / total >= 0.75, out
+    assert confident >= CONFIDENT_COVERAGE * total, out
+    assert right / confident >= 0.9, out
     assert re.search(r"\| week04 \| \d+/3 \| \d+/\d+ \| setting \d of 2", out)
+    assert re.search(r"confidence steps fitted on all weeks with the shipped settings: \S+→", out)
     assert re.search(rf"median error \(leave one week out\): {NUMBER} s", out)
 
 

@@ -16,12 +16,14 @@ segmentation labels the windows, in order, *before the note*, subsection 1, …,
   :attr:`AlignSettings.intro` seconds: lecturers open with announcements).
 
 This is a hidden semi-Markov model: the best segmentation comes from dynamic programming over
-(subsection, start window, end window), and the forward–backward sums give each subsection's
-start a posterior distribution. A subsection's proposed start is its start in the best
-segmentation; its confidence is the posterior probability that it starts within
-:attr:`AlignSettings.tolerance` seconds of there, computed at a flatter
-:attr:`AlignSettings.confidence_temperature` so that it is calibrated (measured leave one week
-out on the 2020 sample: ``benchmarks/notes_timestamps.py``).
+(subsection, start window, end window). A subsection's proposed start is its start in the best
+segmentation. Its *margin* is how much better that segmentation scores than the best one in
+which the subsection starts more than :attr:`AlignSettings.tolerance` seconds away (the
+max-marginals of a forward and a backward pass): a start the words pin down has a wide margin,
+one that a neighbour's words or the duration priors could as well put elsewhere a narrow one.
+The *confidence* is what a margin stands for on writers' own stamps, the share of proposals with
+such a margin that landed within the tolerance, counted conservatively (:func:`fit_confidence`;
+the shipped steps and their leave-one-week-out check: ``benchmarks/notes_timestamps.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ from dlcourse.notes.transcript import Cue
 
 _NOISE = re.compile(r"https?://\S+|\{\{[^}]*\}\}|<[^>]+>")
 _NEG = -1e18
+_WIDE = 50.0  # the margin of a start nothing competes with (far beyond every confidence step)
+# fit_confidence of the shipped settings on the 2020 sample's 39 writer stamps (weeks 1–5):
+# below a margin of 0.11, 0 of 1 right; 0.11–0.5, 3 of 6; from 0.5, 29 of 32
+CONFIDENCE_STEPS: tuple[tuple[float, float], ...] = ((0.093, 0.0), (0.111, 0.31), (0.499, 0.84))
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,59 @@ class AlignSettings:
     intro: float = 150.0  # expected seconds of talk before a video's first subsection (0: none)
     intro_weight: float = 2.0
     tolerance: float = 60.0  # a proposal counts as right within this many seconds
-    confidence_temperature: float = 1.0  # > 1 flattens the posterior behind the confidence
+    # (smallest margin, confidence) steps: fit_confidence on the 2020 sample's writer stamps
+    # with these settings, as benchmarks/notes_timestamps.py prints them
+    confidence_steps: tuple[tuple[float, float], ...] = CONFIDENCE_STEPS
 
 
 @dataclass(frozen=True)
 class Placement:
     seconds: float
-    confidence: float
+    confidence: float  # how often a proposal with this margin is within ``tolerance``
+    margin: float  # best segmentation starting near here against the best starting elsewhere
+
+
+def confidence_of(margin: float, steps: Sequence[tuple[float, float]]) -> float:
+    """The confidence of the highest step whose margin ``margin`` reaches (the lowest step's
+    below them all)."""
+    if not steps:
+        return 0.0
+    value = steps[0][1]
+    for smallest, confidence in steps:
+        if margin >= smallest:
+            value = confidence
+    return value
+
+
+def _wilson_lower(right: float, total: float, z: float) -> float:
+    """The share right, ``z`` standard errors down (Wilson's score interval): a step that rests
+    on few proposals claims less than its raw share."""
+    if total <= 0:
+        return 0.0
+    share = right / total
+    centre = share + z * z / (2 * total)
+    spread = z * np.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
+    return float(max(0.0, (centre - spread) / (1 + z * z / total)))
+
+
+def fit_confidence(
+    margins: Sequence[float], right: Sequence[bool], z: float = 1.0
+) -> tuple[tuple[float, float], ...]:
+    """Confidence steps ``(smallest margin, confidence)`` fitted to proposals whose answer is
+    known: monotone in the margin (pool adjacent violators: a wider margin is never trusted
+    less), each step's confidence the lower bound (``z`` standard errors) of its share right,
+    and neighbouring steps pooled until those bounds rise — so a step backed by a handful of
+    lucky proposals cannot claim a high confidence."""
+    pooled: list[list[float]] = []  # [right, total, smallest margin]
+    for margin, ok in sorted(zip(margins, right, strict=True)):
+        pooled.append([float(ok), 1.0, float(margin)])
+        while len(pooled) > 1 and _wilson_lower(*pooled[-2][:2], z) >= _wilson_lower(
+            *pooled[-1][:2], z
+        ):
+            hits, total, _ = pooled.pop()
+            pooled[-1][0] += hits
+            pooled[-1][1] += total
+    return tuple((round(m, 3), round(_wilson_lower(h, n, z), 3)) for h, n, m in pooled)
 
 
 def clean_text(text: str) -> str:
@@ -110,50 +162,57 @@ def _log_likelihoods(windows: list[Counter], texts: list[str], settings: AlignSe
     return bag @ log_p.T
 
 
+def _logsumexp(values: np.ndarray, axis: int) -> np.ndarray:
+    """log(sum(exp(values))) along ``axis``, shifted by the maximum (numpy's
+    ``logaddexp.reduce`` computes the same pairwise, several times slower)."""
+    top = values.max(axis=axis, keepdims=True)  # _NEG where every value is: the sum stays _NEG
+    total = np.log(np.exp(values - top).sum(axis=axis, keepdims=True)) + top
+    return np.squeeze(total, axis=axis)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The best segmentation's start window of each subsection and the max-marginals: the
+    score of the best segmentation in which subsection k starts at window s (``[K, T+1]``)."""
+
+    starts: list[int]
+    max_marginal: np.ndarray
+
+
 def _segment(
-    emission: np.ndarray,
-    expected: np.ndarray,
-    before: np.ndarray,
-    settings: AlignSettings,
-    scale: float = 1.0,
-) -> tuple[list[int], np.ndarray]:
-    """Best start window of each subsection and the posterior of every start ([T+1, K]).
-    All scores are divided by ``scale`` (a flatter posterior for ``scale`` > 1)."""
+    emission: np.ndarray, expected: np.ndarray, before: np.ndarray, settings: AlignSettings
+) -> Segmentation:
     T, K = emission.shape
-    null = np.log(1.0 / K) / scale  # a window outside the note fits no subsection better
-    cumulative = np.vstack([np.zeros((1, K)), np.cumsum(emission, axis=0)]) / scale
+    null = np.log(1.0 / K)  # a window outside the note fits no subsection better
+    cumulative = np.vstack([np.zeros((1, K)), np.cumsum(emission, axis=0)])
     index = np.arange(T + 1)
     duration = index[None, :] - index[:, None]  # [start, end]
     valid = duration > 0
     log_duration = np.log(np.maximum(duration, 1).astype(float))
-    weight = settings.duration_weight / (2 * settings.duration_spread**2) / scale
-    alpha = np.full((K + 1, T + 1), _NEG)
-    best = np.full((K + 1, T + 1), _NEG)
+    weight = settings.duration_weight / (2 * settings.duration_spread**2)
+    best = np.full((K + 1, T + 1), _NEG)  # best score of the labels up to an end
     back = np.zeros((K + 1, T + 1), dtype=int)
-    alpha[0] = best[0] = null * index + before / scale
+    best[0] = null * index + before
     segments = []
     for k in range(K):
         prior = -weight * (log_duration - np.log(max(expected[k], 1.0))) ** 2
         segment = cumulative[None, :, k] - cumulative[:, None, k] + prior
         segment = np.where(valid, segment, _NEG)  # [start, end]
         segments.append(segment)
-        alpha[k + 1] = np.logaddexp.reduce(alpha[k][:, None] + segment, axis=0)
         candidates = best[k][:, None] + segment
         back[k + 1] = candidates.argmax(axis=0)
         best[k + 1] = candidates.max(axis=0)
-    beta = np.full((K + 1, T + 1), _NEG)
-    beta[K] = null * (T - index)
+    after = np.full((K + 1, T + 1), _NEG)  # best score of the labels from a start on
+    after[K] = null * (T - index)
     for k in range(K - 1, -1, -1):
-        beta[k] = np.logaddexp.reduce(segments[k] + beta[k + 1][None, :], axis=1)
-    total = np.logaddexp.reduce(alpha[K] + beta[K])
-    # subsection k starts at window s exactly when subsection k-1 (or the opening) ends there
-    posterior = np.exp(np.clip(alpha[:K] + beta[:K] - total, -700.0, 0.0)).T
-    end = int((best[K] + null * (T - index)).argmax())
+        after[k] = (segments[k] + after[k + 1][None, :]).max(axis=1)
+    end = int((best[K] + after[K]).argmax())
     starts = [0] * K
     for k in range(K, 0, -1):
         end = int(back[k, end])
         starts[k - 1] = end
-    return starts, posterior
+    # subsection k starts at window s exactly when subsection k-1 (or the opening) ends there
+    return Segmentation(starts, best[:K] + after[:K])
 
 
 @dataclass(frozen=True)
@@ -196,7 +255,7 @@ def place(
     if T == 0:
         return []
     scores = found.log_likelihood / settings.temperature
-    emission = scores - np.logaddexp.reduce(scores, axis=1, keepdims=True)
+    emission = scores - _logsumexp(scores, axis=1)[:, None]
     share = np.asarray(words, dtype=float)
     expected = settings.coverage * T * share / share.sum()
     if opens_video and settings.intro > 0:
@@ -204,14 +263,20 @@ def place(
         before = -settings.intro_weight * (np.log(seconds) - np.log(settings.intro)) ** 2 / 2
     else:
         before = np.zeros(T + 1)
-    best, _ = _segment(emission, expected, before, settings)
-    _, posterior = _segment(emission, expected, before, settings, settings.confidence_temperature)
+    segmentation = _segment(emission, expected, before, settings)
     reach = int(settings.tolerance // settings.stride)
     placements = []
-    for k, start in enumerate(best):
-        mass = posterior[max(0, start - reach) : start + reach + 1, k].sum()
+    for k, start in enumerate(segmentation.starts):
+        near = slice(max(0, start - reach), start + reach + 1)
+        scores = segmentation.max_marginal[k]
+        elsewhere = np.concatenate([scores[: near.start], scores[near.stop :]])
+        # no start elsewhere is possible at all (a very short transcript): nothing competes
+        margin = float(scores[near].max() - elsewhere.max()) if elsewhere.size else _WIDE
+        margin = min(margin, _WIDE)
         at = float(found.starts[min(start, T - 1)])
-        placements.append(Placement(at, float(min(1.0, mass))))
+        placements.append(
+            Placement(at, confidence_of(margin, settings.confidence_steps), round(margin, 3))
+        )
     return placements
 
 

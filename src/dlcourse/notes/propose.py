@@ -3,7 +3,8 @@
 The note's subsections (and those of the other parts on the same video: lecture parts 1 and 2
 share one) are aligned with the whole transcript at once, in order — a hidden semi-Markov
 segmentation, see :mod:`dlcourse.notes.alignment`. Each proposal carries a calibrated
-confidence: the probability, under the model, that the subsection starts within a minute of it.
+confidence: how often a proposal whose start the transcript pins down as firmly turned out to be
+within a minute of the writers' stamp (counted conservatively on the 2020 sample).
 Where the course calendar says a part has only its share of a shared video and the other
 parts' notes are missing, that share bounds the search.
 
