@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from dlcourse.site import note_bodies, page_layout, site_tree
+from dlcourse.site import note_bodies, page_layout, search, site_tree
 from dlcourse.site import pages as page_models
 from dlcourse.site.builder import BuildError
 from tests.site.conftest import without_alttext
@@ -89,6 +91,51 @@ def test_pages_maths_and_video_links(mini: Path, site) -> None:
         "static/site.css",
     ):
         assert (out / name).is_file(), name
+
+
+WATCH = "https://www.youtube.com/watch?v=0bMe_vCZo30"
+SOURCE_HEADINGS = (
+    f"---\nlang-ref: ch.01-1\ntitle: First note\n---\n\n## [Energy]({WATCH}&t=60s)\n\n"
+    f"Energy text.\n\n## [Margins]({WATCH}&t=600s)\n\nMargin text.\n"
+)
+# a translator keeps each English heading, commented out, above their own
+COMMENTED_SOURCE_HEADINGS = (
+    "---\nlang: ar\nlang-ref: ch.01-1\ntitle: ملاحظة\ntranslator: T\n---\n\n"
+    f"## <!--[Energy]({WATCH}&t=60s)-->\n## [الطاقة]({WATCH}&t=60s)\n\nنص الطاقة.\n\n"
+    f"## <!-- [Margins]({WATCH}&t=600s) -->\n\n### [الهوامش]({WATCH}&t=600s)\n\nنص الهوامش.\n"
+)
+
+
+def _search_anchors(out: Path, url: str) -> list[dict]:
+    """The headings Pagefind indexed on the page at ``url`` (its fragment: gzip, a 12-byte
+    signature, JSON)."""
+    for fragment in (out / "pagefind" / "fragment").iterdir():
+        data = json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd") :])
+        if data["url"] == url:
+            return data["anchors"]
+    raise AssertionError(f"{url} is not in the search index")
+
+
+@pytest.mark.slow
+def test_a_heading_of_only_a_comment_makes_no_heading(tmp_path: Path, site) -> None:
+    notes = {"en/week01/01-1.md": SOURCE_HEADINGS, "ar/week01/01-1.md": COMMENTED_SOURCE_HEADINGS}
+    root = site.write_course(tmp_path / "course", notes)
+    report = site.build(root, search=search.available())
+    page = (root / "_site" / "ar/week01/01-1/index.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", page, re.S)
+    assert [re.sub(r"<[^>]+>|▶.*", "", text).strip() for _, text in headings] == [
+        "ملاحظة",  # the note's title
+        "في هذه الصفحة",  # the contents' own title
+        "الطاقة",
+        "الهوامش",
+    ]
+    contents = page[page.index('<nav class="toc"') :]
+    contents = contents[: contents.index("</nav>")]
+    assert re.findall(r'<a href="#([^"]*)">', contents) == ["الطاقة", "الهوامش"]
+    assert "Energy" not in contents and "Margins" not in contents
+    if report.search_indexed:
+        anchors = _search_anchors(root / "_site", "/ar/week01/01-1/")
+        assert [(a["element"], a["text"]) for a in anchors] == [("h2", "الطاقة"), ("h3", "الهوامش")]
 
 
 def _internal_links(out: Path) -> list[tuple[Path, str]]:

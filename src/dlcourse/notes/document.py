@@ -475,7 +475,7 @@ def _walk(doc: NoteDocument, tokens: list[Token], words: bool = True) -> None:
 def _heading(doc: NoteDocument, tokens: list[Token], index: int, token: Token, line: int) -> None:
     inline = tokens[index + 1]
     children = inline.children or []
-    if _only_comments(children):
+    if only_comments(children):
         # '## <!--[English title](…&t=…)-->': a translator keeps the source heading out of
         # sight above their own; it shows nothing and is no heading, and its link no stamp
         return
@@ -561,7 +561,7 @@ def _refused_links(doc: NoteDocument, text: str, line: int, columns: _Columns) -
         doc.links.append(Link(href, match.group("text") or "", None, line, column))
 
 
-def _only_comments(children: list[Token]) -> bool:
+def only_comments(children: list[Token]) -> bool:
     """Whether a heading's content is nothing but HTML comments (and space)."""
     commented = False
     for child in children:

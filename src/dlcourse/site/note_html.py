@@ -28,7 +28,7 @@ from markdown_it.token import Token
 
 from dlcourse.course.layout import parse_video_url
 from dlcourse.notes import tex as notes_tex
-from dlcourse.notes.document import Heading, NoteDocument
+from dlcourse.notes.document import Heading, NoteDocument, only_comments
 from dlcourse.notes.markdown import shared_markdown
 from dlcourse.site.mathml import MathCache, extract_definitions, macros_key
 from dlcourse.site.sanitize import clean_html
@@ -155,10 +155,14 @@ class _Renderer:
     # -- headings -----------------------------------------------------------------------
     def _heading_open(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
+        if token.hidden:  # a heading of nothing but a comment (_prepare_headings)
+            return ""
         return f'<{token.tag} id="{html.escape(token.attrGet("id") or "")}">'
 
     def _heading_close(self, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]
+        if token.hidden:
+            return "\n"
         section: Section | None = token.meta.get("section")
         extra = ""
         if section is not None and section.video is not None:
@@ -312,6 +316,11 @@ def _prepare_headings(tokens: list[Token], headings: list[Heading]) -> list[Sect
         if token.type != "heading_open" or index + 1 >= len(tokens):
             continue
         inline = tokens[index + 1]
+        if only_comments(inline.children or []):
+            # '## <!--[English](…&t=…)-->', a source heading a translator keeps in sight: no
+            # heading for the checker, so none on the page, in the contents or in the search
+            token.hidden = tokens[index + 2].hidden = True
+            continue
         stamp = stamps.get(index)
         video = stamp.video_id if stamp is not None else None
         if video is not None and stamp is not None and stamp.is_link:
