@@ -44,9 +44,26 @@ def _excerpt(lines: list[str], other: list[str], context: int = 2, most: int = 1
     return "\n".join(prefix + shown + suffix)
 
 
+#: A fixture ``NAME.symlink`` stands for a link ``NAME`` to the path it holds (see
+#: ``tests/notes/conftest.py``): its example is the command that makes the link.
+SYMLINK_SUFFIX = ".symlink"
+
+
+def _example(name: str, lines: list[str], other: list[str]) -> tuple[str, list[str]]:
+    """The file name shown and the fenced example of one side."""
+    if name.endswith(SYMLINK_SUFFIX):
+        link = name.removesuffix(SYMLINK_SUFFIX)
+        target = lines[0].strip() if lines else ""
+        return link, ["```console", f"$ ln -s {target} {link}", "```"]
+    return name, ["```markdown", _excerpt(lines, other), "```"]
+
+
 def page(rule: Rule) -> str:
     bad_name, bad = _main_file(rule.id, "bad")
     good_name, good = _main_file(rule.id, "good")
+    links = bad_name.endswith(SYMLINK_SUFFIX)
+    bad_name, bad_example = _example(bad_name, bad, good)
+    good_name, good_example = _example(good_name, good, bad)
     params = "\n".join(
         f"| `{name}` | `{param.default!r}` | {param.description} |"
         for name, param in rule.params.items()
@@ -83,20 +100,18 @@ def page(rule: Rule) -> str:
         "",
         "It cannot be silenced: the note it reports is not read, so no pragma in it counts."
         if always_on
+        else "A link has no text to hold a pragma: a finding goes away with the link."
+        if links
         else f"Silence one finding: `<!-- dlcourse-disable-next-line {rule.id} -->` on the line "
         "before.",
         "",
         f"## Bad (`{bad_name}`)",
         "",
-        "```markdown",
-        _excerpt(bad, good),
-        "```",
+        *bad_example,
         "",
         f"## Good (`{good_name}`)",
         "",
-        "```markdown",
-        _excerpt(good, bad),
-        "```",
+        *good_example,
         "",
         f"Fixtures: `tests/notes/fixtures/rules/{rule.id}/`.",
         "",

@@ -145,6 +145,26 @@ def test_walk_never_follows_a_link_out_of_the_course(tmp_path: Path):
         ("en/folder", outside.resolve()),
         ("en/stolen.md", (outside / "secret.md").resolve()),
     ]
+    # a loop of links (Python 3.11's resolve raised RuntimeError: a traceback in build and
+    # check) and a link to nothing are listed, never followed, and the walk goes on
+    os.symlink("loop-b", course / "en" / "loop-a")
+    os.symlink("loop-a", course / "en" / "loop-b")
+    os.symlink("missing.md", course / "en" / "gone.md")
+    os.symlink(outside / "missing.md", course / "en" / "gone-outside.md")
+    walk = walk_folder(course)
+    assert [item.rel for item in walk.files] == ["en/alias.md", "en/real.md"]
+    assert [(link.rel, link.problem) for link in walk.outside_links] == [
+        ("en/folder", "outside"),
+        ("en/gone-outside.md", "outside"),  # said as of an existing target: nothing probed
+        ("en/gone.md", "dangling"),
+        ("en/loop-a", "loop"),
+        ("en/loop-b", "loop"),
+        ("en/stolen.md", "outside"),
+    ]
+    assert walk.outside_links[-1].message == (
+        f"symbolic link to '{outside / 'secret.md'}' leads out of the course folder: "
+        "never followed, not published"
+    )
     # walking a sub-folder, the course folder is still the boundary
     assert [item.rel for item in walk_folder(course / "en", course).files] == [
         "alias.md",

@@ -45,14 +45,25 @@ def _insert_settings(config: Path, insert: Path) -> None:
     config.write_text(text, encoding="utf-8")
 
 
+#: A fixture file ``NAME.symlink`` holding a path stands for a symbolic link ``NAME`` to that
+#: path (``/etc/passwd``, ``../../outside``): git cannot hold such links portably.
+SYMLINK_SUFFIX = ".symlink"
+
+
 def overlay(course_dir: Path, fixture: Path) -> list[Path]:
     """Copy a fixture tree over the course (a ``course.toml.insert`` at its root edits the
-    course's settings instead); returns the files written."""
+    course's settings instead, a ``NAME.symlink`` becomes a link); returns the files written."""
     written = []
     for source in sorted(fixture.rglob("*")):
         if source.is_file() and source == fixture / COURSE_INSERT:
             _insert_settings(course_dir / "course.toml", source)
             written.append(course_dir / "course.toml")
+        elif source.is_file() and source.name.endswith(SYMLINK_SUFFIX):
+            link = course_dir / source.relative_to(fixture).with_suffix("")
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.unlink(missing_ok=True)
+            link.symlink_to(source.read_text(encoding="utf-8").strip())
+            written.append(link)
         elif source.is_file():
             target = course_dir / source.relative_to(fixture)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ site builder's (caches as JSON and SQLite); these tests attack them end to end, 
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -16,7 +17,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from dlcourse.cli import app
 from tests.security.budget import Budget, Outcome, dlcourse
 from tests.security.conftest import SECRET, Sandbox, files_under
 
@@ -89,6 +92,92 @@ def test_a_note_that_links_out_of_the_course_is_never_rendered(sandbox: Sandbox)
     assert not (sandbox.course / "_site" / "en" / "week02" / "02-6").exists()
     built = build(sandbox)  # up to date now: the warning stays
     assert "docs/en/week02/02-6.md" in built.stdout + built.stderr, built.describe()
+
+
+def _plant_links(sandbox: Sandbox) -> dict[str, str]:
+    """Links a pull request could add under the notes: the finding's path → what it says of
+    the link. A FIFO outside stands for a target nothing may read: opening it blocks."""
+    outside = sandbox.root / "outside"
+    secrets = outside / "secrets"
+    secrets.mkdir()
+    (secrets / "02-1.md").write_text(FRONT.format(slot="02-1", date="3 Feb 2020") + SECRET)
+    fifo = outside / "fifo"
+    os.mkfifo(fifo)
+    docs = sandbox.course / "docs"
+    week02 = docs / "en" / "week02"
+    week02.mkdir(parents=True, exist_ok=True)
+    (week02 / "02-6.md").symlink_to("/etc/passwd")
+    (week02 / "02-7.md").symlink_to(fifo)
+    (week02 / "gone.png").symlink_to(outside / "no-such-file.png")  # dangling, outside
+    (week02 / "nothing.png").symlink_to("missing.png")  # dangling, inside
+    (week02 / "loop-a.md").symlink_to("loop-b.md")
+    (week02 / "loop-b.md").symlink_to("loop-a.md")
+    (docs / "en" / "week10").symlink_to(secrets)
+    image = next(docs.glob("images/week0*/*/*.png"))
+    (week02 / "inside.png").symlink_to(os.path.relpath(image, week02))  # inside: fine
+    return {
+        "docs/en/week02/02-6.md": "symbolic link to '/etc/passwd' leads out of the course folder",
+        "docs/en/week02/02-7.md": f"symbolic link to '{fifo}' leads out of the course folder",
+        "docs/en/week02/gone.png": "leads out of the course folder",
+        "docs/en/week02/loop-a.md": "is a loop of links",
+        "docs/en/week02/loop-b.md": "is a loop of links",
+        "docs/en/week02/nothing.png": "symbolic link to 'missing.png' leads to nothing",
+        "docs/en/week10": f"symbolic link to '{secrets}' leads out of the course folder",
+    }
+
+
+def test_notes_check_reports_each_link_it_does_not_follow(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _plant_links(sandbox)
+    # a fresh process under a wall-clock limit: opening the FIFO would block until killed
+    checked = check(sandbox)
+    assert checked.returncode == 1 and checked.killed_for is None, checked.describe()
+    assert_no_leak(sandbox, checked)
+    found = [line for line in checked.stdout.splitlines() if " LINK002 " in line]
+    assert [line.split(":", 1)[0] for line in found] == sorted(expected), checked.stdout
+    for line in found:
+        path, rest = line.split(":", 1)
+        assert rest.startswith("1:1  error  LINK002  ") and expected[path] in rest, line
+    # the other formats, in process (what they prove is the report, not the process)
+    (sandbox.course / "docs" / "en" / "week02" / "02-7.md").unlink()
+    del expected["docs/en/week02/02-7.md"]
+    monkeypatch.chdir(sandbox.course)
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["notes", "check", "--format", "json"])
+    findings = [f for f in json.loads(as_json.stdout)["findings"] if f["rule"] == "LINK002"]
+    assert [(f["path"], f["line"], f["severity"]) for f in findings] == [
+        (path, 1, "error") for path in sorted(expected)
+    ], as_json.output
+    sarif = json.loads(runner.invoke(app, ["notes", "check", "--format", "sarif"]).stdout)
+    results = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "LINK002"]
+    assert sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results
+    ) == sorted(expected)
+    assert {r["level"] for r in results} == {"error"}
+    github = runner.invoke(app, ["notes", "check", "--format", "github"]).stdout
+    for path in expected:
+        assert f"::error file={path},line=1,col=1,title=LINK002 symlink-outside-course::" in github
+    assert SECRET not in as_json.output + github + json.dumps(sarif)
+
+
+def test_a_linked_note_named_on_the_command_line_is_never_read(sandbox: Sandbox) -> None:
+    # a CI step that checks the files a pull request changed names the links themselves
+    leak = sandbox.root / "outside" / "leak.md"
+    leak.write_text(FRONT.format(slot="02-6", date="3 Feb 2020") + f"$\\frac{{{SECRET}$\n")
+    week02 = sandbox.course / "docs" / "en" / "week02"
+    week02.mkdir(parents=True, exist_ok=True)
+    (week02 / "02-6.md").symlink_to(leak)
+    (sandbox.course / "docs" / "en" / "week11").symlink_to(leak.parent)
+    checked = check(sandbox, "docs/en/week02/02-6.md", "docs/en/week11/leak.md", "docs/en/week11")
+    assert checked.returncode == 1, checked.describe()
+    assert_no_leak(sandbox, checked)
+    found = [line.split("  ")[0] for line in checked.stdout.splitlines() if " LINK002 " in line]
+    assert found == [
+        "docs/en/week02/02-6.md:1:1",
+        "docs/en/week11:1:1",
+        "docs/en/week11/leak.md:1:1",
+    ], checked.stdout
 
 
 ALIAS_BOMB = """---

@@ -74,7 +74,7 @@ def check_cmd(
     from dlcourse.notes.output import format_report
 
     for path in paths or []:
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a dangling link is a LINK002 finding
             raise fail([f"no such file or folder: {path}"])
     loaded = course_or_exit(course, paths or [])
     if contents is not None and not contents.is_file():

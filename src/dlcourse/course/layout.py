@@ -18,6 +18,7 @@ The checker, the site and the Jekyll import all read the course through this mod
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -218,13 +219,42 @@ class WalkedFile:
     size: int
 
 
+#: Why a symbolic link is not followed: it leads out of the course folder (whether or not its
+#: target exists: saying which would tell a pull request what exists on the machine), to
+#: nothing inside the course, or round a loop of links.
+LinkProblem = Literal["outside", "dangling", "loop"]
+LINK_HINT = "copy the file into the course instead of linking to it, or remove the link"
+
+
 @dataclass(frozen=True)
 class OutsideLink:
-    """A symbolic link that leads out of the course folder: never followed, reported instead."""
+    """A symbolic link the walk does not follow (see :data:`LinkProblem`), reported instead."""
 
     rel: str
     path: Path
-    target: Path
+    target: Path  # resolved as far as it goes (the link itself for a loop)
+    problem: LinkProblem = "outside"
+
+    @property
+    def written_target(self) -> str:
+        """What the link says (``os.readlink``): shown to the user instead of where it resolves,
+        which could name folders of the machine the pull request's author does not know."""
+        try:
+            return os.readlink(self.path)
+        except OSError:
+            return "?"
+
+    @property
+    def message(self) -> str:
+        """What is wrong with the link, for the build's warning and the checker's finding."""
+        what = {
+            "outside": "leads out of the course folder",
+            "dangling": "leads to nothing",
+            "loop": "is a loop of links",
+        }[self.problem]
+        if not self.path.is_symlink():  # named through a linked folder (notes check PATH)
+            return f"lies in a linked folder that {what}: never followed, not published"
+        return f"symbolic link to {self.written_target!r} {what}: never followed, not published"
 
 
 @dataclass
@@ -239,12 +269,29 @@ def skipped_name(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
+def unfollowed_link(rel: str, path: Path, limit: Path) -> OutsideLink | None:
+    """The link at ``path`` as an :class:`OutsideLink` when the walk must not follow it; None
+    when it leads to something inside ``limit``. Reads no file: ``resolve`` and ``stat`` only."""
+    try:
+        target = path.resolve()
+    except RuntimeError:  # Python < 3.13 raises for a loop of links
+        return OutsideLink(rel, path, path, "loop")
+    if target != limit and limit not in target.parents:
+        return OutsideLink(rel, path, target, "outside")
+    try:
+        os.stat(path)
+    except OSError as error:
+        problem: LinkProblem = "loop" if error.errno == errno.ELOOP else "dangling"
+        return OutsideLink(rel, path, target, problem)
+    return None
+
+
 def walk_folder(folder: Path, boundary: Path | None = None) -> FolderWalk:
     """Every file under ``folder`` (sorted by path), skipping :func:`skipped_name` entries.
 
     A symbolic link is followed only while it stays inside ``boundary`` (default: ``folder``);
-    one that leads out is listed in ``outside_links``. A folder reached twice through links is
-    walked once."""
+    one that leads out, to nothing or round a loop is listed in ``outside_links``. A folder
+    reached twice through links is walked once."""
     walk = FolderWalk()
     folder = Path(folder)
     if not folder.is_dir():
@@ -266,10 +313,11 @@ def walk_folder(folder: Path, boundary: Path | None = None) -> FolderWalk:
             path = Path(entry.path)
             try:
                 if entry.is_symlink():
-                    target = path.resolve()
-                    if target != limit and limit not in target.parents:
-                        walk.outside_links.append(OutsideLink(rel, path, target))
+                    unfollowed = unfollowed_link(rel, path, limit)
+                    if unfollowed is not None:
+                        walk.outside_links.append(unfollowed)
                         continue
+                    target = path.resolve()
                     if target.is_dir():
                         if target not in seen:
                             seen.add(target)

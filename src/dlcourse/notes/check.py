@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from dlcourse.course import Course
-from dlcourse.course.layout import CACHE_FOLDER, is_example
+from dlcourse.course.layout import (
+    CACHE_FOLDER,
+    OutsideLink,
+    is_example,
+    unfollowed_link,
+    walk_folder,
+)
 from dlcourse.course.paths import is_inside
 from dlcourse.notes.cache import (
     FileResult,
@@ -305,17 +311,31 @@ def infer_docs_dir(course: Course, paths: Sequence[Path] | None) -> Path:
 
 def expand_paths(
     paths: Sequence[Path] | None, docs_dir: Path, boundary: Path | None = None
-) -> list[Path]:
-    """The Markdown files to check: every one under the docs folder, or those of ``paths``.
-    Folders are walked without following links out of ``boundary`` (the course folder)."""
+) -> tuple[list[Path], list[OutsideLink]]:
+    """The Markdown files to check — every one under the docs folder, or those of ``paths`` —
+    and the symbolic links met that are not followed (see LINK002). Folders are walked
+    without following links out of ``boundary`` (the course folder); a file named inside the
+    course that resolves out of it (a link, or a path through a linked folder) is such a link,
+    never read. A file named outside the course is the user's to check."""
     if not paths:
-        return list(iter_markdown_files(docs_dir, boundary))
+        walked = walk_folder(docs_dir, boundary)
+        return [item.path for item in walked.files if item.rel.endswith(".md")], list(
+            walked.outside_links
+        )
     files: list[Path] = []
+    links: list[OutsideLink] = []
     for path in paths:
         path = Path(path)
+        if boundary is not None and _named_inside(path, boundary):
+            unfollowed = unfollowed_link(path.name, path, boundary.resolve())
+            if unfollowed is not None and (unfollowed.problem == "outside" or path.is_symlink()):
+                links.append(unfollowed)
+                continue
         if path.is_dir():
             within = boundary is not None and is_inside(path, boundary)
-            files.extend(iter_markdown_files(path, boundary if within else None))
+            walked = walk_folder(path, boundary if within else None)
+            files.extend(item.path for item in walked.files if item.rel.endswith(".md"))
+            links.extend(walked.outside_links)
         else:
             files.append(path)
     seen: set[str] = set()
@@ -325,7 +345,16 @@ def expand_paths(
         if key not in seen:
             seen.add(key)
             unique.append(file)
-    return unique
+    return unique, links
+
+
+def _named_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, as written (``..`` collapsed, links not followed), lies in ``folder``."""
+    written = Path(os.path.abspath(path))
+    return any(
+        written == root or root in written.parents
+        for root in {Path(os.path.abspath(folder)), folder.resolve()}
+    )
 
 
 def changed_files(ref: str, docs_dir: Path) -> set[Path]:
@@ -499,11 +528,12 @@ def check_course(
     docs = Path(docs_dir) if docs_dir else infer_docs_dir(course, path_list)
     if contents_file is None and course.notes.contents_file and docs == Path(course.docs_dir):
         contents_file = Path(course.root) / course.notes.contents_file
-    files = expand_paths(path_list, docs, _course_root(course))
+    files, links = expand_paths(path_list, docs, _course_root(course))
     if changed_since:
         changed = changed_files(changed_since, docs)
         files = [f for f in files if f.resolve() in changed]
-    ctx = Context(course, docs, contents_file)
+        links = [link for link in links if link.target in changed]  # resolved as git's names
+    ctx = Context(course, docs, contents_file, unfollowed_links=links)
     cache = None
     if cache_dir is not None:
         cache = ResultCache(Path(cache_dir), config_key(course, settings, docs, contents_file))

@@ -10,6 +10,7 @@ from typing import Any
 
 from dlcourse.course import Course
 from dlcourse.course.calendar import Meeting
+from dlcourse.course.layout import OutsideLink
 from dlcourse.notes.meetings import meeting_for
 from dlcourse.notes.transcript import transcript_duration, transcript_for
 
@@ -21,6 +22,8 @@ class Context:
     contents_file: Path | None = None
     git_times: dict[str, int] | None = None  # rel_path → last commit time (None: no git)
     source_docs: dict[str, Any] = field(default_factory=dict)  # lang-ref → source-language note
+    # symbolic links among the checked paths that are never followed (LINK002 reports them)
+    unfollowed_links: list[OutsideLink] = field(default_factory=list)
     _durations: dict[Path, float | None] = field(default_factory=dict, repr=False)
     _hashes: dict[Path, str | None] = field(default_factory=dict, repr=False)
     known_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)

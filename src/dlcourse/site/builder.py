@@ -31,7 +31,7 @@ from pathlib import Path
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
 
 from dlcourse.course import Course
-from dlcourse.course.layout import CACHE_FOLDER, is_example, writable_root
+from dlcourse.course.layout import CACHE_FOLDER, LINK_HINT, is_example, writable_root
 from dlcourse.site import site_tree
 from dlcourse.site.build_cache import BuildState, NoteRecord, RenderCache, content_key
 from dlcourse.site.build_warnings import BuildWarning
@@ -120,13 +120,10 @@ def shown_path(course: Course, path: Path) -> str:
 
 
 def _outside_link_warnings(course: Course, sources: SiteSources) -> list[BuildWarning]:
-    """Symbolic links under the notes that lead out of the course: never followed, always said."""
-    message = (
-        "symbolic link to {} leads out of the course folder: not published; "
-        "copy the file into the course instead"
-    )
+    """Symbolic links under the notes that lead out of the course (or to nothing, or round a
+    loop): never followed, always said."""
     return [
-        BuildWarning(shown_path(course, link.path), None, message.format(link.target))
+        BuildWarning(shown_path(course, link.path), None, f"{link.message}; {LINK_HINT}")
         for link in sources.outside_links
     ]
 

@@ -32,6 +32,7 @@ RULES: dict[str, Rule] = catalogue(
         figures.figure_missing,  # FIG001
         figures.figure_alt,  # FIG002
         figures.link_target,  # LINK001
+        figures.symlink_outside_course,  # LINK002
         frontmatter.front_matter_required,  # FM001
         frontmatter.front_matter_unknown_key,  # FM002
         frontmatter.lang_ref_path,  # FM003

@@ -1,10 +1,13 @@
-"""FIG and LINK: images and local links point to files that exist, images have alt text."""
+"""FIG and LINK: images and local links point to files that exist, images have alt text, and
+no symbolic link under the notes leads out of the course."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from dlcourse.course.layout import LINK_HINT
 from dlcourse.notes.findings import Edit, Hit
 from dlcourse.notes.rules.base import rule
 from dlcourse.notes.rules.editor import _is_page_link
@@ -86,3 +89,22 @@ def link_target(doc, ctx, params) -> Iterator[Hit]:
                 hint,
                 key=f"link:{link.href}",
             )
+
+
+@rule("LINK002", "symlink-outside-course", "error", ("links", "security"), scope="course")
+def symlink_outside_course(docs, ctx, params) -> Iterator[Hit]:
+    """A symbolic link under the notes leads to a file or folder inside the course.
+    A link out of the course folder, to nothing, or round a loop is never followed by the
+    site or the checker (its target would be published: a note or an image linked to
+    /etc/passwd or to a folder of secrets), so the page or image it stands for is missing;
+    each is reported at line 1 of the link. Nothing is read through the link, and a link out
+    of the course is reported the same whether or not its target exists (the finding must not
+    tell a pull request what exists on the machine that checks it)."""
+    for link in ctx.unfollowed_links:
+        yield Hit(
+            1,
+            link.message,
+            1,
+            LINK_HINT,
+            path=os.path.relpath(link.path, ctx.docs_dir),
+        )
