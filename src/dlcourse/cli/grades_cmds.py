@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, echo_issues
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, echo_error, echo_issues
 from dlcourse.course import Course
 from dlcourse.course.layout import ReadOnlyExampleError
 
@@ -382,7 +382,7 @@ def export_cmd(
     per student (each holds that student's grade only)."""
     grades = _grades_module()
     from dlcourse.grades.exports import EXPORTERS, student_report_html
-    from dlcourse.util.files import atomic_write_text
+    from dlcourse.util.files import atomic_write_text, child_path
 
     with _open(course_dir, db, None) as (course, book):
         moment = _as_of(as_of, course)
@@ -392,9 +392,12 @@ def export_cmd(
         if kind == ExportKind.REPORT:
             target = out or folder / f"reports-{stamp}"
             for result in results:
-                atomic_write_text(
-                    target / f"{result.netid}.html", student_report_html(course, result, moment)
-                )
+                try:  # a NetID is one plain name (checked on import); never a path out
+                    page = child_path(target, f"{result.netid}.html")
+                except ValueError as error:
+                    echo_error(f"NetID {result.netid!r} cannot name a report: {error}")
+                    raise typer.Exit(2) from error
+                atomic_write_text(page, student_report_html(course, result, moment))
             typer.echo(f"wrote {len(results)} reports in {target}")
             return
         people = {p.netid: p for p in book.people("student")}

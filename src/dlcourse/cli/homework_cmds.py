@@ -288,12 +288,16 @@ def grade_cmd(
     target = (out or Path.cwd() / "graded" / assignment.id).resolve()
     gradebook = None
     if submissions is None:
-        from dlcourse.homework.submissions import ContentStore, latest_files
+        from dlcourse.homework.submissions import ContentStore, SubmissionError, latest_files
 
         gradebook = _gradebook(course, db)
-        folders = latest_files(
-            gradebook, ContentStore.for_course(course), assignment, target / ".inbox"
-        )
+        try:
+            folders = latest_files(
+                gradebook, ContentStore.for_course(course), assignment, target / ".inbox"
+            )
+        except SubmissionError as error:
+            echo_error(str(error))
+            raise typer.Exit(2) from error
     else:
         try:
             folders = grading.submission_folders(submissions)

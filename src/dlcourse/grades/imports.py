@@ -37,7 +37,7 @@ from dlcourse.grades.models import (
     ScribeDuty,
     utc_now,
 )
-from dlcourse.grades.store import Gradebook
+from dlcourse.grades.store import Gradebook, netid_problem
 from dlcourse.util.csv_files import CsvSyntaxError, read_records
 
 SCRIBE_SCHEMA = "dlcourse.scribe-status/1"
@@ -248,8 +248,9 @@ def import_roster(book: Gradebook, path: Path, dry_run: bool = False) -> ImportR
     for number, row in rows:
         where = f"{path}:{number}"
         netid = row[netid_col].lower()
-        if not netid or any(c.isspace() for c in netid) or len(netid) > 64:
-            problems.append(f"{where}: NetID {row[netid_col]!r} is empty or has spaces")
+        problem = netid_problem(netid)
+        if problem:
+            problems.append(f"{where}: NetID {row[netid_col]!r} {problem}")
             continue
         if netid in wanted:
             problems.append(f"{where}: NetID {netid} is listed twice")
@@ -333,8 +334,9 @@ def import_staff(book: Gradebook, path: Path, dry_run: bool = False) -> ImportRe
     wanted: dict[str, dict[str, Any]] = {}
     for number, row in rows:
         netid, role = row[netid_col].lower(), row[role_col].lower()
-        if not netid or any(c.isspace() for c in netid):
-            problems.append(f"{path}:{number}: NetID {row[netid_col]!r} is empty or has spaces")
+        problem = netid_problem(netid)
+        if problem:
+            problems.append(f"{path}:{number}: NetID {row[netid_col]!r} {problem}")
         if role not in STAFF_ROLES:
             problems.append(f"{path}:{number}: role {role!r}: use one of {', '.join(STAFF_ROLES)}")
         wanted[netid] = {

@@ -65,6 +65,22 @@ from dlcourse.grades.policy import (
 ACTOR_ENV = "DLCOURSE_USER"
 
 
+MAX_NETID_LENGTH = 64
+
+
+def netid_problem(netid: str) -> str | None:
+    """Why ``netid`` cannot be a NetID (None: it can). A NetID names each student's folder of
+    submissions and results (``graded/hw1/NETID/``), so it is one plain name: a roster row
+    ``../../x`` or ``/abs`` would have steered grading's writes out of its folder."""
+    if not netid or any(c.isspace() for c in netid):
+        return "is empty or has spaces"
+    if len(netid) > MAX_NETID_LENGTH:
+        return f"is longer than {MAX_NETID_LENGTH} characters"
+    if netid.startswith(".") or any(c in netid for c in "/\\") or not netid.isprintable():
+        return "is not a plain name (no '/', '\\', control characters or leading '.')"
+    return None
+
+
 class GradebookSession(Session):
     """A session whose every flush is audited (:mod:`dlcourse.grades.audit`)."""
 
@@ -297,6 +313,9 @@ class Gradebook:
     ) -> PersonInfo:
         if role not in ROLES:
             raise GradebookError(f"role {role!r}: use one of {', '.join(ROLES)}")
+        problem = netid_problem(netid.lower())
+        if problem:
+            raise GradebookError(f"NetID {netid!r} {problem}")
         with self.transaction(reason) as session:
             if _find(session, netid) is not None:
                 raise GradebookError(f"{netid} is already in the gradebook")

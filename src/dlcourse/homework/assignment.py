@@ -80,7 +80,13 @@ class AssignmentConfig(Strict):
     @classmethod
     def _plain_names(cls, names: list[str]) -> list[str]:
         for name in names:
-            if "/" in name or "\\" in name or name.startswith(".") or not name:
+            if (
+                not name
+                or "/" in name
+                or "\\" in name
+                or name.startswith(".")
+                or not name.isprintable()  # NUL and control characters: no file has them
+            ):
                 raise ConfigValueError(
                     f"{name!r} is not a plain file name",
                     'list file names only, e.g. submit = ["backprop.py"]',

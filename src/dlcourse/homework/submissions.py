@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from dlcourse.homework.assignment import Assignment
 from dlcourse.homework.csv_input import csv_rows
-from dlcourse.util.files import atomic_write_bytes
+from dlcourse.util.files import atomic_write_bytes, child_path
 
 if TYPE_CHECKING:
     from dlcourse.grades import Gradebook, SubmissionInfo
@@ -248,7 +248,10 @@ def latest_files(
     ``destination/NETID/`` and return NetID → folder (what :func:`grading.grade_all` takes)."""
     folders: dict[str, Path] = {}
     for netid in latest_submissions(gradebook, assignment):
-        folder = destination / netid
+        try:  # a NetID is one plain name (the imports check); never a path out of destination
+            folder = child_path(destination, netid)
+        except ValueError as error:
+            raise SubmissionError(f"NetID {netid!r} cannot name a folder: {error}") from None
         folder.mkdir(parents=True, exist_ok=True)
         for name, content in student_files(gradebook, store, assignment, netid).items():
             (folder / name).write_bytes(content)
