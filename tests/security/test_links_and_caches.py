@@ -294,3 +294,15 @@ def test_a_planted_site_cache_cannot_put_a_script_on_a_page(sandbox: Sandbox) ->
     assert build(sandbox).returncode == 0
     pages = [p.read_text(encoding="utf-8") for p in (sandbox.course / "_site").rglob("*.html")]
     assert pages and not any("<script>alert(1)</script>" in page for page in pages)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_init_makes_git_ignore_the_caches_and_the_site(sandbox: Sandbox) -> None:
+    # a cache or a site committed by accident is what a pull request could plant on purpose
+    _git(sandbox.course, "init", "-q")
+    paths = [".dlcourse-cache/site/site-cache.sqlite", ".dlcourse-cache/notes-check/x", "_site/a"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *paths],
+        cwd=sandbox.course, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ignored.stdout.split() == paths, ignored
