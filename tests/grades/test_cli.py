@@ -9,6 +9,7 @@ import io
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,8 @@ def course_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str, code: int = 0) -> str:
-    # --course . : the folder the user is in (course discovery from the current folder is the
-    # foundation's; until it lands every command is given the folder explicitly)
-    result = runner.invoke(app, ["grades", *args, "--course", "."])
+    """``dlcourse grades ARGS`` as typed in the course folder: the course is found from there."""
+    result = runner.invoke(app, ["grades", *args])
     assert "Traceback" not in result.output
     assert result.exit_code == code, result.output
     return result.output
@@ -93,6 +93,8 @@ def test_a_term_in_the_gradebook(course_folder: Path) -> None:
     report = Path("reports/zz1002.html").read_text()
     assert "zz1002" in report and "Sample Student 003" in report
     assert "zz1003" not in report and "Sample Student 004" not in report  # nobody else
+    for written in (path, Path("bs.csv"), Path("reports/zz1002.html")):  # grades: owner only
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600, written
 
     out = run("backup")
     backup = Path(out.split("wrote ")[1].strip())
@@ -110,6 +112,59 @@ def test_grades_never_reach_the_website(course_folder: Path) -> None:
             assert "gradebook" not in path.name
             data = path.read_bytes()
             assert b"zz1000" not in data and b"Sample Student" not in data, path
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+@pytest.mark.slow
+def test_the_pdf_report_holds_every_component_of_one_student(course_folder: Path) -> None:
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as error:  # OSError: WeasyPrint without the Pango library
+        pytest.skip(f"WeasyPrint cannot draw here ({error})")
+    run("init", "--sample", "4")
+    shown = json.loads(run("show", "zz1002", "--format", "json"))[0]
+    out = run("export", "report", "--student", "zz1002", "--format", "pdf")
+    folder = course_folder / "grades" / "exports"
+    (pdf,) = folder.glob("reports-*/zz1002.pdf")
+    assert f"wrote 1 pdf reports in {pdf.parent}" in out
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
+    text = " ".join(_pdf_text(pdf).split())
+    squeezed = "".join(text.split())  # table cells wrap their words (and at hyphens) anywhere
+
+    def shows(words: str) -> bool:
+        return "".join(words.split()) in squeezed
+
+    assert "zz1002" in text and shows(shown["name"])
+    for component in shown["components"]:
+        sign = {"adjustment": "±", "bonus": "+"}.get(component["kind"], "")
+        assert shows(component["label"]), component["label"]
+        assert f" {sign}{component['weight']:g} " in text, (component["id"], text)
+        assert shows(component["source"]), component["source"]
+        for item in component["items"]:
+            if item["status"] == "graded":
+                assert shows(f"{item['points']:g} / {item['max_points']:g}"), item
+                assert shows(item["source"]), item  # the file and row of the score
+    assert shows(f"{shown['rounded']:g}: {shown['letter']}")
+    for other in ("zz1000", "zz1001", "zz1003", "Sample Student 001", "Sample Student 004"):
+        assert not shows(other)  # nobody else's data
+
+    err = run("export", "canvas", "--format", "pdf", code=2)
+    assert "--format pdf is for the report" in err
+
+
+def test_pdf_report_without_weasyprint_says_what_to_install(
+    course_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("init", "--sample", "2")
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it were not installed
+    err = run("export", "report", "--format", "pdf", code=2)
+    assert "PDF reports need WeasyPrint" in err and "pip install 'dlcourse[grades]'" in err
+    assert not list((course_folder / "grades" / "exports").glob("reports-*/*"))
 
 
 def test_commands_without_a_gradebook_say_how_to_make_one(course_folder: Path) -> None:

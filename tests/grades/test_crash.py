@@ -20,8 +20,11 @@ from dlcourse.grades.store import Gradebook, open_gradebook
 
 STUDENTS = 5000
 
-# The child imports a file and, once its score rows are written but before its audit rows and
-# its commit, says so and waits: the test then kills it (or lets it go) at a known point.
+# The child imports a file and, once all its rows (scores and their audit rows) are written but
+# before its commit, says how many score rows its transaction holds and waits: the test then
+# kills it (or lets it go) at a known point. The pause is at the commit of the first write
+# transaction, not at a statement, because the rows go in by executemany on SQLite and by COPY on
+# PostgreSQL, which SQLAlchemy's statement events do not see.
 CHILD = """
 import pathlib, sys, time
 from sqlalchemy import event
@@ -32,10 +35,12 @@ from dlcourse.grades.store import open_gradebook
 course_dir, url, path, marker, hold, actor = sys.argv[1:7]
 book = open_gradebook(load_course(course_dir), url, actor=actor)
 
-@event.listens_for(book.engine, "after_execute")
-def pause(connection, statement, *args):
-    if str(statement).startswith("INSERT INTO scores"):
-        pathlib.Path(marker).write_text("written")
+@event.listens_for(book.engine, "commit")
+def pause(connection):
+    if connection.get_execution_options().get("dlcourse_write"):
+        rows = connection.exec_driver_sql("SELECT count(*) FROM scores").scalar()
+        pathlib.Path(marker + ".tmp").write_text(str(rows))
+        pathlib.Path(marker + ".tmp").rename(marker)  # whole, never half-written
         while pathlib.Path(hold).exists():
             time.sleep(0.02)
 
@@ -110,6 +115,7 @@ def test_sigkill_in_the_middle_of_an_import_leaves_the_state_before_it(
         before = _state(book)
         child, marker, _ = _start(course_dir, db_url, scores, tmp_path, "a", "grader1")
         _wait_for(marker, child)
+        assert marker.read_text() == str(2 * STUDENTS)  # all written, none committed yet
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=60)
         assert child.returncode == -signal.SIGKILL

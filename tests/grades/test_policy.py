@@ -1,10 +1,12 @@
 """The grading policy as pure functions: examples from the course page, and properties that must
-hold for any scores (hypothesis): weights add up, monotone in every score, the bonus never passes
-its cap, the adjustment never leaves ±weight."""
+hold for any scores (hypothesis): weights add up (a track whose weights miss 100 is refused; full
+marks make exactly 100), monotone in every score, the bonus never passes its cap, the adjustment
+never leaves ±weight."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -211,6 +213,40 @@ def test_core_and_adjustment_weights_add_up_to_100_in_every_track() -> None:
         for track in course.grading.tracks:
             assert track.core_weight + track.adjustment_weight == 100
             assert all(c.weight > 0 for c in track.components)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 45), st.integers(1, 45), st.integers(1, 45), st.integers(1, 30), st.booleans()
+)
+@pytest.mark.slow
+def test_weights_that_miss_100_are_refused_and_full_marks_make_exactly_100(
+    homework: int, midterm: int, project: int, other: int, balanced: bool
+) -> None:
+    write_up = 100 - homework - midterm - project if balanced else other
+    if write_up <= 0:
+        write_up = other
+    weights = {"homework": homework, "midterm": midterm, "project": project, "write-up": write_up}
+    text = EXAMPLE.config_path.read_text()
+    for component, weight in weights.items():  # the first track's line of each: undergraduate
+        text, found = re.subn(
+            rf'(\{{ id = "{component}", [^}}]*weight = )\d+', rf"\g<1>{weight}", text, count=1
+        )
+        assert found == 1, component
+    if sum(weights.values()) != 100:
+        with pytest.raises(CourseError, match=f"add up to {sum(weights.values())}, not 100"):
+            parse_course(text)
+        return
+    course = parse_course(text)
+    rules = GradingRules.from_course(course)
+    full = StudentFacts(
+        netid="ab1001",
+        scores={a: ScoreFact(100.0, 100.0) for a in SCORED if a != "research"},
+        duties=(DutyFact("1", "writer", "complete"),),
+    )
+    result = grade_student(rules, full, AFTER_TERM)
+    assert {c.id: c.weight for c in result.components if c.kind != "bonus"} == weights
+    assert result.total == pytest.approx(100.0) and result.bonus == 0
 
 
 @settings(max_examples=150, deadline=None)

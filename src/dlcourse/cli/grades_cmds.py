@@ -362,6 +362,15 @@ class ExportKind(StrEnum):
     REPORT = "report"
 
 
+class ReportFormat(StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+
+
+# Exports and reports hold grades: readable by their owner only, like the gradebook file.
+EXPORT_MODE = 0o600
+
+
 @grades_app.command("export")
 def export_cmd(
     kind: ExportKind = typer.Argument(
@@ -371,6 +380,13 @@ def export_cmd(
     db: str | None = DB_OPTION,
     as_of: str | None = AS_OF_OPTION,
     student: str | None = typer.Option(None, "--student", "-s", help="report: only this student."),
+    report_format: ReportFormat = typer.Option(
+        ReportFormat.HTML,
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="report: html (a page) or pdf (the same page as a PDF).",
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -378,12 +394,14 @@ def export_cmd(
         help="File (or folder for report). Default: <gradebook folder>/exports/.",
     ),
 ) -> None:
-    """Write the grades for the LMS (Canvas, Brightspace), as a full CSV, or one HTML report
-    per student (each holds that student's grade only)."""
+    """Write the grades for the LMS (Canvas, Brightspace), as a full CSV, or one report per
+    student, HTML or PDF (each holds that student's grade only). Files are mode 0600."""
     grades = _grades_module()
-    from dlcourse.grades.exports import EXPORTERS, student_report_html
-    from dlcourse.util.files import atomic_write_text, child_path
+    from dlcourse.grades.exports import EXPORTERS, student_report_html, student_report_pdf
+    from dlcourse.util.files import atomic_write_bytes, atomic_write_text, child_path
 
+    if kind != ExportKind.REPORT and report_format != ReportFormat.HTML:
+        raise _fail(f"--format {report_format.value} is for the report; {kind.value} is a CSV")
     with _open(course_dir, db, None) as (course, book):
         moment = _as_of(as_of, course)
         results = _results(book, moment, student)
@@ -393,17 +411,22 @@ def export_cmd(
             target = out or folder / f"reports-{stamp}"
             for result in results:
                 try:  # a NetID is one plain name (checked on import); never a path out
-                    page = child_path(target, f"{result.netid}.html")
+                    path = child_path(target, f"{result.netid}.{report_format.value}")
                 except ValueError as error:
                     echo_error(f"NetID {result.netid!r} cannot name a report: {error}")
                     raise typer.Exit(2) from error
-                atomic_write_text(page, student_report_html(course, result, moment))
-            typer.echo(f"wrote {len(results)} reports in {target}")
+                if report_format == ReportFormat.PDF:
+                    pdf = student_report_pdf(course, result, moment)
+                    atomic_write_bytes(path, pdf, mode=EXPORT_MODE)
+                else:
+                    html = student_report_html(course, result, moment)
+                    atomic_write_text(path, html, mode=EXPORT_MODE)
+            typer.echo(f"wrote {len(results)} {report_format.value} reports in {target}")
             return
         people = {p.netid: p for p in book.people("student")}
         text = EXPORTERS[kind.value](book.rules, results, people)
         target = out or folder / f"{kind.value}-{stamp}.csv"
-        atomic_write_text(target, text)
+        atomic_write_text(target, text, mode=EXPORT_MODE)
         typer.echo(f"wrote {target} ({len(results)} students)")
 
 

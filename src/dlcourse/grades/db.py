@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -134,6 +134,46 @@ def take_write_lock(connection: Connection) -> None:
     """Serialise writers on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (dicts with the same keys) inside the connection's transaction: COPY on
+    PostgreSQL, one executemany of plain tuples on SQLite.
+
+    An import writes 20,000 scores and 20,000 audit rows; SQLAlchemy's executemany spends more
+    time building and type-converting each row's parameters than the database spends storing
+    it. Here each column's bind conversion (UTCDateTime: aware to naive UTC, then SQLite's text)
+    runs once per distinct value — an import stamps every row with the same time — and the rows
+    go to the driver as they are. The statement runs on the same DBAPI connection, so it is part
+    of the caller's transaction (and its lock) like any other statement.
+    """
+    if not rows:
+        return
+    keys = list(rows[0])
+    columns = [table.c[key] for key in keys]
+    dialect = connection.dialect
+    by_column = []
+    for key, column in zip(keys, columns, strict=True):
+        values = [row[key] for row in rows]
+        convert = column.type.bind_processor(dialect)
+        if convert is not None:  # once per distinct value (every value here is a plain scalar)
+            converted = {value: None if value is None else convert(value) for value in set(values)}
+            values = [converted[value] for value in values]
+        by_column.append(values)
+    tuples = list(zip(*by_column, strict=True))
+    quote = dialect.identifier_preparer
+    names = ", ".join(quote.quote(column.name) for column in columns)
+    target = quote.format_table(table)
+    driver = connection.connection.driver_connection
+    if dialect.driver == "psycopg":  # psycopg 3: COPY … FROM STDIN, row by row
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for values in tuples:
+                copy.write_row(values)
+        return
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO {target} ({names}) VALUES ({', '.join(mark for _ in columns)})", tuples
+    )
 
 
 def _alembic_config(connection: Connection | None = None) -> Any:

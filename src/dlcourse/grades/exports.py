@@ -9,7 +9,8 @@
   exports do.
 - ``csv``: everything the gradebook computed, one row per student.
 - The report: one HTML page per student with every component, its weight, its points and where
-  each number came from — and nothing about anyone else.
+  each number came from — and nothing about anyone else; or the same page as a PDF, drawn by
+  WeasyPrint (which needs the Pango library: Debian's ``libpango-1.0-0``).
 
 Values are what the policy computed as of the export: missing work after its deadline is 0,
 pending work is empty.
@@ -21,11 +22,13 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
 from dlcourse.course import Course
 from dlcourse.course.assessments import Assessment
+from dlcourse.grades.db import GradebookError
 from dlcourse.grades.policy import GradeResult, GradingRules
 from dlcourse.grades.store import PersonInfo
 from dlcourse.util.csv_files import csv_writer
@@ -150,3 +153,31 @@ def student_report_html(course: Course, result: GradeResult, as_of: dt.datetime)
         sign=lambda c: "±" if c.kind == "adjustment" else ("+" if c.kind == "bonus" else ""),
         local=lambda moment: moment.astimezone(course.tz).strftime("%d %b %Y %H:%M"),
     )
+
+
+def student_report_pdf(course: Course, result: GradeResult, as_of: dt.datetime) -> bytes:
+    """The report of :func:`student_report_html` as a PDF: the same page, drawn by WeasyPrint.
+
+    Nothing is fetched while drawing (the page has no links to load; any would be refused), so a
+    report is made offline and holds nothing but what the HTML holds."""
+    weasyprint = _weasyprint()
+    nothing_fetched = weasyprint.URLFetcher(allowed_protocols=())
+    page = weasyprint.HTML(
+        string=student_report_html(course, result, as_of), url_fetcher=nothing_fetched
+    )
+    return page.write_pdf()
+
+
+def _weasyprint() -> Any:
+    try:
+        import weasyprint
+    except ModuleNotFoundError as error:
+        raise GradebookError(
+            f"PDF reports need WeasyPrint ({error.name} is missing): pip install 'dlcourse[grades]'"
+        ) from error
+    except OSError as error:  # WeasyPrint is there, the Pango library it draws with is not
+        raise GradebookError(
+            f"PDF reports need the Pango library ({error}): apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0; or write the HTML report and print it to PDF from a browser"
+        ) from error
+    return weasyprint

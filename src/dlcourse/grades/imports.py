@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dlcourse.course import Course
 from dlcourse.grades.audit import audit_row
-from dlcourse.grades.db import GradebookError
+from dlcourse.grades.db import GradebookError, insert_rows
 from dlcourse.grades.models import (
     STAFF_ROLES,
     Assessment,
@@ -182,9 +182,8 @@ class _Writer:
             self.report.removed += 1
 
     def flush_audit(self) -> None:
-        if self.audit:
-            self.session.execute(insert(AuditEntry), self.audit)
-            self.audit = []
+        insert_rows(self.session.connection(), AuditEntry.__table__, self.audit)
+        self.audit = []
 
 
 def _json_ready(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -435,7 +434,7 @@ def import_scores(book: Gradebook, path: Path, dry_run: bool = False) -> ImportR
     netids = {p.id: p.netid for p in people.values()}
 
     def apply(session: Session, writer: _Writer) -> None:
-        wanted_ids = list(targets.values())
+        maxima = {a.id: a.max_points for a in targets.values()}
         current = {
             (row.person_id, row.assessment_id): row
             for row in session.execute(
@@ -449,45 +448,41 @@ def import_scores(book: Gradebook, path: Path, dry_run: bool = False) -> ImportR
                     Score.source,
                     Score.recorded_at,
                     Score.comment,
-                ).where(Score.assessment_id.in_([a.id for a in wanted_ids]))
+                ).where(Score.assessment_id.in_(list(maxima)))
             )
         }
+        recorded_at = writer.at.isoformat()  # as _json_ready writes it, once per import
         inserts, updates = [], []
         for (person_id, assessment_id), (points, source) in values.items():
-            key = f"{assessment_id}/{netids[person_id]}"
-            maximum = next(a.max_points for a in wanted_ids if a.id == assessment_id)
+            netid = netids[person_id]
             row = current.get((person_id, assessment_id))
+            if row is not None and row.points == points:
+                report.unchanged += 1
+                continue
             new = {
                 "person_id": person_id,
                 "assessment_id": assessment_id,
                 "points": points,
-                "max_points": maximum,
+                "max_points": maxima[assessment_id],
                 "grader": writer.actor,
                 "source": source,
                 "recorded_at": writer.at,
                 "comment": None,
             }
+            shown = {**new, "recorded_at": recorded_at}
+            key = f"{assessment_id}/{netid}"
             if row is None:
                 inserts.append(new)
-                writer.note("insert", "scores", key, netids[person_id], None, _json_ready(new))
-            elif row.points != points:
-                old = _json_ready(row._asdict())
-                updates.append({"row_id": row.id, **new})
-                writer.note(
-                    "update",
-                    "scores",
-                    key,
-                    netids[person_id],
-                    old,
-                    _json_ready({"id": row.id, **new}),
-                )
+                writer.note("insert", "scores", key, netid, None, shown)
             else:
-                report.unchanged += 1
-        if inserts:
-            session.execute(insert(Score), inserts)
+                updates.append({"row_id": row.id, **new})
+                old = _json_ready(row._asdict())
+                writer.note("update", "scores", key, netid, old, {"id": row.id, **shown})
+        connection = session.connection()
+        insert_rows(connection, Score.__table__, inserts)
         if updates:
             table = Score.__table__
-            session.execute(table.update().where(table.c.id == bindparam("row_id")), updates)
+            connection.execute(table.update().where(table.c.id == bindparam("row_id")), updates)
 
     return _run(book, report, f"import scores {path.name} ({file_digest(path)})", apply)
 

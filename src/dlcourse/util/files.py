@@ -38,14 +38,16 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_umask()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically; ``mode`` (e.g. 0o600 for grades) is the file's mode
+    whatever it was before, else a replaced file keeps its mode and a new one gets the umask's."""
     path = Path(path)
     if _is_special_file(path):  # -o /dev/null, /dev/stdout, a FIFO: write through it
         with open(path, "wb") as stream:
             stream.write(data)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _mode_for(path)
+    mode = _mode_for(path) if mode is None else mode
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(handle, mode)
@@ -69,8 +71,10 @@ def _is_special_file(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    atomic_write_bytes(path, text.encode(encoding))
+def atomic_write_text(
+    path: Path, text: str, encoding: str = "utf-8", mode: int | None = None
+) -> None:
+    atomic_write_bytes(path, text.encode(encoding), mode)
 
 
 _UNSAFE_NAME_RUN = re.compile(r"[^A-Za-z0-9._-]+")
