@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -216,3 +217,93 @@ def test_timestamps_write_takes_the_video_from_the_heading_when_the_course_has_n
     result = run("timestamps", str(note), "--course", str(course_copy), "--write")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{note}: no video id for this part" in " ".join(result.output.split())
+
+
+def _note_with_broken_links(course_dir: Path, count: int) -> Path:
+    """The course's first note with ``count`` relative links to pages that do not exist."""
+    note = course_dir / "docs" / "en" / "week01" / "01-1.md"
+    links = "\n".join(f"See [slides {n}](missing-{n}.pdf)." for n in range(count))
+    note.write_text(note.read_text(encoding="utf-8") + "\n" + links + "\n", encoding="utf-8")
+    return note
+
+
+@pytest.mark.slow  # six runs of the checker over a course: 0.6 s
+def test_text_and_github_show_at_most_max_per_rule_findings_per_file(course_copy: Path):
+    _note_with_broken_links(course_copy, 45)
+    course = ["--course", str(course_copy)]
+
+    def link_lines(output: str) -> list[str]:
+        return [line for line in output.splitlines() if "  LINK001  " in line]
+
+    every = run("check", *course, "--max-per-rule", "0")
+    assert every.exit_code == 1
+    assert len(link_lines(every.output)) == 45
+    assert "more LINK001" not in every.output
+    capped = run("check", *course)  # the default cap: 20
+    assert capped.exit_code == 1
+    assert link_lines(capped.output) == link_lines(every.output)[:20]
+    more = next(line for line in capped.output.splitlines() if "more LINK001" in line)
+    assert more.endswith(
+        "docs/en/week01/01-1.md: … and 25 more LINK001 findings in this file "
+        "(--max-per-rule 0 shows all)"
+    )
+    # the summary still counts every finding, shown or not
+    assert capped.output.splitlines()[-1] == every.output.splitlines()[-1]
+    assert "45 error(s)" in capped.output.splitlines()[-1]
+    github = run("check", *course, "-f", "github", "--max-per-rule", "3")
+    assert github.exit_code == 1
+    annotations = [line for line in github.output.splitlines() if "LINK001" in line]
+    assert len(annotations) == 4 and all(a.startswith("::error ") for a in annotations[:3])
+    assert annotations[3].endswith(
+        "01-1.md: … and 42 more LINK001 findings in this file (--max-per-rule 0 shows all)"
+    )
+    # machines get everything whatever the cap
+    data = json.loads(run("check", *course, "-f", "json", "--max-per-rule", "1").output)
+    assert sum(f["rule"] == "LINK001" for f in data["findings"]) == 45
+    sarif = json.loads(run("check", *course, "-f", "sarif", "--max-per-rule", "1").output)
+    assert sum(r["ruleId"] == "LINK001" for r in sarif["runs"][0]["results"]) == 45
+    refused = run("check", *course, "--max-per-rule", "-1")
+    assert refused.exit_code == 2 and "--max-per-rule" in refused.output
+
+
+def test_cap_counts_per_rule_per_file_with_thousands_separated():
+    from dlcourse.notes.findings import Finding
+    from dlcourse.notes.output import Omitted, capped
+
+    def finding(path: str, line: int, rule: str) -> Finding:
+        return Finding(path, line, 1, rule, rule.lower(), "error", "broken")
+
+    findings = [finding("a.md", n, "LINK001") for n in range(1, 1_003)]
+    findings += [finding("a.md", 2_000, "FIG001"), finding("b.md", 1, "LINK001")]
+    findings.sort(key=Finding.sort_key)
+    items = list(capped(findings, 2))
+    shown = [item for item in items if isinstance(item, Finding)]
+    assert [(f.path, f.line, f.rule) for f in shown] == [
+        ("a.md", 1, "LINK001"),
+        ("a.md", 2, "LINK001"),
+        ("a.md", 2_000, "FIG001"),
+        ("b.md", 1, "LINK001"),
+    ]
+    omitted = Omitted("a.md", "LINK001", 1_000)
+    assert [item for item in items if isinstance(item, Omitted)] == [omitted]
+    assert items.index(omitted) == 3  # after its file's findings, before b.md's
+    assert omitted.text() == (
+        "… and 1,000 more LINK001 findings in this file (--max-per-rule 0 shows all)"
+    )
+    assert Omitted("a.md", "FIG001", 1).text().startswith("… and 1 more FIG001 finding in")
+    assert len(list(capped(findings, 0))) == len(findings)
+
+
+def test_terminal_output_is_capped_too(course_copy: Path):
+    from rich.console import Console
+
+    from dlcourse.cli.notes_cmds import _print_rich
+
+    _note_with_broken_links(course_copy, 8)
+    report = check_course(load_course(course_copy), cache_dir=None)
+    console = Console(record=True, width=300, color_system=None)
+    _print_rich(report, console, 5)
+    lines = console.export_text().splitlines()
+    assert sum("  LINK001  " in line for line in lines) == 5
+    assert "  … and 3 more LINK001 findings in this file (--max-per-rule 0 shows all)" in lines
+    assert lines[-1].startswith("10 file(s) checked: 8 error(s)")

@@ -65,6 +65,13 @@ def check_cmd(
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check every file afresh."),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes."),
+    max_per_rule: int = typer.Option(
+        20,
+        "--max-per-rule",
+        min=0,
+        help="Findings shown per rule per file in text and github output (0: all); "
+        "json and sarif keep every finding.",
+    ),
 ) -> None:
     """Check notes: file:line:col  severity  RULE-ID  message  (hint)."""
     from dlcourse.course import CourseError
@@ -112,9 +119,9 @@ def check_cmd(
     if fmt is Format.text and sys.stdout.isatty():
         from rich.console import Console
 
-        _print_rich(report, Console())
+        _print_rich(report, Console(), max_per_rule)
     else:
-        typer.echo(format_report(report, fmt.value, docs_url))
+        typer.echo(format_report(report, fmt.value, docs_url, max_per_rule))
     raise typer.Exit(1 if report.has_errors else 0)
 
 
@@ -192,17 +199,20 @@ def timestamps_cmd(
 _COLOUR = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
-def _print_rich(report: Report, console: Console) -> None:
+def _print_rich(report: Report, console: Console, max_per_rule: int) -> None:
     """Findings grouped by file and coloured, for a terminal (pipes get ``format_report``)."""
     from itertools import groupby
 
     from rich.markup import escape
 
-    from dlcourse.notes.output import summary
+    from dlcourse.notes.output import Omitted, capped, summary
 
-    for path, group in groupby(report.findings, key=lambda f: f.path):
+    for path, group in groupby(capped(report.findings, max_per_rule), key=lambda f: f.path):
         console.print(f"[bold]{escape(path)}[/bold]")
         for finding in group:
+            if isinstance(finding, Omitted):
+                console.print(f"  [dim]{escape(finding.text())}[/dim]", highlight=False)
+                continue
             colour = _COLOUR[finding.severity]
             hint = f"  [dim]({escape(finding.hint)})[/dim]" if finding.hint else ""
             console.print(
