@@ -65,6 +65,10 @@ def test_a_holiday_in_a_teaching_week_is_kept_with_its_reason(calendar):
     ]
     assert calendar.cancelled_in_week(4)[0].title == "Lecture part A"
     assert calendar.cancelled_in_week(8) == []
+    # the break that removed a whole week is kept apart, after the teaching week before it
+    assert [(w.after_week, w.monday, w.day_off.reason) for w in calendar.weeks_off] == [
+        (7, dt.date(2020, 3, 16), "Spring break")
+    ]
 
 
 def test_parts_follow_the_note_layout(calendar):

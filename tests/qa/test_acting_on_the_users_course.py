@@ -19,6 +19,7 @@ from dlcourse.course import example_course_dir, load_course
 from dlcourse.course.calendar import build_calendar
 from dlcourse.course.layout import COURSE_ENV, EXAMPLE_NOTICE
 from dlcourse.scribe.sample import generate_signups_csv
+from tests.site.schedule_page import where_shown
 
 runner = CliRunner()
 TITLE = "Energy Models, Spring Edition"
@@ -119,6 +120,9 @@ def test_every_command_acts_on_the_course_it_is_run_in(in_new_course: Path) -> N
     assert result.exit_code == 0, result.output
     home = (course / "_site" / "index.html").read_text(encoding="utf-8")
     assert TITLE in home
+    schedule = (course / "_site" / "schedule" / "index.html").read_text(encoding="utf-8")
+    assert where_shown(schedule, "Presidents&#39; Day (no lecture)") == ["week 4"]
+    assert where_shown(schedule, "Spring break") == ["off"]  # between weeks 7 and 8, once
 
     assert tree_digest(example_course_dir()) == example_before
 

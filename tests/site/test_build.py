@@ -376,3 +376,18 @@ def test_build_warnings_print_one_line_each_and_verbatim() -> None:
     print_warnings(Console(file=stream, width=40, color_system=None), warnings)
     lines = stream.getvalue().splitlines()
     assert lines == [f"warning {warning}" for warning in warnings]
+
+
+def test_schedule_shows_each_day_off_once_where_it_falls(example_site: Path) -> None:
+    """Presidents' Day is a row of week 4 (it removed the lecture); spring break removed a whole
+    week, so it stands between weeks 7 and 8; no list at the bottom repeats either."""
+    from tests.site.schedule_page import schedule_sections, where_shown
+
+    html = (example_site / "schedule" / "index.html").read_text(encoding="utf-8")
+    assert where_shown(html, "Presidents&#39; Day (no lecture)") == ["week 4"]
+    assert where_shown(html, "Spring break") == ["off"]
+    names = [name for name, _ in schedule_sections(html)]
+    assert names[names.index("off") - 1 : names.index("off") + 2] == ["week 7", "off", "week 8"]
+    spring_break = dict(schedule_sections(html))["off"]
+    assert '<time datetime="2020-03-16">' in spring_break
+    assert '<time datetime="2020-03-22">' in spring_break and "No class" in spring_break

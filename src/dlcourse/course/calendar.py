@@ -16,7 +16,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from dlcourse.course.model import WEEKDAYS, Course, MeetingPattern
+from dlcourse.course.model import WEEKDAYS, Course, DayOff, MeetingPattern
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,23 @@ class CancelledMeeting:
 
 
 @dataclass(frozen=True)
+class WeekOff:
+    """A calendar week of the term whose every meeting a day off removed (spring 2020's spring
+    break): no teaching week, so the numbering skips it; the schedule shows it between weeks."""
+
+    after_week: int  # the last teaching week before it (0 when the term opens with it)
+    monday: dt.date
+    day_off: DayOff
+
+
+@dataclass(frozen=True)
 class CourseCalendar:
     course: Course
     meetings: list[Meeting]
     deadlines: list[Deadline]
     unscheduled_weeks: list[int] = field(default_factory=list)  # weeks in toml with no dates
     cancelled: list[CancelledMeeting] = field(default_factory=list)  # in teaching weeks only
+    weeks_off: list[WeekOff] = field(default_factory=list)
 
     def week_numbers(self) -> list[int]:
         return sorted({meeting.week for meeting in self.meetings})
@@ -142,6 +153,7 @@ def build_calendar(course: Course) -> CourseCalendar:
     )
     meetings: list[Meeting] = []
     cancelled: list[CancelledMeeting] = []
+    weeks_off: list[WeekOff] = []
     monday = schedule.term_start - dt.timedelta(days=schedule.term_start.weekday())
     week_number = 0
     while monday <= schedule.term_end:
@@ -152,14 +164,20 @@ def build_calendar(course: Course) -> CourseCalendar:
                 continue
             day_off = next((off for off in schedule.days_off if off.covers(day)), None)
             if day_off is not None:
-                off_days.append((pattern, day, day_off.reason))
+                off_days.append((pattern, day, day_off))
                 continue
             held.append((pattern, day))
+        if off_days and not held:
+            reasons: list[DayOff] = []  # one per day off, in time order (models are unhashable)
+            for _, _, day_off in off_days:
+                if all(day_off is not seen for seen in reasons):
+                    reasons.append(day_off)
+            weeks_off.extend(WeekOff(week_number, monday, day_off) for day_off in reasons)
         if held:
             week_number += 1
             cancelled.extend(
-                CancelledMeeting(week_number, day, pattern, reason)
-                for pattern, day, reason in off_days
+                CancelledMeeting(week_number, day, pattern, day_off.reason)
+                for pattern, day, day_off in off_days
             )
             week = course.week(week_number)
             skipped = set(week.skip) if week else set()
@@ -184,7 +202,7 @@ def build_calendar(course: Course) -> CourseCalendar:
     scheduled = {meeting.week for meeting in meetings}
     unscheduled = sorted(week.number for week in course.weeks if week.number not in scheduled)
     del zone, policy
-    return CourseCalendar(course, meetings, deadlines, unscheduled, cancelled)
+    return CourseCalendar(course, meetings, deadlines, unscheduled, cancelled, weeks_off)
 
 
 def _dated(

@@ -437,8 +437,36 @@ class SiteModel:
             title=Translator(lang.code)("schedule"),
             weeks=weeks,
             deadlines=calendar.deadlines,
-            days_off=self.course.schedule.days_off,
+            weeks_off=self.weeks_off(),
         )
+
+    def weeks_off(self) -> list[dict[str, object]]:
+        """Each day off that removed whole weeks (spring break) and no meeting of a teaching
+        week, once, placed after the teaching week before it. A day off that removed a meeting
+        is a row of its week (:meth:`days_off_in_week`); one that removed no meeting at all
+        (a holiday on a day without class) changes nothing a student plans by, so it is not
+        shown."""
+        shown_in_weeks = [
+            off
+            for off in self.course.schedule.days_off
+            if any(off.covers(cancelled.date) for cancelled in self.calendar.cancelled)
+        ]
+        rows: list[dict[str, object]] = []
+        placed: list[object] = []
+        for week_off in self.calendar.weeks_off:
+            day_off = week_off.day_off
+            if any(day_off is other for other in [*shown_in_weeks, *placed]):
+                continue
+            placed.append(day_off)
+            rows.append(
+                {
+                    "after_week": week_off.after_week,
+                    "date": day_off.date,
+                    "until": day_off.until,
+                    "reason": day_off.reason,
+                }
+            )
+        return rows
 
     def days_off_in_week(self, week: int) -> list[dict[str, object]]:
         """One schedule row per day off that removed meetings from this teaching week, named
