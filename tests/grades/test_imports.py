@@ -111,8 +111,19 @@ def test_scores_import_is_idempotent_and_audits_each_change(
     path = write(
         tmp_path, "midterm.csv", "netid,midterm\nab1001,70\nab1002@example.edu,65.5\nab1003,\n"
     )
+    before = dt.datetime.now(dt.UTC)
     first = import_file(book, "scores", path)
     assert (first.added, first.changed) == (2, 0)
+    # the bulk path (COPY, executemany) stores the same instant the audit row names, in UTC
+    (score,) = book.scores("ab1001")
+    (inserted,) = [row for row in book.audit_log("ab1001") if row.table == "scores"]
+    assert (
+        score.recorded_at
+        == inserted.at
+        == dt.datetime.fromisoformat(json.loads(inserted.new_value)["recorded_at"])
+    )
+    assert before <= score.recorded_at <= dt.datetime.now(dt.UTC)
+    assert (score.points, score.source) == (70, "midterm.csv:2") and inserted.action == "insert"
     audit_rows = len(book.audit_log())
     second = import_file(book, "scores", path)
     assert (second.added, second.changed, second.unchanged) == (0, 0, 2)
