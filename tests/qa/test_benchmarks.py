@@ -34,7 +34,8 @@ def _run(*args: str, timeout: int = 300) -> str:
 
 @pytest.mark.slow
 def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
-    out = _run("benchmarks/site_build.py", str(example_course_dir), "--repeat", "2")
+    small = ("--repeat", "2", "--process-repeat", "1")
+    out = _run("benchmarks/site_build.py", str(example_course_dir), *small)
     block = out[out.index("/course/course: ") :]  # the example's rows (the sample's may come first)
     for row in (
         "cold, median of 2",
@@ -42,6 +43,9 @@ def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
         "warm cache, no output",
         "no-change rebuild (best of 5)",
         "one-note edit (best of 3)",
+        "process: cold build",
+        "process: no-change (best of 1)",
+        "process: one-note edit (best of 1)",
     ):
         figures = rf"\s+{NUMBER}" * 4  # seconds, pages/s, formulas/s, ratio to Jekyll
         assert re.search(rf"{re.escape(row)}{figures}x", block), row
@@ -52,9 +56,10 @@ def test_site_benchmark_prints_every_row(example_course_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
-    small = ("--megabytes", "0.3", "--repeat", "1", "--sample", str(corpus_dir))
-    out = _run("benchmarks/notes_check.py", *small)
-    assert re.search(rf"corpus: \d+ notes, {NUMBER} MB of Markdown; jobs=2", out)
+    out = _run(
+        "benchmarks/notes_check.py", "--sample-only", "--repeat", "1", "--sample", str(corpus_dir)
+    )
+    assert re.search(rf"sample corpus: \d+ notes, {NUMBER} MB of Markdown; jobs=2", out)
     for row in (
         "baseline: 1 worker, no cache",
         "cold: 2 workers, no cache",
@@ -67,6 +72,29 @@ def test_notes_benchmark_prints_every_row(corpus_dir: Path) -> None:
     assert re.search(r"\| \d+ / \d+ MB \|$", out, re.M)  # peak memory, main / largest child
     warm = re.search(r"\| warm: unchanged, from cache \| [\d.]+ s \| (\d+) \| (\d+) \|", out)
     assert warm and warm.group(1) == warm.group(2)  # every file came from the cache
+    assert re.search(rf"findings of the cold check: \d+ \({NUMBER} a note\)", out)
+
+
+@pytest.mark.slow
+def test_the_synthetic_course_is_shaped_like_the_real_one(corpus_dir: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from synthetic_course import REAL_NOTES, synthesize_course
+
+    made = synthesize_course(tmp_path / "course", corpus_dir)
+    notes = sorted((tmp_path / "course").glob("*/week*/*.md"))
+    assert made.notes == len(notes) == REAL_NOTES
+    assert len({note.parts[-3] for note in notes}) == 16
+    assert {int(note.parts[-2][4:]) for note in notes} == set(range(1, 16))
+    # a note moved to week 10 has the week's own formulas, lang-ref and transcript; its
+    # translations share those formulas, but for the few a translator changed
+    english = (tmp_path / "course" / "en" / "week10" / "10-1.md").read_text("utf-8")
+    assert "lang-ref: ch.10-1" in english and "${}_{w10}" in english
+    assert (tmp_path / "course" / "en" / "week10" / "lecture10.sbv").is_file()
+    french = (tmp_path / "course" / "fr" / "week10" / "10-1.md").read_text("utf-8")
+    assert "lang: fr" in french and "${}_{w10}" in french
+    # a note the sample has is copied as it is
+    for note in ("en/week02/02-1.md", "zh/week03/03-2.md"):
+        assert (tmp_path / "course" / note).read_bytes() == (corpus_dir / note).read_bytes()
 
 
 #: the confidence ≥ 0.6 bucket must hold at least this share of the stamps to count: a
