@@ -44,7 +44,7 @@ def _imported(*args: str, cwd: Path | None = None) -> tuple[str, set[str]]:
     )
     errors, _, listing = done.stderr.rpartition("\nIMPORTED ")
     assert listing, errors
-    return done.stdout, set(json.loads(listing))
+    return done.stdout + errors, set(json.loads(listing))  # what it printed, and imported
 
 
 def _top_level_commands(modules: tuple[str, ...]) -> set[str]:
@@ -78,6 +78,20 @@ def test_checking_one_note_imports_neither_email_validator_nor_rich(tmp_path: Pa
     assert "1 file(s) checked" in output
     assert "dlcourse.course.model" in modules  # the course was loaded and validated
     assert not {"email_validator", "rich", "dlcourse.cli.scribe_cmds"} & modules
+
+
+@pytest.mark.slow
+def test_an_up_to_date_build_imports_neither_the_renderer_nor_jinja(tmp_path: Path) -> None:
+    # `dlcourse build` with nothing to do stops after the discover stage: the parser, the maths,
+    # the checker, Jinja and the HTTP server are imported only by a build that renders
+    course = init_course(tmp_path / "course")
+    _, first = _imported("build", "--no-search", "--quiet", cwd=course)
+    assert {"markdown_it", "jinja2", "dlcourse.notes.check"} <= first  # it rendered
+    output, modules = _imported("build", "--no-search", cwd=course)
+    assert "up to date" in output
+    heavy = {"markdown_it", "latex2mathml", "nh3", "jinja2", "dlcourse.notes.check"}
+    assert not heavy & modules
+    assert "dlcourse.site.server" not in modules
 
 
 def test_notes_new_and_the_notes_help_still_load_the_scribe_commands() -> None:

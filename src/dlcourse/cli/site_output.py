@@ -12,7 +12,6 @@ from rich.text import Text
 
 from dlcourse.course import Course
 from dlcourse.site.builder import BuildError, BuildOptions, BuildReport, build_site
-from dlcourse.site.server import BuildFailed, Built, CourseFailed, RequestFailed, Serving
 
 PAGEFIND_MISSING = (
     "search: Pagefind is not installed, so the site is built without a search index "
@@ -112,6 +111,9 @@ def run_build(
 def print_serve_event(console: Console, display: ProgressDisplay | None, event: object) -> None:
     """One event of ``serve``, printed as ``build`` prints the same things (a build's end
     takes its progress bar away first)."""
+    # imported here: `build` needs no HTTP server (http.server, threading)
+    from dlcourse.site.server import BuildFailed, Built, CourseFailed, RequestFailed, Serving
+
     if display is not None and isinstance(event, Built | BuildFailed | CourseFailed):
         display.finish()
     if isinstance(event, Built):

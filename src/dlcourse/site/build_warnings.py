@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlcourse.course import Course
-from dlcourse.notes.check import check_document
-from dlcourse.notes.check_context import Context
-from dlcourse.notes.config import RuleSetting, resolve_rules
-from dlcourse.notes.document import NoteDocument
+if TYPE_CHECKING:  # the checker is imported when a note is rendered: an up-to-date build of
+    # the site reads its warnings from the manifest and needs none of it (see builder.py)
+    from dlcourse.course import Course
+    from dlcourse.notes.config import RuleSetting
+    from dlcourse.notes.document import NoteDocument
 
 #: Rules the build reports: a rule with any of these tags (and note scope) runs on every page.
 SITE_TAGS = frozenset({"maths", "figures", "html", "safety", "encoding"})
@@ -26,6 +26,8 @@ SITE_TAGS = frozenset({"maths", "figures", "html", "safety", "encoding"})
 def site_settings(course: Course) -> dict[str, RuleSetting]:
     """The course's resolved rule settings (``[notes.rules]`` applied), narrowed to the rules
     the build reports; ``info`` findings are left to the checker."""
+    from dlcourse.notes.config import resolve_rules
+
     return {
         rule_id: setting
         for rule_id, setting in resolve_rules(course).items()
@@ -69,6 +71,8 @@ class NoteChecker:
     """Runs the site's rules over already parsed notes (one per worker process)."""
 
     def __init__(self, course: Course) -> None:
+        from dlcourse.notes.check_context import Context
+
         self.settings = site_settings(course)
         self.context = Context(course, Path(course.docs_dir))
         self.maths_rules = {
@@ -79,6 +83,8 @@ class NoteChecker:
         """A warning for every finding (pragmas honoured), the hint in brackets."""
         if not self.settings:
             return []
+        from dlcourse.notes.check import check_document
+
         findings = check_document(document, self.context, self.settings, display)
         return [
             BuildWarning(

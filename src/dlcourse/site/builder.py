@@ -27,15 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from typing import TYPE_CHECKING
 
 from dlcourse.course import Course
 from dlcourse.course.layout import CACHE_FOLDER, LINK_HINT, is_example, writable_root
 from dlcourse.site import site_tree
 from dlcourse.site.build_cache import BuildState, NoteRecord, RenderCache, content_key
 from dlcourse.site.build_warnings import BuildWarning
-from dlcourse.site.mathml import MathCache
 from dlcourse.site.note_bodies import (
     NoteBody,
     NoteToRender,
@@ -46,9 +44,15 @@ from dlcourse.site.note_bodies import (
     render_notes,
 )
 from dlcourse.site.output_folder import check_output_folder, remove_stale_trees
-from dlcourse.site.page_layout import LaidOut, LayoutRun, lay_out, navigation_key, plan_pages
-from dlcourse.site.pages import SiteModel
 from dlcourse.site.sources import SiteSources, SourceFile, discover
+
+if TYPE_CHECKING:  # what only a build with something to do needs (the renderer, Jinja, the
+    # layout) is imported in its stage: an up-to-date rebuild, what `dlcourse build` most often
+    # is, stops after the discover stage, and a whole process then pays for none of it
+    from jinja2 import Environment
+
+    from dlcourse.site.page_layout import LaidOut
+    from dlcourse.site.pages import SiteModel
 
 SITE_DIR = Path(__file__).resolve().parent
 
@@ -141,6 +145,8 @@ def build_site(course: Course, options: BuildOptions) -> BuildReport:
         report.warnings = [*_outside_link_warnings(course, found.sources), *found.previous.warnings]
         report.seconds = time.perf_counter() - started
         return report
+    from dlcourse.site.pages import SiteModel
+
     report = BuildReport(found.out_dir)
     report.warnings.extend(_outside_link_warnings(course, found.sources))
     with RenderCache.open(options.cache_dir) as cache:
@@ -275,6 +281,8 @@ class NoteBodies:
 
     @cached_property
     def inputs(self) -> RenderInputs:
+        from dlcourse.site.mathml import MathCache
+
         sources, base = self.found.sources, self.course.site.base_path
         return RenderInputs(
             course=self.course,
@@ -320,6 +328,8 @@ class NoteBodies:
 
 
 def _environment() -> Environment:
+    from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+
     return Environment(
         loader=FileSystemLoader(str(SITE_DIR / "templates")),
         autoescape=True,
@@ -366,6 +376,8 @@ def layout_stage(
 ) -> tuple[LaidOut, Path | None]:
     """Lay out the pages whose inputs changed. A cold build (no site yet) can only make the
     whole tree: its pages go straight into a new tree (returned; removed on any failure)."""
+    from dlcourse.site.page_layout import LayoutRun, lay_out, navigation_key, plan_pages
+
     metas = {rel: record.meta for rel, record in changes.records.items() if record.meta}
     navigation = navigation_key(found.config_key, metas)
     body_keys = {rel: record.body for rel, record in changes.records.items()}

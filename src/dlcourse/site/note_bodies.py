@@ -13,14 +13,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlcourse.course import Course
 from dlcourse.site.build_warnings import BuildWarning, NoteChecker
 from dlcourse.site.i18n import Translator
-from dlcourse.site.mathml import MathCache
-from dlcourse.site.note_html import RenderContext, relative_target, render_note
 from dlcourse.util.workers import fork_is_safe, worker_pool
+
+if TYPE_CHECKING:  # the renderer (markdown-it, latex2mathml, nh3) is imported by the first note
+    # rendered, so that a build with nothing to render (or a cache reader) does not load it
+    from dlcourse.site.mathml import MathCache
 
 PARALLEL_THRESHOLD = 24  # notes to render before worker processes pay for themselves
 
@@ -127,6 +129,7 @@ class RenderedNotes:
 def render_body(inputs: RenderInputs, note: NoteToRender) -> NoteBody:
     """Parse one note, render its body and run the checker's site rules on the same parse."""
     from dlcourse.notes.document import parse_note
+    from dlcourse.site.note_html import RenderContext, render_note
 
     course = inputs.course
     source = inputs.data.get(note.docs_rel) or note.path  # bytes read once, or the file
@@ -161,6 +164,7 @@ def render_body(inputs: RenderInputs, note: NoteToRender) -> NoteBody:
 
 def _link_resolver(inputs: RenderInputs, docs_rel: str) -> Callable[[str], str | None]:
     """A link written in the note → the URL of the page or asset it names (None: keep it)."""
+    from dlcourse.site.note_html import relative_target
 
     def resolve(href: str) -> str | None:
         target = relative_target(docs_rel, href)
@@ -216,6 +220,7 @@ def _warm_up(inputs: RenderInputs) -> None:
     """What every worker needs, made before the fork (once, not once per worker)."""
     from dlcourse.notes import tex as notes_tex
     from dlcourse.notes.markdown import shared_markdown
+    from dlcourse.site import note_html  # noqa: F401  (imported here, not in every worker)
 
     shared_markdown()
     notes_tex.render("x")
