@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
 import re
 import shutil
 import string
@@ -11,9 +13,10 @@ import pytest
 from dlcourse.course import example_course_dir, load_course
 from dlcourse.site.app import options_for
 from dlcourse.site.builder import build_site
-from dlcourse.site.i18n import STRINGS, Translator, fallback_chain
+from dlcourse.site.i18n import KNOWN_LANGUAGES, STRINGS, Translator, date_names, fallback_chain
 from dlcourse.site.site_tree import SITE_DIR
 
+DATE_NAMES_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_date_names.py"
 COURSE_LANGUAGES = [
     "en",
     "zh",
@@ -83,15 +86,85 @@ def test_every_translation_fills_the_same_blanks_as_english() -> None:
             assert ours == english, f"{code}.{key}: {sorted(ours)} ≠ English {sorted(english)}"
 
 
-def test_names_of_days_and_months_come_from_the_language() -> None:
-    names = {code: table for code, table in STRINGS.items() if "weekdays" in table}
-    for code, table in names.items():
-        assert len(table["weekdays"].split()) == 7 and len(table["months"].split()) == 12, code
+def test_dates_are_written_as_cldr_writes_them_in_each_language() -> None:
     monday = dt.datetime(2020, 2, 3, 19, 0)
-    assert Translator("en").date(monday) == "Mon 3 Feb 2020"
-    assert Translator("en").date(monday, with_year=False) == "Mon 3 Feb"
-    assert Translator("zh").date(monday) == "2020年2月3日 周一"
-    assert Translator("pt-BR").date(dt.date(2020, 12, 27)) == "Sun 27 Dec 2020"  # falls back
+    assert Translator("en").date(monday) == "Mon, Feb 3, 2020"
+    assert Translator("en").date(monday, with_year=False) == "Mon, Feb 3"
+    assert Translator("zh").date(monday) == "2020年2月3日周一"
+    assert Translator("hu").date(monday) == "2020. febr. 3., H"  # year first, as Hungarian does
+    assert Translator("pt-BR").date(dt.date(2020, 12, 27)) == "dom., 27 de dez. de 2020"  # pt's
+    assert Translator("xx").date(monday) == "Mon, Feb 3, 2020"  # falls back to English
+    # Arabic and Persian read in their own script; Persian and Bengali in their own digits too
+    arabic = Translator("ar").date(monday)
+    assert arabic == "الاثنين، 3 فبراير 2020" and not re.search("[A-Za-z]", arabic)
+    assert Translator("fa").date(monday) == "دوشنبه ۳ فوریه ۲۰۲۰"
+    assert Translator("fa").date(dt.date(2020, 3, 9), with_year=False) == "دوشنبه ۹ مارس"
+    assert Translator("bn").date(monday) == "সোম, ৩ ফেব, ২০২০"
+
+
+def _date_names_script():
+    spec = importlib.util.spec_from_file_location("make_date_names", DATE_NAMES_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow  # Babel reads 22 locales: 0.6 s
+def test_date_names_are_cldrs_as_babel_has_them() -> None:
+    pytest.importorskip("babel")  # the dev extra installs it; the site never imports it
+    generated = _date_names_script().render()
+    written = (SITE_DIR / "date_names.json").read_text(encoding="utf-8")
+    assert generated == written, "date_names.json is stale: run scripts/make_date_names.py"
+    assert sorted(json.loads(written)) == sorted(KNOWN_LANGUAGES)
+
+
+#: The 16 language folders of the 2020 course site (its _config.yml).
+LANGUAGES_2020 = [
+    "en",
+    "zh",
+    "ko",
+    "es",
+    "it",
+    "tr",
+    "ja",
+    "ar",
+    "fr",
+    "fa",
+    "ru",
+    "vi",
+    "sr",
+    "bn",
+    "pt",
+    "hu",
+]
+
+
+@pytest.mark.parametrize("course_dir", ["example", "init"])
+def test_every_language_a_course_declares_has_every_ui_string(
+    course_dir: str, tmp_path: Path
+) -> None:
+    """No fallback to English on the pages of the example course or of a new course."""
+    if course_dir == "init":
+        from dlcourse.course.scaffold import init_course
+
+        init_course(tmp_path / "new")
+        course = load_course(tmp_path / "new")
+    else:
+        course = load_course(example_course_dir())
+    for language in course.notes.languages:
+        missing = sorted(set(STRINGS["en"]) - set(STRINGS.get(language.code, {})))
+        assert not missing, f"{language.code} lacks {missing}"
+        assert date_names(language.code) is date_names(language.code.split("-")[0])
+
+
+def test_the_2020_languages_say_no_notes_yet_and_write_dates_in_their_own_words() -> None:
+    english = date_names("en")
+    for code in LANGUAGES_2020:
+        assert code in KNOWN_LANGUAGES, code
+        assert STRINGS[code]["no_notes"].strip(), code
+        assert code == "en" or STRINGS[code]["no_notes"] != STRINGS["en"]["no_notes"], code
+        assert code == "en" or date_names(code)["months"] != english["months"], code
+        assert len(date_names(code)["weekdays"]) == 7 and len(date_names(code)["months"]) == 12
 
 
 #: Jinja's own syntax, then tags, then what may stand between them without being a UI string.

@@ -1,12 +1,17 @@
 """UI strings of the site in each course language, with fallbacks (``pt-BR`` → ``pt`` → ``en``).
 
 Only the interface is translated here; the notes are translated by students. A string missing
-from a language falls back to English, so a new course language works on day one.
+from a language falls back to English, so a new course language works on day one. Dates are
+written as the Unicode CLDR writes them in each language (names of days and months, the order of
+the parts, the digits): ``date_names.json``, generated from CLDR by ``scripts/make_date_names.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -83,11 +88,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_class": "No class",
         "released": "Released",
         "search_missing": "Search is not built for this site (install {package}).",
-        # Dates: the names in order (Monday first, January first), then how they combine.
-        "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
-        "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
-        "date_format": "{weekday} {day} {month} {year}",
-        "day_format": "{weekday} {day} {month}",
     },
     "zh": {
         "home": "首页",
@@ -145,10 +145,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "video": "视频",
         "no_class": "停课",
         "released": "发布",
-        "weekdays": "周一 周二 周三 周四 周五 周六 周日",
-        "months": "1月 2月 3月 4月 5月 6月 7月 8月 9月 10月 11月 12月",
-        "date_format": "{year}年{month}{day}日 {weekday}",
-        "day_format": "{month}{day}日 {weekday}",
+        "description": "说明",
+        "prerequisites": "先修要求",
+        "links": "链接",
+        "people": "教学团队",
+        "graders": "评分助理",
+        "grading": "评分",
+        "office_hours": "答疑时间",
+        "approval": "需审批",
+        "adjustment": "可加可减",
+        "bonus": "加分",
+        "dark_light": "颜色跟随系统设置。",
+        "source": "源码",
+        "labs_intro": "随课程软件包离线运行的实践课。",
+        "site_navigation": "站点",
+        "project": "项目：{min}–{max} 人一组，一段不超过 {minutes} 分钟的视频"
+        "（最多 {slides} 张幻灯片）和一篇{article}。",
+        "no_labs": "未安装实验目录。",
+        "search_missing": "本站未构建搜索（请安装 {package}）。",
     },
     "ar": {
         "home": "الرئيسية",
@@ -183,6 +197,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "تطبيق عملي",
         "part": "الجزء {n}",
         "week_summary": "ملخص",
+        "scribe_due": "موعد تسليم الملاحظات",
+        "calendar_file": "أضِف إلى تقويمك (.ics)",
+        "formula_error": "تُعرض الصيغة بمصدرها: تعذّر عرضها",
+        "all_day": "طوال اليوم",
+        "no_notes": "لا توجد ملاحظات بعد.",
+        "description": "الوصف",
+        "prerequisites": "المتطلبات السابقة",
+        "links": "روابط",
+        "people": "فريق المقرر",
+        "graders": "المصحّحون",
+        "grading": "التقييم",
+        "office_hours": "الساعات المكتبية",
+        "approval": "يتطلب موافقة",
+        "adjustment": "زيادة أو نقصان",
+        "bonus": "درجات إضافية",
+        "dark_light": "تتبع الألوان إعدادات نظامك.",
+        "source": "المصدر",
+        "labs_intro": "تطبيقات عملية تعمل دون اتصال مع حزمة المقرر.",
+        "site_navigation": "الموقع",
+        "role_instructor": "مدرّس",
+        "role_ta": "مساعد تدريس",
+        "role_guest": "ضيف",
+        "role_grader": "مصحّح",
+        "guest_lecturers": "محاضرون ضيوف",
+        "default_track": "افتراضي",
+        "project": "المشروع: مجموعات من {min} إلى {max} أعضاء، وفيديو لا تتجاوز مدته {minutes} "
+        "دقائق (بحد أقصى {slides} شرائح)، و{article}.",
+        "no_late_accepted": "لا تُقبل التسليمات المتأخرة.",
+        "no_late": "لا يُقبل التأخير",
+        "lab_name": "المختبر",
+        "week_column": "الأسبوع",
+        "run": "تشغيل",
+        "no_labs": "لا يوجد فهرس مختبرات مثبّت.",
+        "times_in": "الأوقات بتوقيت {timezone}.",
+        "day": "التاريخ",
+        "time": "الوقت",
+        "meeting": "الحصة",
+        "video": "فيديو",
+        "no_class": "لا توجد دروس",
+        "released": "تاريخ النشر",
+        "search_missing": "البحث غير مُفعّل في هذا الموقع (ثبّت {package}).",
     },
     "fa": {
         "home": "خانه",
@@ -212,6 +267,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "کارگاه",
         "part": "بخش {n}",
         "week_summary": "خلاصه",
+        "no_notes": "هنوز یادداشتی وجود ندارد.",
     },
     "es": {
         "home": "Inicio",
@@ -241,6 +297,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Práctica",
         "part": "Parte {n}",
         "week_summary": "Resumen",
+        "no_notes": "Aún no hay apuntes.",
     },
     "fr": {
         "home": "Accueil",
@@ -270,6 +327,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Travaux pratiques",
         "part": "Partie {n}",
         "week_summary": "Résumé",
+        "no_notes": "Pas encore de notes.",
     },
     "it": {
         "home": "Home",
@@ -299,6 +357,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Esercitazione",
         "part": "Parte {n}",
         "week_summary": "Sommario",
+        "no_notes": "Ancora nessun appunto.",
     },
     "ja": {
         "home": "ホーム",
@@ -328,6 +387,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "演習",
         "part": "パート {n}",
         "week_summary": "概要",
+        "no_notes": "ノートはまだありません。",
     },
     "ko": {
         "home": "홈",
@@ -357,6 +417,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "실습",
         "part": "파트 {n}",
         "week_summary": "요약",
+        "no_notes": "아직 노트가 없습니다.",
     },
     "ru": {
         "home": "Главная",
@@ -386,6 +447,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Практическое занятие",
         "part": "Часть {n}",
         "week_summary": "Кратко",
+        "no_notes": "Конспектов пока нет.",
     },
     "tr": {
         "home": "Ana sayfa",
@@ -415,6 +477,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Uygulama",
         "part": "{n}. bölüm",
         "week_summary": "Özet",
+        "no_notes": "Henüz not yok.",
     },
     "pt": {
         "home": "Início",
@@ -444,6 +507,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Prática",
         "part": "Parte {n}",
         "week_summary": "Resumo",
+        "no_notes": "Ainda não há notas.",
     },
     "vi": {
         "home": "Trang chủ",
@@ -473,6 +537,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "Thực hành",
         "part": "Phần {n}",
         "week_summary": "Tóm tắt",
+        "no_notes": "Chưa có ghi chép.",
     },
     "bn": {
         "home": "হোম",
@@ -502,6 +567,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "lab": "ব্যবহারিক",
         "part": "অংশ {n}",
         "week_summary": "সারাংশ",
+        "no_notes": "এখনও কোনো নোট নেই।",
+    },
+    "sr": {
+        "no_notes": "Још нема белешки.",
+    },
+    "hu": {
+        "no_notes": "Még nincsenek jegyzetek.",
     },
 }
 
@@ -528,6 +600,7 @@ KNOWN_LANGUAGES: dict[str, tuple[str, str]] = {
     "id": ("Bahasa Indonesia", "ltr"),
     "uk": ("Українська", "ltr"),
     "sr": ("Српски", "ltr"),
+    "hu": ("Magyar", "ltr"),
 }
 
 
@@ -555,12 +628,20 @@ class Translator:
         raise KeyError(f"no UI string {key!r} in any language")
 
     def date(self, value: dt.date, with_year: bool = True) -> str:
-        """``value`` as "Mon 3 Feb 2020" in this language (with ``with_year=False`` "Mon 3
-        Feb"); a time of day is written separately, in digits."""
-        weekday = self("weekdays").split()[value.weekday()]
-        month = self("months").split()[value.month - 1]
-        style = "date_format" if with_year else "day_format"
-        return self(style, weekday=weekday, day=value.day, month=month, year=value.year)
+        """``value`` as CLDR writes a short date in this language: "Mon, Feb 3, 2020",
+        "2020年2月3日周一", "دوشنبه ۳ فوریه ۲۰۲۰" (with ``with_year=False`` without the year); a
+        time of day is written separately, in digits. A datetime counts by its own wall clock."""
+        names = date_names(self.code)
+        digits = names.get("digits")
+        table = str.maketrans("0123456789", digits) if digits else {}
+        style = names["date_format" if with_year else "day_format"]
+        return style.format(
+            weekday=names["weekdays"][value.weekday()],
+            month=names["months"][value.month - 1],
+            day=str(value.day).translate(table),
+            day2=f"{value.day:02d}".translate(table),
+            year=str(value.year).translate(table),
+        )
 
     def has_own(self, key: str) -> bool:
         return (
@@ -568,3 +649,15 @@ class Translator:
             and key in self._tables[0]
             and self._tables[0] is STRINGS.get(self.code)
         )
+
+
+@cache
+def _all_date_names() -> dict[str, dict]:
+    path = Path(__file__).with_name("date_names.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def date_names(code: str) -> dict:
+    """How ``code`` writes a date (``date_names.json``), along :func:`fallback_chain`."""
+    table = _all_date_names()
+    return next(table[c] for c in fallback_chain(code) if c in table)
