@@ -78,6 +78,10 @@ def test_checking_one_note_imports_neither_email_validator_nor_rich(tmp_path: Pa
     assert "1 file(s) checked" in output
     assert "dlcourse.course.model" in modules  # the course was loaded and validated
     assert not {"email_validator", "rich", "dlcourse.cli.scribe_cmds"} & modules
+    assert "latex2mathml" in modules  # 02-1 has formulas; the week's summary has none
+    output, modules = _imported("notes", "check", "docs/en/week02/02.md", cwd=course)
+    assert "1 file(s) checked" in output
+    assert "latex2mathml" not in modules
 
 
 @pytest.mark.slow

@@ -274,6 +274,7 @@ def _run_parallel(
     settings: dict[str, RuleSetting],
     init: tuple,
 ) -> list[FileResult]:
+    from dlcourse.notes import mathml_core  # noqa: F401  (imported once here, not per worker)
     from dlcourse.notes.markdown import shared_markdown
 
     shared_markdown()  # built once here, inherited by forked workers

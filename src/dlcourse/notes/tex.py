@@ -18,8 +18,6 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from dlcourse.notes.mathml_core import to_mathml
-
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 # A macro definition up to its body: \gdef\name#1#2, \def, \edef, \xdef, \newcommand{\name}[2]
 # (also \renewcommand, \providecommand, starred, with or without braces around the name) and
@@ -314,6 +312,11 @@ def brace_error(tex: str) -> str | None:
 def render(tex: str, display: bool = False) -> str:
     """MathML Core for an already expanded formula (raises what latex2mathml raises):
     :func:`dlcourse.notes.mathml_core.to_mathml`, cached there."""
+    # imported by the first formula: latex2mathml and the urllib, http and ssl modules its XML
+    # helper pulls in are ≈ 30 ms of every process that never renders one (a note without
+    # maths, `notes rules`, an up-to-date build)
+    from dlcourse.notes.mathml_core import to_mathml
+
     return to_mathml(tex, display)
 
 
