@@ -157,10 +157,13 @@ def test_the_pdf_report_holds_every_component_of_one_student(course_folder: Path
     assert "--format pdf is for the report" in err
 
 
+@pytest.mark.slow
 def test_pdf_report_without_weasyprint_says_what_to_install(
     course_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run("init", "--sample", "2")
+    run("init")
+    Path("roster.csv").write_text("netid,name\nab1001,A Student\n", encoding="utf-8")
+    run("import", "roster", "roster.csv")
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it were not installed
     err = run("export", "report", "--format", "pdf", code=2)
     assert "PDF reports need WeasyPrint" in err and "pip install 'dlcourse[grades]'" in err
