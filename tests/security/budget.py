@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,3 +142,29 @@ def run_limited(
 def dlcourse(*args: str | Path, cwd: Path, budget: Budget = Budget(), **kwargs) -> Outcome:
     """``dlcourse ARGS`` typed in ``cwd``, under ``budget``."""
     return run_limited([*DLCOURSE, *args], cwd=cwd, budget=budget, **kwargs)
+
+
+def in_process(*args: str | Path, cwd: Path, env: Mapping[str, str] | None = None) -> Outcome:
+    """``dlcourse ARGS`` typed in ``cwd``, run in this process (Typer's ``CliRunner``): for an
+    attack whose proof is what the command writes, refuses and says — a path steered, a cell
+    guarded — not what it costs. No budget applies, and it saves the ~0.7 CPU-s a fresh
+    process pays to import the CLI. An exception the CLI let through reads as the traceback a
+    user would see, so the tests' "no traceback" assertions hold either way."""
+    from typer.testing import CliRunner
+
+    from dlcourse.cli import app
+
+    started = time.monotonic()
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(
+            app,
+            [str(part) for part in args],
+            env={"COLUMNS": "200", "NO_COLOR": "1", **(env or {})},
+        )
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(
+            traceback.format_exception(result.exception)
+        )
+    return Outcome(result.exit_code, result.stdout, stderr, 0.0, 0.0,
+                   time.monotonic() - started, None)  # fmt: skip

@@ -1,5 +1,9 @@
 """course.toml as an attacker (or a tired instructor) writes it: each case is a located error
-with exit code 2, found fast, and nothing is read from outside the course folder."""
+with exit code 2, found fast, and nothing is read from outside the course folder.
+
+The attacks on cost (nesting, dotted keys, year 9999, a file over the limit) run in a fresh
+process under a budget; those on meaning (dates and numbers out of range, paths out of the
+course, the BOM, the import) run in process, which saves a CLI start-up each."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import os
 
 import pytest
 
-from tests.security.budget import Budget, Outcome, dlcourse
+from tests.security.budget import Budget, Outcome, dlcourse, in_process
 from tests.security.conftest import SECRET, Sandbox, files_under
 
 #: Validating a course takes about half a CPU-second (mostly imports); a regression that
@@ -96,7 +100,7 @@ def test_a_term_longer_than_400_days_is_a_located_error(sandbox: Sandbox) -> Non
     line = line_of(sandbox, "term_end = ")
     old = sandbox.config.read_text(encoding="utf-8").splitlines()[line - 1]
     sandbox.edit_config(old, "term_end = 2999-12-31")
-    outcome = dlcourse("validate", cwd=sandbox.course, budget=Budget(cpu_s=3, wall_s=60))
+    outcome = in_process("validate", cwd=sandbox.course)
     assert "longer than 400" in assert_located_error(outcome, line)
 
 
@@ -116,7 +120,7 @@ def test_extreme_numbers_and_dates_elsewhere_are_located_errors(
     line = line_of(sandbox, key)
     old = sandbox.config.read_text(encoding="utf-8").splitlines()[line - 1]
     sandbox.edit_config(old, value)
-    outcome = dlcourse("calendar", "-o", "x.ics", cwd=sandbox.course, budget=FAST)
+    outcome = in_process("calendar", "-o", "x.ics", cwd=sandbox.course)
     assert_located_error(outcome, line)
     assert not (sandbox.course / "x.ics").exists()
 
@@ -125,7 +129,7 @@ def test_extreme_numbers_and_dates_elsewhere_are_located_errors(
 def test_a_byte_order_mark_is_accepted(sandbox: Sandbox) -> None:
     # Windows editors save one; tomllib read it as "Invalid statement" at line 1
     sandbox.config.write_bytes(b"\xef\xbb\xbf" + sandbox.config.read_bytes())
-    outcome = dlcourse("validate", cwd=sandbox.course, budget=FAST)
+    outcome = in_process("validate", cwd=sandbox.course)
     assert outcome.returncode == 0, outcome.describe()
 
 
@@ -151,7 +155,7 @@ def test_home_page_outside_the_course_is_a_located_error_and_never_rendered(
     value = _home_page_attacks(sandbox)[attack]
     line = line_of(sandbox, "home_page = ")
     sandbox.edit_config('home_page = "home.md"', f"home_page = {value!r}")
-    outcome = dlcourse("build", "--no-search", "-q", cwd=sandbox.course, budget=FAST)
+    outcome = in_process("build", "--no-search", "-q", cwd=sandbox.course)
     errors = assert_located_error(outcome, line)
     assert "[course.home_page]" in errors
     assert SECRET not in outcome.output
@@ -177,7 +181,7 @@ def test_a_course_path_that_is_a_link_leaving_the_course_is_a_located_error(
         target.unlink()
     target.symlink_to(elsewhere)
     line = line_of(sandbox, f"{key.split('.')[1]} = ")
-    outcome = dlcourse("build", "--no-search", "-q", cwd=sandbox.course, budget=FAST)
+    outcome = in_process("build", "--no-search", "-q", cwd=sandbox.course)
     errors = assert_located_error(outcome, line)
     assert f"[{key}] {link!r} leads outside the course folder" in errors
     assert SECRET not in outcome.output
@@ -201,11 +205,11 @@ def test_the_jekyll_import_never_writes_a_date_of_year_9999(tmp_path) -> None:
     (docs / "en" / "week01" / "01-1.md").write_text(_jekyll_note(1, 1, "27 Jan 2020"))
     (docs / "en" / "week02" / "02-1.md").write_text(_jekyll_note(2, 1, "3 Feb 2020"))
     (docs / "en" / "week02" / "02-2.md").write_text(_jekyll_note(2, 2, "31 Dec 9999"))
-    outcome = dlcourse("import", "jekyll", "docs", cwd=tmp_path, budget=FAST)
+    outcome = in_process("import", "jekyll", "docs", cwd=tmp_path)
     assert outcome.returncode == 0, outcome.describe()
     assert "ignored the date 9999-12-31 of week 2 part 2" in outcome.output
     written = (docs / "course.toml").read_text(encoding="utf-8")
     assert "term_start = 2020-01-27" in written and "term_end = 2020-02-09" in written
     assert "9999" not in written
-    validated = dlcourse("validate", "--course", "docs", cwd=tmp_path, budget=FAST)
+    validated = in_process("validate", "--course", "docs", cwd=tmp_path)
     assert validated.returncode == 0, validated.describe()

@@ -13,7 +13,7 @@ from itertools import pairwise
 
 import pytest
 
-from tests.security.budget import Budget, Outcome, dlcourse
+from tests.security.budget import Budget, Outcome, dlcourse, in_process
 from tests.security.conftest import Sandbox
 
 FRONT = (
@@ -34,6 +34,11 @@ def write_note(sandbox: Sandbox, text: str) -> None:
 
 def check(sandbox: Sandbox, budget: Budget = SMALL) -> Outcome:
     return dlcourse("notes", "check", NOTE, cwd=sandbox.course, budget=budget)
+
+
+def check_in_process(sandbox: Sandbox) -> Outcome:
+    """For a setting's effect (what is reported), not a cost: no CLI start-up."""
+    return in_process("notes", "check", NOTE, cwd=sandbox.course)
 
 
 def build(sandbox: Sandbox, budget: Budget = SMALL) -> Outcome:
@@ -129,18 +134,18 @@ def test_a_note_that_links_to_an_endless_device_is_read_no_further_than_the_limi
 def test_the_size_limit_is_a_course_setting(sandbox: Sandbox) -> None:
     sandbox.edit_config("[notes]", "[notes]\nmax_note_bytes = 4096")
     write_note(sandbox, "Words. " * 1000)
-    outcome = check(sandbox)
+    outcome = check_in_process(sandbox)
     assert_within_budget(outcome, 1)
     assert "over the limit of 4,096" in outcome.stdout
     sandbox.edit_config("max_note_bytes = 4096", "max_note_bytes = 65536")
-    assert "ENC005" not in check(sandbox).stdout
+    assert "ENC005" not in check_in_process(sandbox).stdout
 
 
 @pytest.mark.slow
 def test_the_size_rule_cannot_be_turned_off(sandbox: Sandbox) -> None:
     sandbox.edit_config("[notes]", "[notes.rules.ENC005]\nenabled = false\n\n[notes]")
     write_note(sandbox, "Words.\n")
-    outcome = check(sandbox)
+    outcome = check_in_process(sandbox)
     assert outcome.returncode == 2, outcome.describe()
     assert "ENC005 cannot be turned off" in outcome.stderr
 

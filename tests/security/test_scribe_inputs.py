@@ -19,7 +19,7 @@ from dlcourse.util.csv_files import (
     from_spreadsheet_safe,
     spreadsheet_safe,
 )
-from tests.security.budget import Budget, Outcome, dlcourse
+from tests.security.budget import Budget, Outcome, dlcourse, in_process
 from tests.security.conftest import Sandbox, files_under
 
 #: A scribe command on a few students: about a CPU-second of imports and work.
@@ -36,11 +36,13 @@ def sheet(sandbox: Sandbox, text: str, name: str = "signups.csv") -> Path:
     return path
 
 
+def scribe(sandbox: Sandbox, *args: str) -> Outcome:
+    """A scribe command in process: these attacks steer paths and cells, not CPU or memory."""
+    return in_process(*args, "--course", ".", cwd=sandbox.course, env=sandbox.env())
+
+
 def assign(sandbox: Sandbox, path: Path, *extra: str) -> Outcome:
-    return dlcourse(
-        "scribe", "assign", path.name, "--course", ".", "--fresh", *extra,
-        cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
-    )  # fmt: skip
+    return scribe(sandbox, "scribe", "assign", path.name, "--fresh", *extra)
 
 
 def roster_of(sandbox: Sandbox) -> Path:
@@ -105,7 +107,11 @@ def test_a_cell_over_the_csv_limit_is_a_located_error_not_a_traceback(sandbox: S
 def test_a_sheet_over_the_size_limit_is_refused_unread(sandbox: Sandbox) -> None:
     rows = "".join(f"Student {i},s{i}@nyu.edu,,\n" for i in range(10_001))
     before = current_roster(sandbox)
-    outcome = assign(sandbox, sheet(sandbox, HEADER + rows))
+    path = sheet(sandbox, HEADER + rows)
+    outcome = dlcourse(
+        "scribe", "assign", path.name, "--course", ".", "--fresh",
+        cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
+    )  # fmt: skip  # a fresh process under its budget: "refused unread" is a cost
     assert_refused(outcome, sandbox, before, "over the limit of 10,000 students")
 
 
@@ -137,10 +143,7 @@ def test_no_cell_of_a_written_csv_can_start_a_formula(sandbox: Sandbox) -> None:
     path = sheet(sandbox, _formula_sheet())
     outcome = assign(sandbox, path)
     assert outcome.returncode == 0, outcome.describe()
-    status = dlcourse(
-        "scribe", "status", "--course", ".", "--format", "csv", "--as-of", "2020-06-01",
-        cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
-    )  # fmt: skip
+    status = scribe(sandbox, "scribe", "status", "--format", "csv", "--as-of", "2020-06-01")
     assert status.returncode == 0, status.describe()
     written = {"roster.csv": roster_of(sandbox).read_text("utf-8"), "status": status.stdout}
     for name, text in written.items():
@@ -156,10 +159,7 @@ def test_no_cell_of_a_written_csv_can_start_a_formula(sandbox: Sandbox) -> None:
 @pytest.mark.slow
 def test_guarded_cells_read_back_as_the_students_wrote_them(sandbox: Sandbox) -> None:
     assign(sandbox, sheet(sandbox, _formula_sheet()))
-    report = dlcourse(
-        "scribe", "status", "--course", ".", "--format", "json", "--as-of", "2020-06-01",
-        cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
-    )  # fmt: skip
+    report = scribe(sandbox, "scribe", "status", "--format", "json", "--as-of", "2020-06-01")
     assert report.returncode == 0, report.describe()
     names = {student["name"] for student in json.loads(report.stdout)["students"]}
     assert names == set(FORMULAS)
@@ -209,10 +209,7 @@ def test_per_student_calendars_stay_in_their_folder_whatever_the_email(
     # keep one from an older run, so compare before and after rather than test for absence)
     absolute_target = Path("/abs/path/x_at_nyu.edu.ics")
     absolute_before = absolute_target.stat().st_mtime_ns if absolute_target.exists() else None
-    calendars = dlcourse(
-        "scribe", "calendar", "--course", ".", "--per-student",
-        cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
-    )  # fmt: skip
+    calendars = scribe(sandbox, "scribe", "calendar", "--per-student")
     assert calendars.returncode == 0, calendars.describe()
     written = sorted(p.name for p in (sandbox.course / "scribe" / "calendars").iterdir())
     assert "bc1001_at_nyu.edu.ics" in written and len(written) == 2, written
@@ -234,10 +231,7 @@ def test_a_hand_edited_roster_cannot_steer_a_calendar_file_out_of_its_folder(
     assert evil in roster_of(sandbox).read_text("utf-8")
     outside = files_under(sandbox.root / "outside")
     for args in (("--per-student",), ("--student", evil)):
-        outcome = dlcourse(
-            "scribe", "calendar", "--course", ".", *args,
-            cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
-        )  # fmt: skip
+        outcome = scribe(sandbox, "scribe", "calendar", *args)
         assert outcome.returncode == 0, outcome.describe()
     assert files_under(sandbox.root / "outside") == outside
     scribe_files = {p.name for p in (sandbox.course / "scribe").rglob("*.ics")}
@@ -251,10 +245,7 @@ def test_notes_new_refuses_a_language_the_course_does_not_have(
 ) -> None:
     assign(sandbox, sheet(sandbox, HEADER + "Bo Chen,bc1001@nyu.edu,,\n"))
     before = files_under(sandbox.root)
-    outcome = dlcourse(
-        "notes", "new", "1", "1", "--course", ".", "--lang", language, "--force",
-        cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
-    )  # fmt: skip
+    outcome = scribe(sandbox, "notes", "new", "1", "1", "--lang", language, "--force")
     assert outcome.returncode == 2, outcome.describe()
     assert "Traceback" not in outcome.output
     assert f"--lang: language {language!r} is not one of the course's: en" in outcome.stderr

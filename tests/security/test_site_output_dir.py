@@ -2,7 +2,10 @@
 replaces that folder as a whole, so one that is or holds the course, its notes, the current
 folder or someone's files is refused before anything is written, and a build deletes only
 folders dlcourse wrote (its marker inside). Leftovers of killed builds are cleared next time,
-but only those whose process is gone."""
+but only those whose process is gone.
+
+A refusal comes before any note is read, so those run in process (no CLI start-up each); the
+build that clears leftovers runs in a fresh process, whose pid is not the test's."""
 
 from __future__ import annotations
 
@@ -13,11 +16,9 @@ import sys
 import pytest
 
 from dlcourse.site.output_folder import MARKER
-from tests.security.budget import Budget, Outcome, dlcourse
+from tests.security.budget import Budget, Outcome, dlcourse, in_process
 from tests.security.conftest import SECRET, Sandbox, files_under
 
-#: A refusal comes before any note is read: the CLI's start-up and loading course.toml.
-REFUSED_FAST = Budget(cpu_s=8, memory_mib=1024, wall_s=90)
 BUILD = ("build", "--no-search", "-q")
 
 
@@ -47,7 +48,7 @@ def test_an_output_dir_over_the_course_is_refused_and_nothing_is_deleted(
 ) -> None:
     sandbox.edit_config('output_dir = "_site"', f'output_dir = "{value}"')
     before = files_under(sandbox.root)
-    outcome = dlcourse(*BUILD, cwd=sandbox.course, budget=REFUSED_FAST)
+    outcome = in_process(*BUILD, cwd=sandbox.course)
     assert_refused(outcome, f"course.toml:{output_dir_line(sandbox)}:", why)
     assert files_under(sandbox.root) == before
 
@@ -55,7 +56,7 @@ def test_an_output_dir_over_the_course_is_refused_and_nothing_is_deleted(
 @pytest.mark.slow
 def test_validate_already_refuses_an_output_dir_that_is_the_course(sandbox: Sandbox) -> None:
     sandbox.edit_config('output_dir = "_site"', 'output_dir = "./"')
-    outcome = dlcourse("validate", cwd=sandbox.course, budget=REFUSED_FAST)
+    outcome = in_process("validate", cwd=sandbox.course)
     assert_refused(outcome, "course.toml:", "is the course folder")
 
 
@@ -76,7 +77,7 @@ def test_out_over_the_current_folder_or_someone_elses_files_is_refused(
         (sandbox.course, ("--out", str(sandbox.secret)), "is a file"),
     ]
     for cwd, options, why in attempts:
-        outcome = dlcourse(*BUILD, *options, cwd=cwd, budget=REFUSED_FAST)
+        outcome = in_process(*BUILD, *options, cwd=cwd)
         assert_refused(outcome, "[--out]", why)
     assert files_under(sandbox.root) == before
     assert SECRET in sandbox.secret.read_text(encoding="utf-8")
