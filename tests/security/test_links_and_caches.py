@@ -168,13 +168,17 @@ def test_a_linked_note_named_on_the_command_line_is_never_read(sandbox: Sandbox)
     week02 = sandbox.course / "docs" / "en" / "week02"
     week02.mkdir(parents=True, exist_ok=True)
     (week02 / "02-6.md").symlink_to(leak)
+    os.mkfifo(leak.parent / "fifo")  # opening it would block: the wall-clock limit would fire
+    (week02 / "02-7.md").symlink_to(leak.parent / "fifo")
     (sandbox.course / "docs" / "en" / "week11").symlink_to(leak.parent)
-    checked = check(sandbox, "docs/en/week02/02-6.md", "docs/en/week11/leak.md", "docs/en/week11")
-    assert checked.returncode == 1, checked.describe()
+    named = ["docs/en/week02/02-6.md", "docs/en/week02/02-7.md", "docs/en/week11/leak.md"]
+    checked = check(sandbox, *named, "docs/en/week11")
+    assert checked.returncode == 1 and checked.killed_for is None, checked.describe()
     assert_no_leak(sandbox, checked)
     found = [line.split("  ")[0] for line in checked.stdout.splitlines() if " LINK002 " in line]
     assert found == [
         "docs/en/week02/02-6.md:1:1",
+        "docs/en/week02/02-7.md:1:1",
         "docs/en/week11:1:1",
         "docs/en/week11/leak.md:1:1",
     ], checked.stdout
