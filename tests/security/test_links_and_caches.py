@@ -86,6 +86,8 @@ def test_a_note_that_links_out_of_the_course_is_never_rendered(sandbox: Sandbox)
     path = sandbox.course / "docs" / "en" / "week02" / "02-6.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.symlink_to(sandbox.secret)
+    (path.parent / "02-7.md").symlink_to("02-8.md")  # a loop of links: was a RuntimeError
+    (path.parent / "02-8.md").symlink_to("02-7.md")  # traceback in build and check
     for outcome in (build(sandbox), check(sandbox)):
         assert outcome.returncode in (0, 1), outcome.describe()
         assert_no_leak(sandbox, outcome)
@@ -126,6 +128,7 @@ def _plant_links(sandbox: Sandbox) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_notes_check_reports_each_link_it_does_not_follow(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,6 +164,7 @@ def test_notes_check_reports_each_link_it_does_not_follow(
     assert SECRET not in as_json.output + github + json.dumps(sarif)
 
 
+@pytest.mark.slow
 def test_a_linked_note_named_on_the_command_line_is_never_read(sandbox: Sandbox) -> None:
     # a CI step that checks the files a pull request changed names the links themselves
     leak = sandbox.root / "outside" / "leak.md"
@@ -181,6 +185,28 @@ def test_a_linked_note_named_on_the_command_line_is_never_read(sandbox: Sandbox)
         "docs/en/week02/02-7.md:1:1",
         "docs/en/week11:1:1",
         "docs/en/week11/leak.md:1:1",
+    ], checked.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.slow
+def test_links_a_pull_request_adds_are_reported_by_changed_since(sandbox: Sandbox) -> None:
+    # CI checks what the pull request changed: git names the links themselves
+    _git(sandbox.course, "init", "-q")
+    _git(sandbox.course, "add", "-A")
+    _git(sandbox.course, "commit", "-q", "-m", "the course")
+    week02 = sandbox.course / "docs" / "en" / "week02"
+    (week02 / "02-6.md").symlink_to(sandbox.secret)
+    (week02 / "loop-a.md").symlink_to("loop-b.md")  # resolve() raised RuntimeError here
+    (week02 / "loop-b.md").symlink_to("loop-a.md")
+    checked = in_process("notes", "check", "--changed-since", "HEAD", cwd=sandbox.course)
+    assert checked.returncode == 1, checked.describe()
+    assert "Traceback" not in checked.output and SECRET not in checked.output
+    found = [line.split("  ")[0] for line in checked.stdout.splitlines() if " LINK002 " in line]
+    assert found == [
+        "docs/en/week02/02-6.md:1:1",
+        "docs/en/week02/loop-a.md:1:1",
+        "docs/en/week02/loop-b.md:1:1",
     ], checked.stdout
 
 

@@ -72,6 +72,7 @@ def test_an_assignment_id_is_never_a_path(
     assert snapshot(sandbox.root) == before
 
 
+@pytest.mark.slow
 def test_a_release_folder_that_is_a_link_or_not_a_release_is_left_alone(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,6 +108,7 @@ def test_a_release_folder_that_is_a_link_or_not_a_release_is_left_alone(
     assert (out / "hw1" / ".dlcourse-release").is_file()
 
 
+@pytest.mark.slow
 def test_a_bundle_file_that_links_out_of_its_folder_is_refused(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,6 +164,7 @@ def term(sandbox: Sandbox):
     return book, url
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("netid", ["../../escaped", "/abs/escaped", "..", "a\\b"])
 def test_a_netid_never_names_a_folder_out_of_the_grading_folder(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, term, netid: str

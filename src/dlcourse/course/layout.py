@@ -29,7 +29,7 @@ from typing import Literal
 
 import yaml
 
-from dlcourse.course.paths import is_inside
+from dlcourse.course.paths import is_inside, resolved
 
 COURSE_FILE = "course.toml"
 COURSE_ENV = "DLCOURSE_COURSE"
@@ -232,7 +232,7 @@ class OutsideLink:
 
     rel: str
     path: Path
-    target: Path  # resolved as far as it goes (the link itself for a loop)
+    target: Path  # resolved as far as it goes (the link's absolute path for a loop)
     problem: LinkProblem = "outside"
 
     @property
@@ -275,7 +275,7 @@ def unfollowed_link(rel: str, path: Path, limit: Path) -> OutsideLink | None:
     try:
         target = path.resolve()
     except RuntimeError:  # Python < 3.13 raises for a loop of links
-        return OutsideLink(rel, path, path, "loop")
+        return OutsideLink(rel, path, resolved(path), "loop")
     if target != limit and limit not in target.parents:
         return OutsideLink(rel, path, target, "outside")
     try:

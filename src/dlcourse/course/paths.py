@@ -5,6 +5,7 @@ are followed. A pull request that sets ``home_page = "/etc/passwd"`` gets an err
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from pathlib import Path, PurePath, PurePosixPath
@@ -32,11 +33,20 @@ def check_relative_path(value: str) -> str:
     return value
 
 
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, or — for a loop of symbolic links, which Python 3.11's ``resolve``
+    raises ``RuntimeError`` for (a pull request can add one) — the absolute path as written."""
+    try:
+        return Path(path).resolve()
+    except RuntimeError:
+        return Path(os.path.abspath(path))
+
+
 def is_inside(path: Path, folder: Path) -> bool:
     """Whether ``path``, symbolic links followed, is ``folder`` or lies under it."""
-    resolved = path.resolve()
-    root = folder.resolve()
-    return resolved == root or root in resolved.parents
+    target = resolved(path)
+    root = resolved(folder)
+    return target == root or root in target.parents
 
 
 def _within(path: PurePath, folder: PurePath) -> bool:

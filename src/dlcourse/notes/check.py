@@ -25,7 +25,7 @@ from dlcourse.course.layout import (
     unfollowed_link,
     walk_folder,
 )
-from dlcourse.course.paths import is_inside
+from dlcourse.course.paths import is_inside, resolved
 from dlcourse.notes.cache import (
     FileResult,
     ResultCache,
@@ -289,12 +289,12 @@ def _run_parallel(
 def infer_docs_dir(course: Course, paths: Sequence[Path] | None) -> Path:
     """The course's docs folder, or — when every path lies elsewhere — the folder the layout
     ``<docs>/<lang>/weekNN/`` points to."""
-    course_docs = Path(course.docs_dir).resolve()
+    course_docs = resolved(Path(course.docs_dir))
     if not paths:
         return Path(course.docs_dir)
     for path in paths:
-        resolved = Path(path).resolve()
-        if resolved == course_docs or course_docs in resolved.parents:
+        target = resolved(Path(path))
+        if target == course_docs or course_docs in target.parents:
             return Path(course.docs_dir)
     for path in paths:
         path = Path(path)
@@ -396,7 +396,7 @@ def changed_files(ref: str, docs_dir: Path) -> set[Path]:
         if result.returncode != 0:
             raise ValueError(f"git cannot compare with {ref!r}: {result.stderr.strip()}")
         names.extend(name for name in result.stdout.split("\0") if name)
-    return {(docs_dir / name).resolve() for name in names}
+    return {resolved(docs_dir / name) for name in names}  # a loop of links is a name too
 
 
 def git_times(docs_dir: Path) -> dict[str, int] | None:
@@ -532,7 +532,7 @@ def check_course(
     files, links = expand_paths(path_list, docs, _course_root(course))
     if changed_since:
         changed = changed_files(changed_since, docs)
-        files = [f for f in files if f.resolve() in changed]
+        files = [f for f in files if resolved(f) in changed]
         links = [link for link in links if link.target in changed]  # resolved as git's names
     ctx = Context(course, docs, contents_file, unfollowed_links=links)
     cache = None
