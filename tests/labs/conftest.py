@@ -59,8 +59,9 @@ def lab_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """``lab_runs(name, seeds, threads=1, precision="fp32", settings)``: quick runs, made once.
 
     The first call from a lesson or notebook test hands every run and notebook the session's
-    selected lesson and notebook tests will ask for to the worker pool at once, in the tests'
-    order, so both cores stay busy to the end; each test then waits for its own. A run asked for
+    selected lesson, precision (parametrized by ``name``, ``precision`` and ``settings``) and
+    notebook tests will ask for to the worker pool at once, in the tests' order, so both cores
+    stay busy to the end; each test then waits for its own. A run asked for
     outside that plan runs here. ``lab_runs.notebook(name)`` is the executed notebook of a lab.
     """
     runs: dict[tuple, Future] = {}
@@ -90,6 +91,10 @@ def lab_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                 params = item.callspec.params
                 for seed in SEEDS:
                     submit(params["name"], seed, params["threads"], "fp32", {})
+        for item in selected:  # the precision tests' runs under autocast
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            if {"name", "precision", "settings"} <= params.keys():
+                submit(params["name"], 0, 1, params["precision"], params["settings"])
         for item in selected:
             if getattr(item, "originalname", None) == NOTEBOOK_TEST:
                 name = item.callspec.params["lab"].name

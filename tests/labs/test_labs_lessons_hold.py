@@ -8,19 +8,17 @@ side in two worker processes, and the quick tests reuse seed 0 (the ``lab_runs``
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from .lessons import LESSONS, SEEDS, median_metrics
+from .lessons import LESSONS, SEEDS, median_metrics, missing_program
 
 
 def _cases() -> list:
     for name in sorted(LESSONS):
         for threads in (1, 2):
             marks = [pytest.mark.slow]
-            if name == "spoken-digits" and shutil.which("espeak-ng") is None:
-                marks.append(pytest.mark.skip(reason="espeak-ng not installed"))
+            if reason := missing_program(name):
+                marks.append(pytest.mark.skip(reason=reason))
             yield pytest.param(name, threads, id=f"{name}-{threads}thread", marks=marks)
 
 

@@ -7,9 +7,68 @@ threads, under mixed precision, and in the exported notebooks.
 
 from __future__ import annotations
 
+import math
+import shutil
+
 import pytest
 
 from .lessons import LESSONS
+from .test_labs_training import needs_espeak
+
+needs_bible = pytest.mark.skipif(
+    shutil.which("bible") is None, reason="bible-kjv not installed (apt-get install bible-kjv)"
+)
+
+
+@needs_bible
+@pytest.mark.slow
+def test_word_embeddings_answer_analogies_random_vectors_cannot(quick_run) -> None:
+    result = quick_run("word-embeddings")
+    m = result.metrics
+    LESSONS["word-embeddings"](m)
+    assert m["vocabulary"] > 4000 and m["tokens"] > 700_000  # the whole Bible, words seen 5 times
+    # below chance: log 2 for each pair scored, the true one and each negative
+    from dlcourse.labs.word_embeddings import CONFIGS
+
+    assert m["loss_curve"][-1] < 0.9 * (1 + CONFIGS["quick"].negatives) * math.log(2)
+    assert "silver" in m["nearest_words"]["gold"]
+    assert [p.name for p in result.figures] == ["embeddings.png"]
+
+
+def test_word_embeddings_pieces() -> None:
+    import torch
+
+    from dlcourse.labs import word_embeddings as we
+
+    corpus = we.build_corpus(we.tokenize("a b a c a b d " * 10), min_count=10)
+    assert corpus.words[:2] == ["a", "b"] and "d" in corpus.index  # d is seen 10 times
+    keep = we.keep_probability(corpus.counts, 1e-3)
+    assert keep[corpus.index["a"]] < keep[corpus.index["d"]] <= 1  # frequent words dropped more
+    centres, _ = we.skipgram_pairs(
+        corpus.ids, torch.ones(len(corpus.words)), window=1, generator=torch.Generator()
+    )
+    assert len(centres) == 2 * (len(corpus.ids) - 1)  # window 1, nothing dropped: both directions
+    # Spearman's correlation is Pearson's on the ranks, ties sharing theirs: x ranks 1, 2.5, 2.5,
+    # 4 and y 1, 3, 2, 4; centred, (−1.5, 0, 0, 1.5)·(−1.5, 0.5, −0.5, 1.5) = 4.5 over √4.5 √5.
+    x, y = torch.tensor([1.0, 2, 2, 3]), torch.tensor([10.0, 30, 20, 40])
+    assert we.spearman(x, y) == pytest.approx(4.5 / (4.5**0.5 * 5**0.5))
+    assert we.spearman(torch.tensor([1.0, 2, 3]), torch.tensor([3.0, 2, 1])) == pytest.approx(-1)
+    vectors = torch.tensor([[1.0, 0], [0, 1], [1, 1], [1, 2], [-1, 0]])
+    # b - a + c = (−1, 1) + (1, 1) = (0, 2): nearest unused is word 3 (1, 2)
+    assert we.analogy_accuracy(vectors, torch.tensor([[0, 1, 2, 3]])).tolist() == [True]
+
+
+def test_word_embeddings_without_the_bible_says_what_to_install(tmp_path, monkeypatch) -> None:
+    from dlcourse.labs.runner import run_lab
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `bible` here
+    with pytest.raises(FileNotFoundError, match="apt-get install bible-kjv"):
+        run_lab("word-embeddings", "quick", device="cpu", out=tmp_path / "out")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        run_lab(
+            "word-embeddings", "quick", device="cpu",
+            overrides={"corpus": f"text:{tmp_path / 'missing.txt'}"},
+        )  # fmt: skip
 
 
 @pytest.mark.slow
@@ -112,3 +171,68 @@ def test_ista_matches_a_lasso_solution_checked_by_its_optimality_conditions() ->
     assert (correlation[~active].abs() <= 0.1 + 1e-4).all()
     _, errors = ista(x, dictionary, 0.1, 3000, trace=z)
     assert errors[-1] < 1e-6 and errors[0] > errors[10] > errors[100]
+
+
+@needs_espeak
+@pytest.mark.slow
+def test_ctc_transcribes_new_voices_and_the_lexicon_helps(quick_run) -> None:
+    result = quick_run("speech-recognition")
+    m = result.metrics
+    LESSONS["speech-recognition"](m)
+    assert m["test_phrases"] == 4 * 2 * 12
+    assert [p.name for p in result.figures] == ["ctc.png"]
+
+
+def test_ctc_decoders_and_word_error_rate() -> None:
+    import torch
+
+    from dlcourse.labs.speech_recognition import (
+        ALPHABET,
+        Lexicon,
+        beam_decode,
+        encode,
+        greedy_decode,
+        word_errors,
+    )  # fmt: skip
+
+    path = [ALPHABET.index(c) for c in "-cc--a-a-"]  # "-" is the blank
+    log_probs = torch.full((len(ALPHABET), len(path)), -20.0)
+    log_probs[path, range(len(path))] = 0.0
+    assert greedy_decode(log_probs) == "caa"  # repeats merge; a blank separates the two a's
+    assert beam_decode(log_probs, beam=4) == "caa"
+    assert encode("on") == [ALPHABET.index("o"), ALPHABET.index("n")]
+    lexicon = Lexicon(("on", "off"))
+    assert lexicon.allows("of") and not lexicon.allows("ox")
+    assert lexicon.allows("on off", final=True) and not lexicon.allows("of", final=True)
+    # A frame whose every likely symbol spells a non-word ("ox") is skipped, not the phrase.
+    spiky = torch.full((len(ALPHABET), 3), -20.0)
+    spiky[[ALPHABET.index(c) for c in "oxn"], range(3)] = 0.0
+    assert beam_decode(spiky, beam=4) == "oxn"
+    assert beam_decode(spiky, beam=4, lexicon=lexicon) == "on"
+    assert word_errors("one two three", "one three") == 1  # a deletion
+    assert word_errors("one two", "one two two") == 1  # an insertion
+    assert word_errors("yes", "no") == 1
+
+
+@pytest.mark.slow
+def test_uncertainty_cost_keeps_the_policy_in_distribution_and_on_the_road(quick_run) -> None:
+    result = quick_run("learning-to-drive")
+    m = result.metrics
+    LESSONS["learning-to-drive"](m)
+    # The unregularised policy is faster: it chases the target speed the drivers never drove.
+    assert m["no_uncertainty_cost_mean_speed"] > m["uncertainty_cost_mean_speed"]
+    assert m["no_uncertainty_cost_model_uncertainty"] > 10 * m["uncertainty_cost_model_uncertainty"]
+    assert [p.name for p in result.figures] == ["driving.png"]
+
+
+def test_world_slides_past_the_grip_limit() -> None:
+    import torch
+
+    from dlcourse.labs.learning_to_drive import GRIP, world_step
+
+    # Turning as tight as the road at 10 m/s (a 100 m curve: 1 m/s² lateral) keeps the heading;
+    # at 40 m/s the same curve asks 16 m/s², twice the grip: the car turns less and slides out.
+    state = torch.tensor([[0.0, 0.0, 10.0, 0.01], [0.0, 0.0, 40.0, 0.01]])
+    after = world_step(state, torch.tensor([[0.01, 0.0], [0.01, 0.0]]))
+    assert after[0, 1].abs() < 1e-6
+    assert after[1, 1] < 0 and GRIP < 40.0**2 * 0.01

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-import shutil
 
 import nbformat
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from dlcourse.labs.catalogue import LABS
 from dlcourse.labs.notebook import write_notebook
 
-from .lessons import LESSONS, execute_notebook, trains
+from .lessons import LESSONS, execute_notebook, missing_program, trains
 
 # Labs with a training loop: their notebook shows the loop literally.
 TRAINING_MODULES = {lab.name for lab in LABS if trains(lab.module)}
@@ -80,8 +79,8 @@ def _notebook_cases() -> list:
     cases = []
     for lab in LABS:
         marks = [pytest.mark.slow]
-        if lab.name == "spoken-digits" and shutil.which("espeak-ng") is None:
-            marks.append(pytest.mark.skip(reason="espeak-ng not installed"))
+        if reason := missing_program(lab.name):
+            marks.append(pytest.mark.skip(reason=reason))
         cases.append(pytest.param(lab, id=lab.name, marks=marks))
     return cases
 

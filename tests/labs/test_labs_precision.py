@@ -12,11 +12,11 @@ import math
 import pytest
 import torch
 
-from dlcourse.labs.catalogue import get_lab
+from dlcourse.labs.catalogue import LABS, get_lab
 from dlcourse.labs.device import autocast_supported, resolve_precision
 from dlcourse.labs.run_context import RunContext
 
-from .lessons import LESSONS, trains
+from .lessons import LESSONS, missing_program, trains
 
 CPU = torch.device("cpu")
 FP16_ON_CPU = autocast_supported(CPU, torch.float16)
@@ -97,9 +97,54 @@ def test_sequence_classifier_runs_and_learns_under_autocast(dtype) -> None:
 # A lab run under autocast takes the same path through RunContext whichever lab it is (autocast
 # around the forward pass, the scaler's backward and step under fp16): the cheapest labs that train
 # a feed-forward net (spiral), a recurrent one (echo) and a sampling generative one (vae) run it
-# end to end, lesson included; the layers a switch could break in the other labs have unit tests
-# above (the gated GCN's index_add_).
+# end to end with their quick config, lesson included. Every other lab that trains runs end to end
+# too — data, model, loop, evaluation, figures — on a budget cut to a few steps (below), where a
+# dtype clash or an overflow in any of its layers, losses or metrics would show; its lesson is not
+# asserted (a few steps teach nothing).
 AUTOCAST_LABS = ("spiral", "echo", "vae")
+FEW_STEPS = {
+    "regression": {"steps": "20"},
+    "convnet": {"epochs": "1", "seeds": "1"},
+    "spoken-digits": {"epochs": "1"},
+    "sequence-classification": {"epochs": "1", "train_size": "320"},
+    "autoencoder": {"epochs": "1"},
+    "energy-based": {"steps": "20", "sample_steps": "10"},
+    "metric-learning": {"epochs": "1"},
+    "sparse-coding": {"dictionary_epochs": "1", "lista_epochs": "2", "optimal_steps": "50"},
+    "gan": {"mixture_steps": "10", "digits_steps": "10", "classifier_epochs": "1"},
+    "self-supervised": {"epochs": "1", "probe_steps": "20", "supervised_epochs": "2"},
+    "truck-backer-upper": {
+        "emulator_epochs": "1",
+        "controller_iterations": "10",
+        "emulator_samples": "1000",
+    },
+    "learning-to-drive": {"model_steps": "20", "policy_steps": "5"},
+    "word-embeddings": {"min_count": "20"},
+    "transformer": {"epochs": "1", "train_size": "500"},
+    "gated-gcn": {"epochs": "1", "train_per_class": "5"},
+    "regularisation": {"epochs": "2"},
+    "bayesian-nn": {"epochs": "10"},
+    "speech-recognition": {
+        "epochs": "1",
+        "train_speakers": "2",
+        "test_speakers": "1",
+        "takes": "1",
+        "phrases": "4",
+    },
+}
+# fp16 where the CPU has it: the same autocast casting rules as bf16, plus the gradient scaler and
+# a narrower range, so the stricter of the two.
+FEW_STEPS_PRECISION = "fp16" if FP16_ON_CPU else "bf16"
+
+
+def ran_under_autocast(lab_runs, name: str, precision: str, settings: dict):
+    """The lab's run at ``precision``: forward passes autocast, every number reported finite."""
+    (result,) = lab_runs(name, precision=precision, settings=settings)
+    assert result.precision == precision
+    assert result.autocast_regions > 0, "the training loop's forward pass ran in fp32"
+    values = list(numbers(result.metrics))
+    assert values and all(math.isfinite(v) for v in values)
+    return result
 
 
 def _cases() -> list:
@@ -108,15 +153,37 @@ def _cases() -> list:
             marks = [pytest.mark.slow]
             if precision == "fp16" and not FP16_ON_CPU:
                 marks.append(pytest.mark.skip(reason="CPU autocast to float16 not supported"))
-            yield pytest.param(name, precision, id=f"{name}-{precision}", marks=marks)
+            yield pytest.param(name, precision, {}, id=f"{name}-{precision}", marks=marks)
 
 
-@pytest.mark.parametrize(("name", "precision"), _cases())
-def test_labs_run_their_quick_config_under_cpu_autocast(name, precision, lab_runs) -> None:
-    (result,) = lab_runs(name, precision=precision)
-    assert result.precision == precision
+@pytest.mark.parametrize(("name", "precision", "settings"), _cases())
+def test_labs_run_their_quick_config_under_cpu_autocast(
+    name, precision, settings, lab_runs
+) -> None:
     assert trains(get_lab(name).module)
-    assert result.autocast_regions > 0, "the training loop's forward pass ran in fp32"
-    values = list(numbers(result.metrics))
-    assert values and all(math.isfinite(v) for v in values)
+    result = ran_under_autocast(lab_runs, name, precision, settings)
     LESSONS[name](result.metrics)  # the lesson survives 16-bit arithmetic
+
+
+def test_every_lab_that_trains_runs_under_autocast_here_or_above() -> None:
+    training = {lab.name for lab in LABS if trains(lab.module)}
+    assert training == set(AUTOCAST_LABS) | set(FEW_STEPS)
+    assert not set(AUTOCAST_LABS) & set(FEW_STEPS)
+
+
+def _few_steps_cases() -> list:
+    cases = []
+    for name, settings in FEW_STEPS.items():
+        marks = [pytest.mark.slow]
+        if reason := missing_program(name):
+            marks.append(pytest.mark.skip(reason=reason))
+        cases.append(pytest.param(name, FEW_STEPS_PRECISION, settings, id=name, marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "precision", "settings"), _few_steps_cases())
+def test_every_lab_that_trains_runs_end_to_end_under_autocast(
+    name, precision, settings, lab_runs
+) -> None:
+    result = ran_under_autocast(lab_runs, name, precision, settings)
+    assert result.figures and all(p.is_file() for p in result.figures)

@@ -204,6 +204,23 @@ LABS: tuple[LabInfo, ...] = (
         notebook_2020="14-truck_backer-upper",
     ),
     _lab(
+        "learning-to-drive",
+        "Learning to drive under uncertainty",
+        "A policy trained through a learned world model exploits the model where the data never"
+        " went and crashes; penalising the model's dropout uncertainty keeps it where the model"
+        " knows, and on the road.",
+        "kinematic car simulator and logged careful drivers",
+        week=11,
+    ),
+    _lab(
+        "word-embeddings",
+        "Word embeddings: skip-gram with negative sampling",
+        "Words that keep the same company get nearby vectors: word2vec trained on the King James"
+        " Bible answers analogies such as father : mother :: son : daughter, random vectors none.",
+        "the King James Bible (Debian's bible-kjv); analogy and similarity sets in gensim's wheel",
+        week=12,
+    ),
+    _lab(
         "transformer",
         "Transformer encoder",
         "Self-attention written out, an encoder from scratch, text classification.",
@@ -234,6 +251,14 @@ LABS: tuple[LabInfo, ...] = (
         "generated 1-D data",
         week=14,
         notebook_2020="13-bayesian_nn",
+    ),
+    _lab(
+        "speech-recognition",
+        "Speech recognition: CTC and beam search",
+        "A convolutional net trained with CTC, with no alignment given, transcribes phrases from"
+        " voices it never heard; beam search over a lexicon turns near-misses into words.",
+        "phrases synthesised offline by espeak-ng (needs the espeak-ng package)",
+        week=14,
     ),
     _lab(
         "projections",

@@ -21,8 +21,6 @@ sits at a random place in a one-second window, under noise at a random signal-to
 
 from __future__ import annotations
 
-import getpass
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,27 +29,18 @@ import torch
 from torch import nn
 
 from dlcourse.labs.audio import log_mel
-from dlcourse.labs.data.speech import Take, synthesise
+from dlcourse.labs.data.speech import (
+    TEST_VARIANTS,
+    TRAIN_VARIANTS,
+    cache_folder,
+    speaker_takes,
+    synthesise,
+)  # fmt: skip
 from dlcourse.labs.plot import subplots
 from dlcourse.labs.run_context import RunContext
 from dlcourse.labs.train import accuracy, count_parameters, predict
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-ACCENTS = (
-    "en-us",
-    "en-gb",
-    "en-gb-scotland",
-    "en-gb-x-rp",
-    "en-029",
-    "en-gb-x-gbclan",
-    "en-us-nyc",
-)
-# espeak-ng voice variants: male (m*), female (f*), Klatt-synthesiser and named voices.
-TRAIN_VARIANTS = (
-    "m1", "m2", "m4", "f1", "f3", "klatt", "Alex", "Annie", "m5", "f5", "klatt4", "ed",
-    "linda", "david", "m7", "belinda", "adam", "steph",
-)  # fmt: skip
-TEST_VARIANTS = ("m3", "f2", "klatt2", "Andy", "m6", "f4", "john", "robert")
 
 
 @dataclass(frozen=True)
@@ -80,20 +69,6 @@ CONFIGS = {
     "quick": Config(train_speakers=10, test_speakers=4, takes=2, copies=2, epochs=10),
     "full": Config(),
 }
-
-
-def speaker_takes(variants: tuple[str, ...], cfg: Config, g: np.random.Generator) -> list[Take]:
-    """``cfg.takes`` takes per voice variant, each at a random accent, speed and pitch."""
-    return [
-        Take(
-            accent=str(g.choice(ACCENTS)),
-            variant=variant,
-            speed=int(g.integers(cfg.speed[0], cfg.speed[1] + 1)),
-            pitch=int(g.integers(cfg.pitch[0], cfg.pitch[1] + 1)),
-        )
-        for variant in variants
-        for _ in range(cfg.takes)
-    ]
 
 
 def place_in_window(
@@ -126,7 +101,7 @@ def make_corpus(
     variants: tuple[str, ...], cfg: Config, cache: Path, copies: int, offset: int, ctx: RunContext
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Synthesise (or read from the cache) every speaker's takes; clips and labels."""
-    takes = speaker_takes(variants, cfg, ctx.rng(offset))
+    takes = speaker_takes(variants, cfg.takes, cfg.speed, cfg.pitch, ctx.rng(offset))
     spoken, rate = synthesise(takes, WORDS, cache, cfg.synthesiser)
     step = rate // cfg.sample_rate  # 22,050 → 11,025 Hz: average neighbouring samples
     words = [
@@ -193,19 +168,11 @@ def train(
     return ctx.mean_across_ranks(losses.mean(1).tolist())
 
 
-def cache_dir(cfg: Config, ctx: RunContext) -> Path:
-    if cfg.cache:
-        return Path(cfg.cache)
-    if ctx.out is not None:
-        return ctx.out / "speech-cache"
-    return Path(tempfile.gettempdir()) / f"dlcourse-spoken-digits-{getpass.getuser()}"
-
-
 def run(cfg: Config, ctx: RunContext) -> dict[str, object]:
     train_variants = TRAIN_VARIANTS[: cfg.train_speakers]
     test_variants = TEST_VARIANTS[: cfg.test_speakers]
     assert not set(train_variants) & set(test_variants), "test voices must be new voices"
-    cache = cache_dir(cfg, ctx)
+    cache = cache_folder(cfg.cache, ctx.out, "spoken-digits")
     clips_train, y_train = make_corpus(train_variants, cfg, cache, cfg.copies, 1, ctx)
     clips_test, y_test = make_corpus(test_variants, cfg, cache, 1, 2, ctx)
     x_train, x_test = features(clips_train, cfg), features(clips_test, cfg)

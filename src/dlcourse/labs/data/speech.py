@@ -1,5 +1,5 @@
 """Spoken words synthesised offline with ``espeak-ng`` (Debian/Ubuntu: ``apt-get install
-espeak-ng``; macOS: ``brew install espeak-ng``), for the spoken-digits lab.
+espeak-ng``; macOS: ``brew install espeak-ng``), for the speech labs.
 
 One ``espeak-ng`` call says all the words of a take, separated by half-second pauses (SSML
 ``<break>``); we cut the WAV at its longest silences. A *speaker* is a voice variant (``m3``,
@@ -9,10 +9,12 @@ Takes are cached as WAV files keyed by everything that shapes them, so a second 
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import io
 import shutil
 import subprocess
+import tempfile
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +30,23 @@ INSTALL_HINT = (
 PAUSE_MS = 500
 
 
+ACCENTS = (
+    "en-us",
+    "en-gb",
+    "en-gb-scotland",
+    "en-gb-x-rp",
+    "en-029",
+    "en-gb-x-gbclan",
+    "en-us-nyc",
+)
+# espeak-ng voice variants: male (m*), female (f*), Klatt-synthesiser and named voices.
+TRAIN_VARIANTS = (
+    "m1", "m2", "m4", "f1", "f3", "klatt", "Alex", "Annie", "m5", "f5", "klatt4", "ed",
+    "linda", "david", "m7", "belinda", "adam", "steph",
+)  # fmt: skip
+TEST_VARIANTS = ("m3", "f2", "klatt2", "Andy", "m6", "f4", "john", "robert")
+
+
 @dataclass(frozen=True)
 class Take:
     """One ``espeak-ng`` call: every word, said once, by one speaker."""
@@ -40,6 +59,36 @@ class Take:
     @property
     def voice(self) -> str:
         return f"{self.accent}+{self.variant}"
+
+
+def speaker_takes(
+    variants: tuple[str, ...],
+    takes: int,
+    speed: tuple[int, int],
+    pitch: tuple[int, int],
+    g: np.random.Generator,
+) -> list[Take]:
+    """``takes`` takes per voice variant, each at a random accent, speed and pitch."""
+    return [
+        Take(
+            accent=str(g.choice(ACCENTS)),
+            variant=variant,
+            speed=int(g.integers(speed[0], speed[1] + 1)),
+            pitch=int(g.integers(pitch[0], pitch[1] + 1)),
+        )
+        for variant in variants
+        for _ in range(takes)
+    ]
+
+
+def cache_folder(setting: str, out: Path | None, lab: str) -> Path:
+    """Where a speech lab caches its takes: the ``cache`` setting if given, else the run's output
+    folder (``OUT/speech-cache``), else a folder of the user's in the temporary directory."""
+    if setting:
+        return Path(setting)
+    if out is not None:
+        return out / "speech-cache"
+    return Path(tempfile.gettempdir()) / f"dlcourse-{lab}-{getpass.getuser()}"
 
 
 def find_synthesiser(name: str = "espeak-ng") -> str:
@@ -101,11 +150,29 @@ def synthesise(
 
     Missing takes are synthesised in parallel (the processes are independent) and cached.
     """
+    return synthesise_scripts(takes, [words] * len(takes), cache, synthesiser, workers)
+
+
+def synthesise_scripts(
+    takes: list[Take],
+    scripts: list[tuple[str, ...]],
+    cache: Path,
+    synthesiser: str = "espeak-ng",
+    workers: int = 4,
+) -> tuple[list[list[np.ndarray]], int]:
+    """Like :func:`synthesise`, but each take says its own script: ``scripts[take]`` is a tuple of
+    phrases (a word, or several words said in one breath), each cut out as one array.
+
+    The pauses between phrases are far longer than the gaps between words inside a phrase
+    (espeak-ng leaves under 50 ms there), so the cuts fall between phrases.
+    """
+    if len(scripts) != len(takes):
+        raise ValueError("one script per take")
     binary = find_synthesiser(synthesiser)
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
     cache.mkdir(parents=True, exist_ok=True)
 
-    def one(take: Take) -> bytes:
+    def one(take: Take, words: tuple[str, ...]) -> bytes:
         key = repr((version.strip(), take, words, PAUSE_MS)).encode()
         path = cache / f"{hashlib.sha1(key).hexdigest()[:16]}.wav"
         if path.is_file():
@@ -122,10 +189,10 @@ def synthesise(
         return done.stdout
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        wavs = list(pool.map(one, takes))
+        wavs = list(pool.map(one, takes, scripts))
     rate = 0
     result = []
-    for data in wavs:
+    for data, words in zip(wavs, scripts, strict=True):
         audio, rate = read_wav(data)
         # espeak-ng shortens pauses at high speeds (500 ms → 250 ms at 200 wpm); a stop
         # consonant's closure stays under 70 ms.
