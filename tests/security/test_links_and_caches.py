@@ -336,3 +336,29 @@ def test_init_makes_git_ignore_the_caches_and_the_site(sandbox: Sandbox) -> None
         cwd=sandbox.course, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert ignored.stdout.split() == paths, ignored
+
+
+def test_a_path_out_of_the_course_reads_the_same_whether_it_exists_or_not(
+    sandbox: Sandbox,
+) -> None:
+    # a pull request's note must not learn what is on the checking machine: which files exist
+    # out of the course, nor their names' letter case (a case hint once named the real file)
+    up = "../" * (len(sandbox.course.parts) + 2)  # from docs/en/week02 past the file system root
+    targets = (sandbox.secret, sandbox.secret.with_name("SECRET.TXT"), sandbox.root / "no" / "x")
+    body = ""
+    for n, target in enumerate(targets):
+        href = up + str(target).lstrip("/")
+        body += f"![plot {n}]({href})\n\n[data {n}]({href})\n\n"
+    body += "[next week](../../../../outside/02-1.md)\n"
+    note(sandbox, "en/week02/02-1.md", body)
+    checked = in_process(
+        "notes", "check", "docs/en/week02/02-1.md", "-f", "json", cwd=sandbox.course
+    )
+    assert checked.returncode == 1, checked.describe()
+    findings = json.loads(checked.stdout)["findings"]
+    about_paths = [f for f in findings if f["rule"] in ("FIG001", "LINK001", "ED004")]
+    assert len(about_paths) == 7, findings
+    for finding in about_paths:
+        assert finding["message"].endswith("leads out of the course folder"), finding
+        assert "secret.txt" not in finding["hint"] and SECRET not in finding["message"], finding
+    assert not [f for f in findings if f["rule"] == "ED003"], findings  # nothing was hashed

@@ -11,6 +11,7 @@ from typing import Any
 from dlcourse.course import Course
 from dlcourse.course.calendar import Meeting
 from dlcourse.course.layout import OutsideLink
+from dlcourse.course.paths import is_inside
 from dlcourse.notes.meetings import meeting_for
 from dlcourse.notes.transcript import transcript_duration, transcript_for
 
@@ -29,6 +30,7 @@ class Context:
     known_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
     _new_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
     _listings: dict[Path, set[str] | None] = field(default_factory=dict, repr=False)
+    _outside: dict[Path, bool] = field(default_factory=dict, repr=False)
 
     @property
     def settings(self) -> Any:
@@ -64,6 +66,8 @@ class Context:
     def file_hash(self, path: Path) -> str | None:
         """BLAKE2 hash of a file's bytes (reused from the result cache while the file's time
         and size are unchanged)."""
+        if path not in self._hashes and self.outside_course(path):
+            self._hashes[path] = None
         if path not in self._hashes:
             key = str(path)
             try:
@@ -89,6 +93,8 @@ class Context:
 
     def listing(self, folder: Path) -> set[str] | None:
         """Exact file names in a folder (to catch case mismatches on any file system)."""
+        if folder not in self._listings and self.outside_course(folder):
+            self._listings[folder] = None
         if folder not in self._listings:
             try:
                 self._listings[folder] = set(os.listdir(folder))
@@ -99,3 +105,18 @@ class Context:
     def exists_exactly(self, path: Path) -> bool:
         names = self.listing(path.parent)
         return names is not None and path.name in names and path.is_file()
+
+    def outside_course(self, path: Path) -> bool:
+        """Whether ``path`` (symbolic links followed) lies out of the course folder. Rules never
+        list, hash or test the existence of such a path: a finding must read the same whether
+        or not it exists, or a pull request could use the checker to probe the machine that
+        checks it (which files are in a home folder, a name's letter case)."""
+        if path not in self._outside:
+            # the notes folder checked may lie elsewhere (a sample checked with a course's rules)
+            boundaries = [self.docs_dir]
+            try:
+                boundaries.append(self.course.root)
+            except RuntimeError:  # a course made in memory: only its notes folder
+                pass
+            self._outside[path] = not any(is_inside(path, folder) for folder in boundaries)
+        return self._outside[path]

@@ -63,7 +63,9 @@ def figure_duplicate(docs, ctx, params) -> Iterator[Hit]:
     for doc in docs:
         week_key = (doc.language, doc.week)
         for figure in doc.figures:
-            if figure.path is None or not figure.path.is_file():
+            if figure.path is None or ctx.outside_course(figure.path):
+                continue  # FIG001 reports it, without looking
+            if not figure.path.is_file():
                 continue
             digest = ctx.file_hash(figure.path)
             if digest is None:
@@ -83,6 +85,19 @@ def figure_duplicate(docs, ctx, params) -> Iterator[Hit]:
                 )
             else:
                 seen[digest] = (doc, figure)
+
+
+def out_of_course(target, what: str) -> Hit:
+    """The finding for a link or image whose path leaves the course folder: the site never
+    publishes it, and the same words whether or not the target exists (see
+    ``Context.outside_course``)."""
+    return Hit(
+        target.line,
+        f"{what} leads out of the course folder",
+        target.column,
+        "the site publishes only files inside the course: put the file under docs/",
+        key=f"outside:{target.path}",
+    )
 
 
 def page_exists(ctx, path) -> bool:
@@ -107,7 +122,11 @@ def cross_reference(doc, ctx, params) -> Iterator[Hit]:
     Relative links ('01-2.md'), site links ('{{site.baseurl}}/en/week01/01-2') and
     '{% link … %}' must name an existing note."""
     for link in doc.links:
-        if _is_page_link(link, ctx) and not page_exists(ctx, link.path):
+        if not _is_page_link(link, ctx):
+            continue
+        if ctx.outside_course(link.path):
+            yield out_of_course(link, f"cross reference {link.href!r}")
+        elif not page_exists(ctx, link.path):
             yield Hit(
                 link.line,
                 f"cross reference {link.href!r} points to no page",

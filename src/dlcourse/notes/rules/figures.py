@@ -10,7 +10,7 @@ from pathlib import Path
 from dlcourse.course.layout import LINK_HINT
 from dlcourse.notes.findings import Edit, Hit
 from dlcourse.notes.rules.base import rule
-from dlcourse.notes.rules.editor import _is_page_link
+from dlcourse.notes.rules.editor import _is_page_link, out_of_course
 
 
 def _case_match(ctx, path: Path) -> str | None:
@@ -26,12 +26,15 @@ def _case_match(ctx, path: Path) -> str | None:
 def figure_missing(doc, ctx, params) -> Iterator[Hit]:
     """Every image file exists, with exactly this name (case-sensitive: '.PNG' is not '.png').
     The site is served from a case-sensitive file system. --fix corrects the extension's case
-    when that is the only difference."""
+    when that is the only difference. An image out of the course folder is never published."""
     for figure in doc.figures:
         path = figure.path
         if path is None:
             if not figure.src.strip():
                 yield Hit(figure.line, "image without a source", figure.column, 'add src="…"')
+            continue
+        if ctx.outside_course(path):
+            yield out_of_course(figure, f"image {figure.src!r}")
             continue
         if ctx.exists_exactly(path):
             continue
@@ -75,11 +78,14 @@ def figure_alt(doc, ctx, params) -> Iterator[Hit]:
 
 @rule("LINK001", "link-target", "error", ("links",))
 def link_target(doc, ctx, params) -> Iterator[Hit]:
-    """A link to a local file (not a page: see ED004) points to a file that exists."""
+    """A link to a local file (not a page: see ED004) points to a file that exists, inside the
+    course folder (a path that leaves it is reported without looking whether it exists)."""
     for link in doc.links:
         if link.path is None or _is_page_link(link, ctx):
             continue
-        if not ctx.exists_exactly(link.path):
+        if ctx.outside_course(link.path):
+            yield out_of_course(link, f"link {link.href!r}")
+        elif not ctx.exists_exactly(link.path):
             real = _case_match(ctx, link.path)
             hint = f"the file is {real!r}" if real else "fix the path or add the file"
             yield Hit(
