@@ -37,8 +37,9 @@ def sheet(sandbox: Sandbox, text: str, name: str = "signups.csv") -> Path:
 
 
 def scribe(sandbox: Sandbox, *args: str) -> Outcome:
-    """A scribe command in process: these attacks steer paths and cells, not CPU or memory."""
-    return in_process(*args, "--course", ".", cwd=sandbox.course, env=sandbox.env())
+    """A scribe command typed inside the course folder (found there, as a user's would be), in
+    process: these attacks steer paths and cells, not CPU or memory."""
+    return in_process(*args, cwd=sandbox.course, env=sandbox.env())
 
 
 def assign(sandbox: Sandbox, path: Path, *extra: str) -> Outcome:
@@ -109,7 +110,7 @@ def test_a_sheet_over_the_size_limit_is_refused_unread(sandbox: Sandbox) -> None
     before = current_roster(sandbox)
     path = sheet(sandbox, HEADER + rows)
     outcome = dlcourse(
-        "scribe", "assign", path.name, "--course", ".", "--fresh",
+        "scribe", "assign", path.name, "--fresh",
         cwd=sandbox.course, budget=SCRIBE, env=sandbox.env(),
     )  # fmt: skip  # a fresh process under its budget: "refused unread" is a cost
     assert_refused(outcome, sandbox, before, "over the limit of 10,000 students")
