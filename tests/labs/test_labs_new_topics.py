@@ -236,3 +236,16 @@ def test_world_slides_past_the_grip_limit() -> None:
     after = world_step(state, torch.tensor([[0.01, 0.0], [0.01, 0.0]]))
     assert after[0, 1].abs() < 1e-6
     assert after[1, 1] < 0 and GRIP < 40.0**2 * 0.01
+
+
+def test_speech_data_checks_its_scripts_and_says_where_takes_are_cached(tmp_path) -> None:
+    from dlcourse.labs.data.speech import Take, cache_folder, synthesise_scripts
+
+    take = Take(accent="en-us", variant="m1", speed=150, pitch=50)
+    with pytest.raises(ValueError, match="one script per take"):
+        synthesise_scripts([take, take], [("one",)], tmp_path)
+    assert cache_folder(str(tmp_path / "mine"), tmp_path / "out", "x") == tmp_path / "mine"
+    assert cache_folder("", tmp_path / "out", "x") == tmp_path / "out" / "speech-cache"
+    assert cache_folder("", None, "speech-recognition").name.startswith(
+        "dlcourse-speech-recognition-"
+    )
