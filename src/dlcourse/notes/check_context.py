@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -114,9 +115,7 @@ class Context:
         if path not in self._outside:
             # the notes folder checked may lie elsewhere (a sample checked with a course's rules)
             boundaries = [self.docs_dir]
-            try:
+            with contextlib.suppress(RuntimeError):  # a course made in memory: notes folder only
                 boundaries.append(self.course.root)
-            except RuntimeError:  # a course made in memory: only its notes folder
-                pass
             self._outside[path] = not any(is_inside(path, folder) for folder in boundaries)
         return self._outside[path]
