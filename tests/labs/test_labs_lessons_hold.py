@@ -14,12 +14,14 @@ from .lessons import LESSONS, SEEDS, median_metrics, missing_program
 
 
 def _cases() -> list:
+    cases = []
     for name in sorted(LESSONS):
         for threads in (1, 2):
             marks = [pytest.mark.slow]
             if reason := missing_program(name):
                 marks.append(pytest.mark.skip(reason=reason))
-            yield pytest.param(name, threads, id=f"{name}-{threads}thread", marks=marks)
+            cases.append(pytest.param(name, threads, id=f"{name}-{threads}thread", marks=marks))
+    return cases
 
 
 @pytest.mark.parametrize(("name", "threads"), _cases())

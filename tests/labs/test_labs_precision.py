@@ -148,12 +148,14 @@ def ran_under_autocast(lab_runs, name: str, precision: str, settings: dict):
 
 
 def _cases() -> list:
+    cases = []
     for name in AUTOCAST_LABS:
         for precision in ("bf16", "fp16"):
             marks = [pytest.mark.slow]
             if precision == "fp16" and not FP16_ON_CPU:
                 marks.append(pytest.mark.skip(reason="CPU autocast to float16 not supported"))
-            yield pytest.param(name, precision, {}, id=f"{name}-{precision}", marks=marks)
+            cases.append(pytest.param(name, precision, {}, id=f"{name}-{precision}", marks=marks))
+    return cases
 
 
 @pytest.mark.parametrize(("name", "precision", "settings"), _cases())
