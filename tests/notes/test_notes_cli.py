@@ -294,6 +294,16 @@ def test_cap_counts_per_rule_per_file_with_thousands_separated():
     assert len(list(capped(findings, 0))) == len(findings)
 
 
+def test_summary_counts_are_thousands_separated_like_the_cap_lines():
+    from dlcourse.notes.check import Report
+    from dlcourse.notes.findings import Finding
+    from dlcourse.notes.output import summary
+
+    broken = [Finding("a.md", n, 1, "LINK001", "link-target", "error", "x") for n in range(1_200)]
+    report = Report(findings=broken, files=["a.md"])
+    assert summary(report) == "1 file(s) checked: 1,200 error(s), 0 warning(s)"
+
+
 def test_terminal_output_is_capped_too(course_copy: Path):
     from rich.console import Console
 

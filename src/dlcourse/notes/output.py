@@ -68,17 +68,18 @@ def text_lines(report: Report, max_per_rule: int = DEFAULT_MAX_PER_RULE) -> Iter
 
 
 def summary(report: Report) -> str:
+    # counts with thousands separators, as the "… and N more" lines of a capped output
     fixable = sum(1 for f in report.findings if f.fixable)
-    extra = f", {fixable} fixable with --fix" if fixable else ""
+    extra = f", {fixable:,} fixable with --fix" if fixable else ""
     repeats = sum(report.inherited.values())
     if repeats:
         extra += (
-            f"; {repeats} repeat(s) not shown (inherited from the source notes, reported there, "
+            f"; {repeats:,} repeat(s) not shown (inherited from the source notes, reported there, "
             "or an image already reported)"
         )
     return (
-        f"{len(report.files)} file(s) checked: {report.errors} error(s), "
-        f"{report.warnings} warning(s){extra}"
+        f"{len(report.files):,} file(s) checked: {report.errors:,} error(s), "
+        f"{report.warnings:,} warning(s){extra}"
     )
 
 
