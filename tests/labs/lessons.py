@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 Metrics = Mapping[str, Any]
 LESSONS: dict[str, Callable[[Metrics], None]] = {}
 SEEDS = (0, 1, 2)
@@ -44,6 +46,12 @@ def missing_program(name: str) -> str | None:
     if program is None or shutil.which(program) is not None:
         return None
     return f"{program} not installed (apt-get install {package})"
+
+
+def needs_data_program(name: str) -> pytest.MarkDecorator:
+    """Skip a test of ``name``'s lab where the program its data comes from is absent."""
+    reason = missing_program(name)
+    return pytest.mark.skipif(reason is not None, reason=reason or "")
 
 
 def median_metrics(runs: Sequence[Metrics]) -> dict[str, Any]:

@@ -8,19 +8,13 @@ threads, under mixed precision, and in the exported notebooks.
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 
-from .lessons import LESSONS
-from .test_labs_training import needs_espeak
-
-needs_bible = pytest.mark.skipif(
-    shutil.which("bible") is None, reason="bible-kjv not installed (apt-get install bible-kjv)"
-)
+from .lessons import LESSONS, needs_data_program
 
 
-@needs_bible
+@needs_data_program("word-embeddings")
 @pytest.mark.slow
 def test_word_embeddings_answer_analogies_random_vectors_cannot(quick_run) -> None:
     result = quick_run("word-embeddings")
@@ -173,7 +167,7 @@ def test_ista_matches_a_lasso_solution_checked_by_its_optimality_conditions() ->
     assert errors[-1] < 1e-6 and errors[0] > errors[10] > errors[100]
 
 
-@needs_espeak
+@needs_data_program("speech-recognition")
 @pytest.mark.slow
 def test_ctc_transcribes_new_voices_and_the_lexicon_helps(quick_run) -> None:
     result = quick_run("speech-recognition")

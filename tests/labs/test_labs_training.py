@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from .lessons import LESSONS
+from .lessons import LESSONS, needs_data_program
 
 
 def test_spiral_linear_about_half_net_above_95(quick_run) -> None:
@@ -129,12 +128,7 @@ def test_same_seed_same_metrics(quick_run, name: str) -> None:
     assert again.metrics == quick_run(name).metrics
 
 
-needs_espeak = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None, reason="espeak-ng not installed (apt-get install espeak-ng)"
-)
-
-
-@needs_espeak
+@needs_data_program("spoken-digits")
 @pytest.mark.slow
 def test_spoken_digits_recognised_from_voices_never_heard(quick_run) -> None:
     result = quick_run("spoken-digits")
