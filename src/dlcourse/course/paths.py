@@ -44,12 +44,11 @@ def resolved(path: Path) -> Path:
 
 def is_inside(path: Path, folder: Path) -> bool:
     """Whether ``path``, symbolic links followed, is ``folder`` or lies under it."""
-    target = resolved(path)
-    root = resolved(folder)
-    return target == root or root in target.parents
+    return lies_within(resolved(path), resolved(folder))
 
 
-def _within(path: PurePath, folder: PurePath) -> bool:
+def lies_within(path: PurePath, folder: PurePath) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it, as written (nothing resolved)."""
     return path == folder or folder in path.parents
 
 
@@ -63,11 +62,11 @@ def output_conflict(
     folder, the notes folder or the current folder, nor lie inside the notes folder where its
     pages would be read as notes (a folder whose name starts with '_' or '.' is never read as
     notes: the Jekyll-era layout keeps its ``_site`` there)."""
-    if _within(course_root, out):
+    if lies_within(course_root, out):
         return "is the course folder" if out == course_root else "contains the course folder"
-    if _within(docs, out):
+    if lies_within(docs, out):
         return "is the notes folder" if out == docs else "contains the notes folder"
-    if cwd is not None and _within(cwd, out):
+    if cwd is not None and lies_within(cwd, out):
         return "is the current folder" if out == cwd else "contains the current folder"
     if docs in out.parents:
         first = out.relative_to(docs).parts[0]

@@ -12,7 +12,7 @@ from typing import Any
 from dlcourse.course import Course
 from dlcourse.course.calendar import Meeting
 from dlcourse.course.layout import OutsideLink
-from dlcourse.course.paths import is_inside
+from dlcourse.course.paths import lies_within, resolved
 from dlcourse.notes.meetings import meeting_for
 from dlcourse.notes.transcript import transcript_duration, transcript_for
 
@@ -32,6 +32,7 @@ class Context:
     _new_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
     _listings: dict[Path, set[str] | None] = field(default_factory=dict, repr=False)
     _outside: dict[Path, bool] = field(default_factory=dict, repr=False)
+    _boundaries: list[Path] | None = field(default=None, repr=False)  # resolved once
 
     @property
     def settings(self) -> Any:
@@ -112,10 +113,13 @@ class Context:
         list, hash or test the existence of such a path: a finding must read the same whether
         or not it exists, or a pull request could use the checker to probe the machine that
         checks it (which files are in a home folder, a name's letter case)."""
-        if path not in self._outside:
+        if self._boundaries is None:
             # the notes folder checked may lie elsewhere (a sample checked with a course's rules)
-            boundaries = [self.docs_dir]
+            folders = [self.docs_dir]
             with contextlib.suppress(RuntimeError):  # a course made in memory: notes folder only
-                boundaries.append(self.course.root)
-            self._outside[path] = not any(is_inside(path, folder) for folder in boundaries)
+                folders.append(self.course.root)
+            self._boundaries = [resolved(folder) for folder in folders]
+        if path not in self._outside:
+            target = resolved(path)
+            self._outside[path] = not any(lies_within(target, b) for b in self._boundaries)
         return self._outside[path]
