@@ -18,6 +18,7 @@ from dlcourse.course.scaffold import init_course
 from dlcourse.homework.assignment import load_assignment
 from dlcourse.homework.grading import grade_all, grade_on_slurm
 from dlcourse.homework.results import feedback_html, visible_tests
+from dlcourse.homework.sandbox import _gpu_args, gpu_devices, run_settings
 
 runner = CliRunner()
 
@@ -106,6 +107,54 @@ def test_submitit_local_executor_runs_the_same_grading(course, tmp_path, sandbox
     )
     assert [(o.student, o.score) for o in outcomes] == [("ab123", 10.0), ("ef789", 0.0)]
     assert (tmp_path / "graded" / "ab123" / "results.json").is_file()
+
+
+def test_a_run_given_a_gpu_sees_that_one_device_only(tmp_path: Path):
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    for name in ("nvidia0", "nvidia1", "nvidia10", "nvidiactl", "nvidia-uvm", "null"):
+        (dev / name).touch()
+    assert gpu_devices(dev) == ["0", "1", "10"]
+    binds = _gpu_args("1", dev)
+    bound = [binds[i + 2] for i in range(0, len(binds), 3)]
+    assert bound == ["/dev/nvidia-uvm", "/dev/nvidia1", "/dev/nvidiactl"]
+    assert _gpu_args(None, dev) == [] and gpu_devices(tmp_path) == []
+    assert run_settings("1")["CUDA_VISIBLE_DEVICES"] == "1"
+    assert "PYTORCH_CUDA_ALLOC_CONF" in run_settings("1")
+    assert run_settings(None)["CUDA_VISIBLE_DEVICES"] == ""  # no GPU unless asked for
+
+
+@pytest.mark.slow
+def test_gpu_assignments_take_the_machines_gpus_in_turn(course, tmp_path, monkeypatch):
+    """[limits] gpu = true: each run gets one of this machine's GPUs (here two pretend ones,
+    the runs unsandboxed so that no device file is needed); with none, exit 2 naming the key."""
+    from dlcourse.homework import grading
+
+    config = course.root / "homework" / "add" / "assignment.toml"
+    config.write_text(config.read_text() + "gpu = true\n")
+    subs = tmp_path / "subs"
+    for student in ("ab123", "cd456"):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "mod.py").write_text(
+            "import os\n\n\ndef add(a, b):\n"
+            "    print('device', repr(os.environ['CUDA_VISIBLE_DEVICES']))\n    return a + b\n"
+        )
+    monkeypatch.setattr(grading, "gpu_devices", lambda: [])
+    monkeypatch.chdir(course.root)
+    result = run_cli("hw", "grade", "add", subs)
+    assert result.exit_code == 2
+    assert "assignment.toml:11: [limits.gpu]" in result.output and "has none" in result.output
+    assert not (course.root / "graded").exists()
+    monkeypatch.setattr(grading, "gpu_devices", lambda: ["0", "1"])
+    assignment = load_assignment(course, "add")
+    folders = {p.name: p for p in sorted(subs.iterdir())}
+    outcomes = grade_all(assignment, folders, tmp_path / "graded", unsafe_no_sandbox=True)
+    assert [o.score for o in outcomes] == [10.0, 10.0]
+    seen = []
+    for student in folders:
+        results = json.loads((tmp_path / "graded" / student / "results.json").read_text())
+        seen.append(results["tests"][0]["output"].strip())
+    assert seen == ["device '0'", "device '1'"]
 
 
 def test_feedback_shows_only_what_the_student_may_see():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -188,3 +189,45 @@ def test_groups_cli_reads_formed_groups_and_names_bad_rows(example_course_dir, t
     rows = out.read_text().splitlines()[1:]
     assert len(rows) == 8 and "alpha,s0" in rows and "alpha,s1" in rows
     assert "groups of 2–3 from 8 students" in result.output
+
+
+# -- in by the deadline ----------------------------------------------------------------------
+def test_deliverables_must_arrive_by_the_deadline_by_the_lms_times(tmp_path: Path, monkeypatch):
+    """From inside a course made by 'dlcourse init': the LMS's times decide, one second either
+    side of the project's deadline; a file the export does not list cannot be shown on time."""
+    from dlcourse.homework.project import project_deadline
+
+    assert CliRunner().invoke(app, ["init", str(tmp_path / "course")]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "course")
+    deadline = project_deadline(load_course(tmp_path / "course")).astimezone(dt.UTC)
+    for group in ("early", "late"):
+        (tmp_path / "groups" / group).mkdir(parents=True)
+        pdf(tmp_path / "groups" / group / "slides.pdf", ["s"])
+        pdf(tmp_path / "groups" / group / "article.pdf", ["p", "References"])
+    second = dt.timedelta(seconds=1)
+    times = tmp_path / "times.csv"
+    times.write_text(
+        "group,file,submitted_at\n"
+        f"early,slides.pdf,{(deadline - second).isoformat()}\n"
+        f"early,article.pdf,{deadline.isoformat()}\n"
+        f"late,slides.pdf,{(deadline + second).isoformat()}\n"
+    )
+    args = ["project", "check", str(tmp_path / "groups"), "--timestamps", str(times)]
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["arrivals_checked"] and report["deadline"]
+    late = {(f["group"], Path(f["file"]).name, f["message"][:7]) for f in report["findings"]}
+    assert {item for item in late if item[0] == "early"} == {("early", "early", "no vide")}
+    assert ("late", "slides.pdf", "arrived") in late  # one second after the deadline
+    assert ("late", "article.pdf", "times.c") in late  # no row for it in the export
+    text = CliRunner().invoke(app, args).output
+    assert "PRJ009 (not-in-by-deadline)" in text and "arrivals checked against the deadline" in text
+    assert "arrival times not checked" in CliRunner().invoke(app, args[:3]).output
+    times.write_text(
+        "group,file,submitted_at\nlate,slides.pdf,yesterday\nnobody,x.pdf,2020-05-01\n"
+    )
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "row 2: cannot read time 'yesterday'" in result.output
+    assert "row 3: no file 'x.pdf' in the folder of group 'nobody'" in result.output

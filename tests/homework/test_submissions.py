@@ -175,6 +175,27 @@ def test_lms_batch_uses_the_lms_times_and_is_all_or_nothing(setup, tmp_path):
     assert "ab123" in folders
 
 
+def test_collect_as_typed_reads_the_lms_times_beside_the_files(setup, tmp_path, monkeypatch):
+    """'dlcourse hw collect hw1 FOLDER' from inside the course: the LMS's times come from
+    FOLDER/timestamps.csv unless --timestamps names another file."""
+    course, gradebook, _store, _assignment, url = setup
+    monkeypatch.chdir(course.root)
+    download = tmp_path / "lms"
+    (download / "ab123").mkdir(parents=True)
+    (download / "ab123" / "mlp.py").write_bytes(GOOD)
+    args = ["hw", "collect", "hw1", str(download), "--db", url]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "timestamps.csv: no such file" in result.output
+    before = len(gradebook.submissions("hw1", student="ab123"))
+    (download / "timestamps.csv").write_text(
+        "student,file,submitted_at\nab123,ab123/mlp.py,2020-02-17T23:59:01\n"
+    )
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "refused: mlp.py from ab123 received Mon 17 Feb 2020 23:59:01 EST" in result.output
+    assert len(gradebook.submissions("hw1", student="ab123")) == before + 1
+
+
 @pytest.mark.slow
 def test_grading_from_the_gradebook_records_the_scores(tmp_path, sandbox_ready, monkeypatch):
     pytest.importorskip("torch")

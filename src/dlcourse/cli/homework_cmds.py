@@ -62,6 +62,18 @@ def _sandbox_or_exit(unsafe: bool) -> None:
         raise typer.Exit(2)
 
 
+def _first_gpu(assignment) -> str | None:
+    """The GPU a single run gets (None: the assignment asks for none); exit 2 when it asks for
+    one and this machine has none."""
+    from dlcourse.homework.grading import gpu_plan
+
+    try:
+        devices = gpu_plan(assignment)
+    except CourseError as error:
+        raise exit_course_error(error) from error
+    return devices[0] if devices else None
+
+
 def _when(moment: dt.datetime) -> str:
     return moment.strftime("%a %d %b %Y %H:%M %Z")
 
@@ -111,6 +123,7 @@ def release_cmd(
 
 
 # -- hw submit / collect ---------------------------------------------------------------------
+LMS_TIMESTAMPS = "timestamps.csv"  # where hw collect looks for the LMS's times by default
 DB_OPTION = typer.Option(
     None, "--db", help="Gradebook URL. Default: $DLCOURSE_DB, else the course's SQLite file."
 )
@@ -177,8 +190,11 @@ def submit_cmd(
 def collect_cmd(
     assignment_id: str = typer.Argument(..., help="Assignment id, e.g. hw1."),
     folder: Path = typer.Argument(..., help="The LMS download (the submitted files)."),
-    timestamps: Path = typer.Option(
-        ..., "--timestamps", help="CSV student,file,submitted_at from the LMS's export."
+    timestamps: Path | None = typer.Option(
+        None,
+        "--timestamps",
+        help="CSV student,file,submitted_at from the LMS's export. "
+        f"Default: FOLDER/{LMS_TIMESTAMPS}.",
     ),
     course_dir: Path | None = COURSE_OPTION,
     db: str | None = DB_OPTION,
@@ -193,8 +209,15 @@ def collect_cmd(
 
     course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
-    if not folder.is_dir() or not timestamps.is_file():
-        echo_error(f"need the folder {folder} and the CSV {timestamps}")
+    if not folder.is_dir():
+        echo_error(f"{folder}: no such folder; pass the folder the LMS's download unpacked to")
+        raise typer.Exit(2)
+    timestamps = timestamps or folder / LMS_TIMESTAMPS
+    if not timestamps.is_file():
+        echo_error(
+            f"{timestamps}: no such file; pass --timestamps with the LMS's export of when each "
+            "file arrived (CSV student,file,submitted_at)"
+        )
         raise typer.Exit(2)
     with _gradebook(course, db) as gradebook:
         try:
@@ -252,7 +275,10 @@ def test_cmd(
         raise typer.Exit(2)
     _sandbox_or_exit(unsafe)
     results = grade_files(
-        assignment, {path.name: path.read_bytes() for path in files}, unsafe_no_sandbox=unsafe
+        assignment,
+        {path.name: path.read_bytes() for path in files},
+        unsafe_no_sandbox=unsafe,
+        gpu_device=_first_gpu(assignment),
     )
     if results_out is not None:
         atomic_write_text(results_out, json.dumps(results, indent=1) + "\n")
@@ -285,6 +311,8 @@ def grade_cmd(
 
     course = course_or_exit(course_dir)
     assignment = _assignment(course, assignment_id)
+    if not slurm:
+        _first_gpu(assignment)  # asks for a GPU on a machine with none: exit 2, nothing written
     target = (out or Path.cwd() / "graded" / assignment.id).resolve()
     gradebook = None
     if submissions is None:
@@ -409,7 +437,10 @@ def gradescope_run_cmd(
     # Gradescope's container is the outer isolation; bwrap adds ours where it can run there.
     unsafe = sandbox_problem() is not None
     results = grade_files(
-        assignment, read_submission(assignment, submission), unsafe_no_sandbox=unsafe
+        assignment,
+        read_submission(assignment, submission),
+        unsafe_no_sandbox=unsafe,
+        gpu_device=_first_gpu(assignment),
     )
     atomic_write_text(results_out, json.dumps(results, indent=1) + "\n")
 
@@ -420,9 +451,21 @@ def project_check_cmd(
     folder: Path = typer.Argument(..., help="One folder per group: video, slides.pdf, article.pdf"),
     course_dir: Path | None = COURSE_OPTION,
     output_format: str = typer.Option("text", "--format", "-f", help="text or json."),
+    timestamps: Path | None = typer.Option(
+        None,
+        "--timestamps",
+        help="CSV group,file,submitted_at from the LMS's export: every deliverable must have "
+        "arrived by the project's deadline.",
+    ),
 ) -> None:
     """Check each group's deliverables against course.toml's [project] limits (exit 1: errors)."""
-    from dlcourse.homework.project import ToolMissing, check_deliverables, findings_json
+    from dlcourse.homework.project import (
+        ArrivalsError,
+        ToolMissing,
+        check_deliverables,
+        findings_json,
+        read_arrivals,
+    )
 
     course = course_or_exit(course_dir)
     if output_format not in ("text", "json"):
@@ -434,18 +477,31 @@ def project_check_cmd(
     if course.project is None:
         echo_error("course.toml has no [project] table; add one (see the example course)")
         raise typer.Exit(2)
+    arrivals = None
+    if timestamps is not None:
+        try:
+            arrivals = read_arrivals(folder, timestamps, course)
+        except ArrivalsError as error:
+            for line in str(error).splitlines():
+                echo_error(line)
+            raise typer.Exit(2) from error
     try:
-        findings = check_deliverables(folder, course.project)
+        findings = check_deliverables(folder, course.project, arrivals)
     except ToolMissing as error:
         echo_error(str(error))
         raise typer.Exit(2) from error
     if output_format == "json":
-        typer.echo(findings_json(findings))
+        typer.echo(findings_json(findings, arrivals))
     else:
         for finding in findings:
             typer.echo(finding.text())
         errors = sum(f.severity == "error" for f in findings)
-        typer.echo(f"{errors} errors, {len(findings) - errors} warnings")
+        if arrivals is None:
+            when = "arrival times not checked (pass --timestamps with the LMS's export)"
+        else:
+            deadline = arrivals.deadline.astimezone(course.tz)
+            when = f"arrivals checked against the deadline {_when(deadline)}"
+        typer.echo(f"{errors} errors, {len(findings) - errors} warnings; {when}")
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
 

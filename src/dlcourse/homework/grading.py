@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from dlcourse.course import CourseError, CourseIssue
-from dlcourse.homework.assignment import Assignment
+from dlcourse.course.locate import locate_key
+from dlcourse.homework.assignment import ASSIGNMENT_FILE, Assignment
 from dlcourse.homework.results import results_json
-from dlcourse.homework.sandbox import TestSource, run_tests
+from dlcourse.homework.sandbox import TestSource, gpu_devices, run_tests
 from dlcourse.util.files import atomic_write_text
 
 RESULTS_FILE = "results.json"
@@ -102,6 +103,31 @@ def grade_files(
     return results_json(run, assignment.points)
 
 
+def gpu_plan(assignment: Assignment) -> list[str] | None:
+    """The GPUs this machine's runs of ``assignment`` take turns on (each run gets one; with
+    ``gpu_memory_fraction`` below 1 several runs share a GPU), or None when it asks for none.
+    Raises :class:`CourseError`, naming ``[limits] gpu`` in assignment.toml, when it asks for a
+    GPU and this machine has none: its tests would fail for want of one, not of the student."""
+    if not assignment.limits.gpu:
+        return None
+    devices = gpu_devices()
+    if not devices:
+        config = assignment.folder / ASSIGNMENT_FILE
+        line = locate_key(config.read_text(encoding="utf-8"), ["limits", "gpu"])
+        raise CourseError(
+            [
+                CourseIssue(
+                    config,
+                    line,
+                    "limits.gpu",
+                    "the assignment asks for a GPU and this machine has none (no /dev/nvidiaN)",
+                    "grade on a machine with an NVIDIA GPU (e.g. --slurm), or set gpu = false",
+                )
+            ]
+        )
+    return devices
+
+
 def grade_one(
     assignment: Assignment,
     student: str,
@@ -167,18 +193,26 @@ def grade_all(
     force: bool = False,
     on_done: Callable[[GradeOutcome], None] | None = None,
 ) -> list[GradeOutcome]:
-    """Grade every student's submission, ``jobs`` sandboxes at a time; order of ``submissions``."""
+    """Grade every student's submission, ``jobs`` sandboxes at a time; order of ``submissions``.
+    An assignment that asks for a GPU gives the runs this machine's GPUs in turn."""
+    devices = gpu_plan(assignment)
 
-    def one(item: tuple[str, Path]) -> GradeOutcome:
+    def one(index: int, item: tuple[str, Path]) -> GradeOutcome:
         outcome = grade_one(
-            assignment, item[0], item[1], out, unsafe_no_sandbox=unsafe_no_sandbox, force=force
+            assignment,
+            item[0],
+            item[1],
+            out,
+            unsafe_no_sandbox=unsafe_no_sandbox,
+            gpu_device=devices[index % len(devices)] if devices else None,
+            force=force,
         )
         if on_done is not None:
             on_done(outcome)
         return outcome
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, submissions.items()))
+        return list(pool.map(one, range(len(submissions)), submissions.items()))
 
 
 @dataclass(frozen=True)
@@ -199,12 +233,14 @@ class SlurmTask:
 
         course = load_course(self.course_root)
         assignment = load_assignment(course, self.assignment_id)
+        devices = gpu_plan(assignment)  # on the node the task landed on
         outcome = grade_one(
             assignment,
             self.student,
             Path(self.submission_dir),
             Path(self.out),
             unsafe_no_sandbox=self.unsafe_no_sandbox,
+            gpu_device=devices[0] if devices else None,
             force=self.force,
         )
         return {**outcome.__dict__, "folder": str(outcome.folder)}
@@ -223,12 +259,14 @@ def grade_on_slurm(
     slurm_options: dict[str, Any] | None = None,
 ) -> list[GradeOutcome]:
     """The same grading as one SLURM job array (submitit). ``executor`` defaults to
-    ``submitit.AutoExecutor`` (SLURM when ``sbatch`` is there); tests pass a LocalExecutor."""
+    ``submitit.AutoExecutor`` (SLURM when ``sbatch`` is there); tests pass a LocalExecutor.
+    An assignment that asks for a GPU asks SLURM for one per task."""
     import submitit
 
     if executor is None:
         executor = submitit.AutoExecutor(folder=str(log_dir or out / ".submitit"))
-        executor.update_parameters(**(slurm_options or {}))
+        gpus = {"gpus_per_node": 1} if assignment.limits.gpu else {}
+        executor.update_parameters(**{**gpus, **(slurm_options or {})})
     tasks = [
         SlurmTask(
             str(course_root),

@@ -7,10 +7,16 @@ pages counted with pypdf) and the article's main text (``article_pages_max``, st
 ``article_pages_recommended`` gives a warning). The main text ends where the references begin:
 the first page with a line reading "References" (or "Bibliography"), counted as main text
 when that heading is not the page's first line.
+
+Whether everything was in by the deadline is decided from the LMS's own record of when each
+file arrived (its export's times, ``group,file,submitted_at``), never from the files themselves:
+a file's modification time is whatever the download or the group's machine made it. The
+deadline is the gradebook's: the grading component ``project``'s ``due``, else the term's end.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -19,7 +25,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from dlcourse.course.model import Project
+from dlcourse.course.assessments import course_assessments, end_of_term
+from dlcourse.course.model import Course, Project
+from dlcourse.homework.csv_input import csv_rows
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv")
 _REFERENCES = re.compile(r"^\s*(references|bibliography)\s*$", re.IGNORECASE)
@@ -33,7 +41,9 @@ RULES = {
     "PRJ006": ("article-too-long", "error", "main text longer than the strict page limit"),
     "PRJ007": ("article-long", "warning", "main text longer than the recommended length"),
     "PRJ008": ("unreadable-file", "error", "a deliverable cannot be read"),
+    "PRJ009": ("not-in-by-deadline", "error", "a deliverable arrived after the deadline"),
 }
+PROJECT_COMPONENT = "project"  # the grading component whose due date is the deadline
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,99 @@ def main_text_pages(path: Path) -> int:
     return len(pages)
 
 
-def check_group(folder: Path, project: Project) -> list[Finding]:
+class ArrivalsError(ValueError):
+    """The LMS's timestamps CSV cannot be used; the message names every bad row."""
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """When each group's files arrived, by the LMS's record, and the deadline they must meet."""
+
+    deadline: dt.datetime  # aware
+    times: dict[tuple[str, str], dt.datetime]  # (group, file name) → arrival, aware
+    source: Path
+    zone: dt.tzinfo  # the course's, for messages
+
+
+def project_deadline(course: Course) -> dt.datetime:
+    """When the project is due: the grading component ``project``'s ``due`` (the gradebook's
+    deadline for it), else the last second of the term."""
+    for assessment in course_assessments(course):
+        if assessment.id == PROJECT_COMPONENT:
+            return assessment.due
+    return end_of_term(course)
+
+
+def read_arrivals(root: Path, timestamps: Path, course: Course) -> Arrivals:
+    """The LMS export's times (``group,file,submitted_at``; ISO 8601, wall-clock in the course
+    zone when it has no offset; ``file`` a name in the group's folder under ``root``). Every
+    bad row is reported with its number; any bad row means none is used."""
+    try:
+        rows = csv_rows(timestamps, {"group", "file", "submitted_at"})
+    except ValueError as error:
+        raise ArrivalsError(str(error)) from error
+    times: dict[tuple[str, str], dt.datetime] = {}
+    seen: dict[tuple[str, str], int] = {}
+    problems = []
+    for number, row in rows:
+        where = f"{timestamps}: row {number}"
+        group, name = row["group"], row["file"]
+        try:
+            moment = dt.datetime.fromisoformat(row["submitted_at"])
+        except ValueError:
+            problems.append(f"{where}: cannot read time {row['submitted_at']!r} (ISO 8601)")
+            continue
+        path = root / group / name
+        if (
+            not group
+            or Path(name).name != name
+            or not path.is_file()
+            or not path.resolve().is_relative_to(root.resolve())
+        ):
+            problems.append(f"{where}: no file {name!r} in the folder of group {group!r}")
+            continue
+        if (group, name) in seen:
+            problems.append(f"{where}: {group}/{name} is already listed in row {seen[group, name]}")
+            continue
+        seen[group, name] = number
+        times[group, name] = moment if moment.tzinfo else moment.replace(tzinfo=course.tz)
+    if problems:
+        raise ArrivalsError("\n".join(problems))
+    return Arrivals(project_deadline(course), times, timestamps, course.tz)
+
+
+def _arrival_findings(group: str, files: list[Path], arrivals: Arrivals) -> list[Finding]:
+    zone = arrivals.zone
+    deadline = f"{arrivals.deadline.astimezone(zone):%a %d %b %Y %H:%M:%S %Z}"
+    findings = []
+    for path in files:
+        arrived = arrivals.times.get((group, path.name))
+        if arrived is None:
+            findings.append(
+                _finding(
+                    "PRJ009",
+                    group,
+                    path,
+                    f"{arrivals.source.name} has no arrival time for it: it cannot be shown to "
+                    f"have been in by the deadline {deadline}",
+                    "add its row from the LMS's export (group,file,submitted_at)",
+                )
+            )
+        elif arrived > arrivals.deadline:
+            findings.append(
+                _finding(
+                    "PRJ009",
+                    group,
+                    path,
+                    f"arrived {arrived.astimezone(zone):%a %d %b %Y %H:%M:%S %Z}, after the "
+                    f"deadline {deadline}",
+                    "late work is not accepted: only what arrived by the deadline can be graded",
+                )
+            )
+    return findings
+
+
+def check_group(folder: Path, project: Project, arrivals: Arrivals | None = None) -> list[Finding]:
     group = folder.name
     findings: list[Finding] = []
     videos = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
@@ -186,19 +288,30 @@ def check_group(folder: Path, project: Project) -> list[Finding]:
                         "fine if the extra pages are worth it",
                     )
                 )
+    if arrivals is not None:
+        present = [path for path in (*videos, slides, article) if path.is_file()]
+        findings.extend(_arrival_findings(group, present, arrivals))
     return findings
 
 
-def check_deliverables(root: Path, project: Project) -> list[Finding]:
-    """Findings for every group folder under ``root``, in folder order."""
+def check_deliverables(
+    root: Path, project: Project, arrivals: Arrivals | None = None
+) -> list[Finding]:
+    """Findings for every group folder under ``root``, in folder order; with ``arrivals``,
+    every deliverable present must have arrived by the deadline."""
     findings: list[Finding] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        findings.extend(check_group(folder, project))
+        findings.extend(check_group(folder, project, arrivals))
     return findings
 
 
-def findings_json(findings: list[Finding]) -> str:
+def findings_json(findings: list[Finding], arrivals: Arrivals | None = None) -> str:
     return json.dumps(
-        {"version": "dlcourse.project-check/1", "findings": [asdict(f) for f in findings]},
+        {
+            "version": "dlcourse.project-check/1",
+            "deadline": arrivals.deadline.isoformat() if arrivals else None,
+            "arrivals_checked": arrivals is not None,
+            "findings": [asdict(f) for f in findings],
+        },
         indent=1,
     )

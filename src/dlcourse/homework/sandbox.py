@@ -157,15 +157,22 @@ def _system_args() -> list[str]:
     return args
 
 
-def _gpu_args(device: str | None) -> list[str]:
+def gpu_devices(dev: Path = Path("/dev")) -> list[str]:
+    """The GPUs of this machine a run may be given: the numbers N of its ``/dev/nvidiaN``
+    device files, in order (``nvidiactl``, ``nvidia-uvm`` are the shared control devices)."""
+    numbers = [path.name[6:] for path in dev.glob("nvidia*") if path.name[6:].isdigit()]
+    return sorted(numbers, key=int)
+
+
+def _gpu_args(device: str | None, dev: Path = Path("/dev")) -> list[str]:
     if device is None:
         return []
     args = []
-    for path in sorted(Path("/dev").glob("nvidia*")):
+    for path in sorted(dev.glob("nvidia*")):
         name = path.name
-        if name.startswith("nvidia") and name[6:].isdigit() and name[6:] != device:
+        if name[6:].isdigit() and name[6:] != device:
             continue  # only the one GPU granted (the control devices are shared)
-        args += ["--dev-bind", str(path), str(path)]
+        args += ["--dev-bind", str(path), f"/dev/{name}"]
     return args
 
 
