@@ -7,10 +7,13 @@ a marker no output may ever contain."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import socket
+import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -313,3 +316,77 @@ def test_partial_credit_survives_the_whole_run_being_killed(tmp_path: Path):
     assert "wall-clock limit" in by_name["test_zz_sleeps"]["message"]
     streamed = (tmp_path / "results.partial.jsonl").read_text()
     assert "public/test_public.py::test_add" in streamed
+
+
+def sandbox_uids_while_running(stop: threading.Event) -> set[str]:
+    """The host's view of the uids (real, effective, saved, file system) of the harness and
+    the test children of a run below this test process, sampled until ``stop`` is set."""
+    uids: set[str] = set()
+    me = str(os.getpid())
+    while not stop.is_set():
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or entry.name == me:
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+                if argv[0] != sys.executable.encode() or b"/grader/harness.py" not in argv:
+                    continue  # the launcher (root until setpriv) or bwrap: not the run
+                chain, pid = [], entry.name
+                while pid not in ("0", "1") and len(chain) < 64:
+                    pid = _status(pid)["PPid"]
+                    chain.append(pid)
+                if me in chain:
+                    uids.update(_status(entry.name)["Uid"].split())
+            except (OSError, KeyError):
+                continue
+        time.sleep(0.05)
+    return uids
+
+
+@pytest.mark.slow
+def test_student_code_runs_unprivileged_under_every_rlimit():
+    """Never root: the host sees the run's processes as nobody (run by root) or as the
+    grader's own user; and each limit of the assignment is the kernel's: a file past
+    file_size_mb and descriptors past open_files are refused."""
+    stop = threading.Event()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        watching = pool.submit(sandbox_uids_while_running, stop)
+        try:
+            test, _ = grade(
+                """
+                import resource, time
+                print("uid", os.getuid())
+                for name in ("CPU", "AS", "NPROC", "FSIZE", "NOFILE", "CORE"):
+                    print(name, resource.getrlimit(getattr(resource, "RLIMIT_" + name))[0])
+                try:
+                    with open("/tmp/big", "wb") as big:  # the kernel stops it at the limit
+                        big.write(b"x" * (LIMIT_FSIZE + 1))
+                    print("WROTE past the file size limit")
+                except OSError as error:
+                    print("file size:", error.errno == 27)  # EFBIG
+                opened = []
+                try:
+                    while len(opened) < 10_000:
+                        opened.append(open("/dev/null"))
+                except OSError as error:
+                    print("open files:", len(opened) < LIMIT_NOFILE, error.errno == 24)  # EMFILE
+                del opened
+                time.sleep(1)  # long enough for the host to look at it, even under load
+                """.replace("LIMIT_FSIZE", str(LIMITS.file_size_mb << 20)).replace(
+                    "LIMIT_NOFILE", str(LIMITS.open_files)
+                )
+            )
+        finally:
+            stop.set()
+        host_uids = watching.result()
+    expected = "65534" if os.geteuid() == 0 else str(os.getuid())
+    assert host_uids == {expected}, host_uids
+    lines = dict(line.split(" ", 1) for line in test["output"].splitlines())
+    assert lines["uid"] != "0"
+    assert int(lines["CPU"]) == LIMITS.cpu_seconds
+    assert int(lines["AS"]) == LIMITS.memory_mb << 20
+    assert int(lines["NPROC"]) == LIMITS.processes
+    assert int(lines["FSIZE"]) == LIMITS.file_size_mb << 20
+    assert int(lines["NOFILE"]) == LIMITS.open_files and lines["CORE"] == "0"
+    assert lines.get("file") == "size: True", test["output"] and lines["open"] == "files: True True"
+    assert test["status"] == "passed"
