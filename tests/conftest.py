@@ -42,6 +42,22 @@ COURSE_COMMANDS: tuple[tuple[str, ...], ...] = (
     ),
     ("portal",),
     ("portal", "invite"),
+    *(
+        ("hw", name)
+        for name in (
+            "list",
+            "release",
+            "submit",
+            "collect",
+            "test",
+            "grade",
+            "feedback",
+            "gradescope",
+        )
+    ),
+    ("project", "check"),
+    ("project", "groups"),
+    ("lab", "slurm"),
 )
 
 

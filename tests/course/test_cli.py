@@ -181,3 +181,24 @@ def test_every_course_command_says_how_it_finds_the_course(command: tuple[str, .
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.replace("│", " ").split())
     assert "--course" in flat and "default: the course found from the current folder" in flat
+
+
+def test_help_texts_keep_their_brackets():
+    """Typer reads every help text as Rich markup, which drops ``[cluster]`` as an unknown
+    tag: a bracket meant as text (a course.toml table) must be written ``\\[`` to be shown."""
+    import click
+    import typer.main
+    from rich.text import Text
+
+    lost = []
+
+    def walk(command: click.Command, name: str) -> None:
+        texts = [command.help or "", *(getattr(p, "help", None) or "" for p in command.params)]
+        for text in texts:
+            if Text.from_markup(text).plain != text.replace("\\[", "["):
+                lost.append(f"{name}: {text!r}")
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{name} {sub_name}")
+
+    walk(typer.main.get_command(app), "dlcourse")
+    assert not lost, "write '\\[' for a bracket in a help text:\n" + "\n".join(lost)

@@ -74,7 +74,9 @@ def launch_tokens(script: str, job_id: int = 42) -> list[str]:
 
 def test_slurm_script_launches_srun_torchrun_correctly(app, tmp_path, monkeypatch) -> None:
     course_with_cluster(tmp_path / "course", gpu_flag='"gpus-per-node"', mem='"48G"')
-    monkeypatch.chdir(tmp_path / "course")  # as a teacher types it, inside the course folder
+    # as a teacher types it, in a folder of the course: found as every command finds it
+    monkeypatch.delenv("DLCOURSE_COURSE", raising=False)
+    monkeypatch.chdir(tmp_path / "course" / "docs" / "en")
     target = tmp_path / "job.sbatch"
     result = invoke(
         app, "slurm", "convnet", "--nodes", "2", "--gpus-per-node", "4", "--partition", "gpu",

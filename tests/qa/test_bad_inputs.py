@@ -25,6 +25,12 @@ ARGUMENTS = {  # what a command needs besides the course
     ("notes", "timestamps"): [f"{{w}}/{NOTE}"],
     ("scribe", "assign"): ["{w}/signups.csv"],
     ("portal", "invite"): ["ab1234"],
+    **{("hw", name): ["hw1"] for name in ("release", "grade", "feedback", "gradescope")},
+    ("hw", "submit"): ["hw1", "{w}/signups.csv", "--student", "ab1234"],
+    ("hw", "collect"): ["hw1", "{w}/adir", "--timestamps", "{w}/signups.csv"],
+    ("hw", "test"): ["hw1", "{w}/signups.csv"],
+    ("project", "check"): ["{w}/adir"],
+    ("lab", "slurm"): ["spiral"],
 }
 
 # (arguments, exit code); {w} is the working folder

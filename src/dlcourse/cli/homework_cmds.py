@@ -458,7 +458,7 @@ def project_check_cmd(
         "arrived by the project's deadline.",
     ),
 ) -> None:
-    """Check each group's deliverables against course.toml's [project] limits (exit 1: errors)."""
+    """Check each group's deliverables against course.toml's \\[project] limits (exit 1: errors)."""
     from dlcourse.homework.project import (
         ArrivalsError,
         ToolMissing,

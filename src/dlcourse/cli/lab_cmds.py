@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dlcourse.cli.messages import echo_error
+from dlcourse.cli.messages import COURSE_OPTION, echo_error
 from dlcourse.labs.catalogue import LABS, get_lab, missing_labs_extra
 from dlcourse.util.files import (
     OutputPathError,
@@ -240,12 +240,11 @@ def _output_file_or_exit(out: Path | None) -> None:
 
 
 def _cluster_settings(course_dir: Path | None):
-    """The course's ``[cluster]`` table: from ``--course``, else ./course.toml, else the example."""
-    from dlcourse.cli.messages import load_or_exit
+    """The ``[cluster]`` table of the course found as every command finds it (``--course``,
+    ``$DLCOURSE_COURSE``, ``course.toml`` here or above, else the example, said on stderr)."""
+    from dlcourse.cli.messages import course_or_exit
 
-    if course_dir is None and Path("course.toml").is_file():
-        course_dir = Path(".")
-    return load_or_exit(course_dir).cluster
+    return course_or_exit(course_dir).cluster
 
 
 @lab_app.command("slurm")
@@ -254,28 +253,28 @@ def slurm(
     nodes: int = typer.Option(1, help="number of nodes"),
     gpus_per_node: int = typer.Option(
         None,
-        help="GPUs per node (0: CPU-only, one process per node) [course: cluster.gpus_per_node]",
+        help="GPUs per node (0: CPU-only, one process per node) \\[cluster.gpus_per_node]",
     ),
-    cpus_per_task: int = typer.Option(None, help="CPU cores per node task [cluster.cpus_per_task]"),
-    mem: str = typer.Option(None, help="memory per node, e.g. 32G [cluster.mem]"),
-    partition: str = typer.Option(None, help="SLURM partition [cluster.partition]"),
-    account: str = typer.Option(None, help="SLURM account [cluster.account]"),
-    time: str = typer.Option(None, help="wall-time limit HH:MM:SS [cluster.time]"),
+    cpus_per_task: int = typer.Option(
+        None, help="CPU cores per node task \\[cluster.cpus_per_task]"
+    ),
+    mem: str = typer.Option(None, help="memory per node, e.g. 32G \\[cluster.mem]"),
+    partition: str = typer.Option(None, help="SLURM partition \\[cluster.partition]"),
+    account: str = typer.Option(None, help="SLURM account \\[cluster.account]"),
+    time: str = typer.Option(None, help="wall-time limit HH:MM:SS \\[cluster.time]"),
     config: str = typer.Option("full", help="quick or full"),
     precision: str = typer.Option("auto", help="auto, fp32, bf16 or fp16"),
     seed: int = typer.Option(0),
     run_dir: str = typer.Option("runs/$SLURM_JOB_ID", help="where the job writes its outputs"),
     setup: list[str] = typer.Option(
-        [], help="shell line before launch, e.g. 'module load cuda' [cluster.setup]"
+        [], help="shell line before launch, e.g. 'module load cuda' \\[cluster.setup]"
     ),
-    course_dir: Path = typer.Option(
-        None, "--course", help="course folder whose [cluster] gives the defaults"
-    ),
+    course_dir: Path = COURSE_OPTION,
     out: Path = typer.Option(None, help="write the script here instead of printing it"),
 ) -> None:
     """Write an sbatch script that runs the lab with srun + torchrun on NODES x GPUS.
 
-    Options left out come from the course's [cluster] table (course.toml).
+    Options left out come from the course's \\[cluster] table (course.toml).
     """
     info = _lab_or_exit(name)
     _output_file_or_exit(out)  # before the course is read and the script made

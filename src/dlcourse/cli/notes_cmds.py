@@ -52,13 +52,13 @@ def check_cmd(
     contents: Path = typer.Option(
         None,
         "--contents",
-        help="Contents list to check (Jekyll _config.yml); overrides [notes] contents_file.",
+        help="Contents list to check (Jekyll _config.yml); overrides \\[notes] contents_file.",
     ),
     docs_url: str = typer.Option(
         None,
         "--docs-url",
         help="Where the rule pages are published (SARIF helpUri); overrides "
-        "[notes] rules_docs_url. A URL with '{id}', or a folder URL.",
+        "\\[notes] rules_docs_url. A URL with '{id}', or a folder URL.",
     ),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Result cache folder (default: <course>/.dlcourse-cache)."
