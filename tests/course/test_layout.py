@@ -18,8 +18,10 @@ from dlcourse.course.layout import (
     first_video_id,
     front_matter_of,
     is_example,
+    is_notes_folder,
     note_path,
     notes_root_of,
+    parse_note_file_name,
     parse_video_url,
     read_front_matter,
     walk_folder,
@@ -115,6 +117,17 @@ def test_note_path_details():
     assert note_path("en/week03/03.md").slot == "03"
     assert notes_root_of(Path("/c/docs/en/week01/01-1.md")) == Path("/c/docs")
     assert notes_root_of(Path("/c/docs/week01/01-1.md")) is None
+    assert parse_note_file_name("03-2.md") == (3, 2)
+    assert parse_note_file_name("03.md") == (3, None)
+    assert [parse_note_file_name(n) for n in ("03-0.md", "3-1.md", "03-1.txt")] == [None] * 3
+
+
+def test_a_notes_folder_holds_language_folders_of_weeks(tmp_path: Path):
+    (tmp_path / "chapters" / "week01").mkdir(parents=True)
+    assert not is_notes_folder(tmp_path)  # 'chapters' is no language code
+    (tmp_path / "pt-br" / "week01").mkdir(parents=True)
+    assert is_notes_folder(tmp_path)
+    assert not is_notes_folder(tmp_path / "pt-br")
 
 
 # -- the walk ----------------------------------------------------------------------------------

@@ -179,13 +179,28 @@ def note_path(rel: str) -> NotePath | None:
     language = parts[0] if len(parts) >= 2 and LANGUAGE_FOLDER.match(parts[0]) else None
     if language is not None and len(parts) == 3:
         folder = _WEEK_FOLDER.match(parts[1])
-        name = _NOTE_FILE.match(parts[2])
-        if folder and name and folder.group(1) == name.group(1):
-            week = int(name.group(1))
-            if name.group(2) is None:
-                return NotePath(rel, language, "week", week, None)
-            return NotePath(rel, language, "note", week, int(name.group(2)))
+        name = parse_note_file_name(parts[2])
+        if folder and name and int(folder.group(1)) == name[0]:
+            week, part = name
+            return NotePath(rel, language, "week" if part is None else "note", week, part)
     return NotePath(rel, language, "page", None, None)
+
+
+def parse_note_file_name(name: str) -> tuple[int, int | None] | None:
+    """``(week, part)`` of a note's file name (``03-1.md`` → (3, 1), ``03.md`` → (3, None)), or
+    None for any other name."""
+    match = _NOTE_FILE.match(name)
+    if match is None:
+        return None
+    return int(match.group(1)), (int(match.group(2)) if match.group(2) else None)
+
+
+def is_notes_folder(folder: Path) -> bool:
+    """Whether ``folder`` is laid out as a notes folder: ``<lang>/weekNN/`` inside it."""
+    return any(
+        LANGUAGE_FOLDER.match(week.parent.name) and is_week_folder(week.name)
+        for week in folder.glob("*/week[0-9][0-9]")
+    )
 
 
 def note_file_name(week: int, part: int | None = None) -> str:

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dlcourse.course.layout import LANGUAGE_FOLDER
 from dlcourse.course.paths import check_relative_path
 
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _MACRO_NAME = re.compile(r"^[A-Za-z]+$")
 
 
@@ -37,7 +37,7 @@ class Language(Strict):
     @field_validator("code")
     @classmethod
     def _code_shape(cls, value: str) -> str:
-        if not _LANGUAGE_CODE.match(value):
+        if not LANGUAGE_FOLDER.match(value):  # the code names its folder under docs/
             raise ValueError("a language code is 2–3 lower-case letters, optionally '-REGION'")
         return value
 

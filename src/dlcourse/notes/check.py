@@ -22,6 +22,7 @@ from dlcourse.course.layout import (
     CACHE_FOLDER,
     OutsideLink,
     is_example,
+    is_notes_folder,
     unfollowed_link,
     walk_folder,
 )
@@ -299,9 +300,9 @@ def infer_docs_dir(course: Course, paths: Sequence[Path] | None) -> Path:
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            if any(path.glob("*/week[0-9][0-9]")):
+            if is_notes_folder(path):
                 return path
-            if path.parent.name and any(path.parent.glob("*/week[0-9][0-9]")):
+            if path.parent.name and is_notes_folder(path.parent):
                 return path.parent
             continue
         root, _ = locate_in_docs(path, None)

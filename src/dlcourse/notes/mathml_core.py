@@ -499,10 +499,6 @@ def _join_numbers(row: Element) -> None:
             index += 1
 
 
-def _is_function(element: Element) -> bool:
-    return element.tag == "mo" and element.text == _FUNCTION_APPLICATION
-
-
 def _matrix_fences(row: Element) -> None:
     """The brackets latex2mathml writes around a ``bmatrix``/``pmatrix`` table must stretch, to
     the table's height alone: bracket, table and bracket become one row (flat in a row with a

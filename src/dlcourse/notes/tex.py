@@ -343,11 +343,3 @@ def render_check(tex: str, display: bool = False) -> str | None:
         names = ", ".join(sorted({"\\" + name for name in unknown}))
         return f"unknown command {names}"
     return None
-
-
-def unknown_commands(tex: str) -> list[str]:
-    """Commands (already expanded) the maths engine does not know."""
-    problem = render_check(tex)
-    if problem and problem.startswith("unknown command"):
-        return [name.strip() for name in problem.removeprefix("unknown command ").split(",")]
-    return []

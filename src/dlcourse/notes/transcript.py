@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlcourse.course import Course
+from dlcourse.course.layout import parse_note_file_name
 
 SUFFIXES = (".sbv", ".srt", ".vtt")
 _TIME = r"(\d+):(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?"
@@ -99,7 +100,6 @@ def transcript_duration(path: Path) -> float | None:
 
 
 _TRANSCRIPT_NAME = re.compile(r"^(lecture|practicum)(\d{2})([A-Z]?)\.(sbv|srt|vtt)$")
-_NOTE_PART = re.compile(r"^(\d{2})-(\d+)\.md$")
 
 
 def transcripts_in(folder: Path, week: int) -> dict[tuple[str, str], Path]:
@@ -178,9 +178,9 @@ def _rank_by_layout(
     many as the notes (``(rank, kind of those transcripts)``)."""
     try:
         parts = sorted(
-            int(m.group(2))
-            for m in map(_NOTE_PART.match, os.listdir(folder))
-            if m and int(m.group(1)) == week
+            name[1]
+            for name in map(parse_note_file_name, os.listdir(folder))
+            if name and name[0] == week and name[1] is not None
         )
     except OSError:
         return None, kind

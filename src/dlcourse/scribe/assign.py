@@ -153,10 +153,6 @@ def preference_cost(signup: Signup, slot: ScribeSlot) -> float:
     return OTHER_WEEK + PER_WEEK_AWAY * min(away, MAX_WEEKS_AWAY)
 
 
-def role_cost(signup: Signup, role: str) -> float:
-    return ROLE if signup.role is not None and signup.role != role else 0.0
-
-
 def student_of(signup: Signup) -> Student:
     return Student(signup.id, signup.name, signup.email, signup.netid, signup.track)
 

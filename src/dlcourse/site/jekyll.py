@@ -25,6 +25,7 @@ from dlcourse.course.layout import (
     is_week_folder,
     note_path,
     read_course_text,
+    split_front_matter,
     walk_folder,
 )
 from dlcourse.course.model import EARLIEST_YEAR, LATEST_YEAR, MAX_TERM_DAYS
@@ -353,7 +354,8 @@ def _description(home: Path) -> str:
     """The home page's first paragraph of prose, or a request to write one."""
     if home.is_file():
         text = read_course_text(home).text
-        body = text.split("\n---", 2)[-1] if text.startswith("---") else ""
+        block = split_front_matter(text)
+        body = "\n".join(text.split("\n")[block[1] :]) if block else ""
         paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
         prose = [p for p in paragraphs if p[0].isalpha() and "|" not in p and "<" not in p]
         if prose:

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
+from dlcourse.course.layout import LANGUAGE_FOLDER
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import Param, is_translation, rule
 
@@ -150,12 +151,9 @@ def page_language(doc, ctx) -> str:
         return doc.language
     folder = doc.rel_path.split("/", 1)[0] if doc.rel_path and "/" in doc.rel_path else None
     codes = {language.code for language in ctx.course.notes.languages}
-    if folder and (folder in codes or _LANGUAGE_FOLDER.match(folder)):
+    if folder and (folder in codes or LANGUAGE_FOLDER.match(folder)):
         return folder
     return doc.front_matter.get("lang") or ctx.source_language
-
-
-_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
 @rule("FM004", "lang-ref-unique", "error", ("front-matter", "translation"), scope="course")
