@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -155,6 +156,24 @@ def test_gpu_assignments_take_the_machines_gpus_in_turn(course, tmp_path, monkey
         results = json.loads((tmp_path / "graded" / student / "results.json").read_text())
         seen.append(results["tests"][0]["output"].strip())
     assert seen == ["device '0'", "device '1'"]
+
+
+@pytest.mark.skipif(
+    shutil.which("sbatch") is None or shutil.which("srun") is None, reason="no SLURM client"
+)
+def test_slurm_that_cannot_submit_is_a_clear_error(course, tmp_path, monkeypatch):
+    """The real sbatch with no cluster to reach (an empty configuration: sbatch refuses at
+    once, where a missing one makes it retry for a minute): exit 2 with sbatch's reason, never
+    a traceback."""
+    (tmp_path / "slurm.conf").write_text("")
+    monkeypatch.setenv("SLURM_CONF", str(tmp_path / "slurm.conf"))
+    monkeypatch.chdir(course.root)
+    subs = make_submissions(tmp_path / "subs", {"ab123": "a + b"})
+    result = run_cli("hw", "grade", "add", subs, "--slurm")
+    assert result.exit_code == 2, result.output
+    assert "SLURM grading failed: sbatch: fatal:" in result.output
+    assert "sbatch reaches the cluster" in result.output
+    assert isinstance(result.exception, SystemExit)  # typer's exit, not an uncaught error
 
 
 def test_feedback_shows_only_what_the_student_may_see():

@@ -345,9 +345,20 @@ def grade_cmd(
         except ImportError as error:
             echo_error("--slurm needs submitit: pip install -e '.[homework]'")
             raise typer.Exit(2) from error
-        outcomes = grading.grade_on_slurm(
-            assignment, course.root, folders, target, unsafe_no_sandbox=unsafe, force=force
-        )
+        from submitit.core.utils import FailedSubmissionError, UncompletedJobError
+
+        try:
+            outcomes = grading.grade_on_slurm(
+                assignment, course.root, folders, target, unsafe_no_sandbox=unsafe, force=force
+            )
+        except (FailedSubmissionError, UncompletedJobError) as error:
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            echo_error(f"SLURM grading failed: {lines[-1] if lines else type(error).__name__}")
+            echo_error(
+                f"check that sbatch reaches the cluster from here; task logs: {target}/.submitit; "
+                "results already written stay, and a re-run grades only what is missing"
+            )
+            raise typer.Exit(2) from error
         for outcome in outcomes:
             report(outcome)
     else:
