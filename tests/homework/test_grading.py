@@ -85,6 +85,9 @@ def test_grade_all_scores_skips_unchanged_and_regrades_changed(course, tmp_path,
     again = {o.student: o for o in grade_all(assignment, folders, out, jobs=2)}
     assert again["ab123"].skipped and again["cd456"].skipped and not again["ef789"].skipped
     assert again["ef789"].score == 10.0
+    (out / "ab123" / "results.json").write_text("{damaged")  # key unchanged, results not
+    mended = {o.student: o for o in grade_all(assignment, folders, out)}
+    assert not mended["ab123"].skipped and mended["ab123"].score == 10.0 and mended["cd456"].skipped
     hidden = assignment.hidden_tests_dir / "test_hidden.py"
     hidden.write_text(hidden.read_text().replace("@weight(3)", "@weight(1)"))
     third = grade_all(load_assignment(course, "add"), folders, out, jobs=2)
@@ -261,6 +264,25 @@ def test_cli_bad_input_exits_2_and_writes_nothing(course, tmp_path, monkeypatch)
     result = run_cli("hw", "feedback", "add")
     assert result.exit_code == 2 and "no graded submissions" in result.output
     assert not (course.root / "graded").exists() and not (course.root / "add.zip").exists()
+
+
+def test_feedback_from_a_damaged_results_file_writes_no_page(course, monkeypatch):
+    monkeypatch.chdir(course.root)
+    graded = course.root / "graded" / "add"
+    good = {"score": 1, "output": "", "tests": [{"name": "t", "score": 1, "max_score": 1,
+            "status": "passed", "visibility": "visible", "output": ""}]}  # fmt: skip
+    for student, text in (("ab123", json.dumps(good)), ("cd456", "{damaged"), ("ef789", "[]")):
+        (graded / student).mkdir(parents=True)
+        (graded / student / "results.json").write_text(text)
+    result = run_cli("hw", "feedback", "add")
+    assert result.exit_code == 2, result.output
+    assert "cd456/results.json: cannot be read as results.json" in result.output
+    assert "ef789/results.json: not a results.json of 'dlcourse hw grade'" in result.output
+    assert not list(graded.glob("*/feedback.html"))
+    (graded / "cd456" / "results.json").write_text(json.dumps(good))
+    (graded / "ef789" / "results.json").unlink()
+    assert run_cli("hw", "feedback", "add").exit_code == 0
+    assert len(list(graded.glob("*/feedback.html"))) == 2
 
 
 @pytest.mark.slow

@@ -231,3 +231,19 @@ def test_deliverables_must_arrive_by_the_deadline_by_the_lms_times(tmp_path: Pat
     assert result.exit_code == 2
     assert "row 2: cannot read time 'yesterday'" in result.output
     assert "row 3: no file 'x.pdf' in the folder of group 'nobody'" in result.output
+
+
+def test_a_damaged_pdf_is_a_finding_not_a_crash(example_course_dir: Path, tmp_path: Path, capfd):
+    """A PDF whose page content pypdf cannot parse, and one cut short: PRJ008 each, and
+    pypdf's own warnings do not reach the terminal."""
+    group = tmp_path / "groups" / "g"
+    group.mkdir(parents=True)
+    article = pdf(group / "article.pdf", ["p", "References"])
+    article.write_bytes(article.read_bytes().replace(b"stream\nBT", b"stream\n\xff\xfe("))
+    slides = pdf(group / "slides.pdf", ["s"])
+    slides.write_bytes(slides.read_bytes()[:300])
+    findings = check_deliverables(tmp_path / "groups", load_course(example_course_dir).project)
+    unreadable = {Path(f.file).name: f.message for f in findings if f.rule == "PRJ008"}
+    assert unreadable.keys() == {"article.pdf", "slides.pdf"}
+    assert unreadable["article.pdf"].startswith("unreadable PDF: PdfReadError")
+    assert capfd.readouterr() == ("", "")

@@ -392,7 +392,7 @@ def feedback_cmd(
 ) -> None:
     """Write feedback.html per student with the tests they may see now."""
     from dlcourse.homework.grading import RESULTS_FILE
-    from dlcourse.homework.results import feedback_html
+    from dlcourse.homework.results import feedback_html, read_results
     from dlcourse.util.files import atomic_write_text
 
     course = course_or_exit(course_dir)
@@ -402,9 +402,19 @@ def feedback_cmd(
     if not results_files:
         echo_error(f"{folder}: no graded submissions; run 'dlcourse hw grade {assignment.id}'")
         raise typer.Exit(2)
+    every_results, problems = {}, []
+    for path in results_files:  # all read first: a bad one means no page is written
+        try:
+            every_results[path] = read_results(path)
+        except ValueError as error:
+            problems.append(str(error))
+    if problems:
+        for problem in problems:
+            echo_error(problem)
+        echo_error(f"grade again: dlcourse hw grade {assignment.id} --force")
+        raise typer.Exit(2)
     now = dt.datetime.now(dt.UTC)
-    for path in results_files:
-        results = json.loads(path.read_text())
+    for path, results in every_results.items():
         page = feedback_html(
             assignment.title, path.parent.name, results, now, assignment.due, published
         )

@@ -24,7 +24,7 @@ from typing import Any
 from dlcourse.course import CourseError, CourseIssue
 from dlcourse.course.locate import locate_key
 from dlcourse.homework.assignment import ASSIGNMENT_FILE, Assignment
-from dlcourse.homework.results import results_json
+from dlcourse.homework.results import read_results, results_json
 from dlcourse.homework.sandbox import TestSource, gpu_devices, run_tests
 from dlcourse.util.files import atomic_write_text
 
@@ -144,8 +144,11 @@ def grade_one(
     key_file, results_file = folder / KEY_FILE, folder / RESULTS_FILE
     unchanged = key_file.is_file() and key_file.read_text().strip() == key
     if not force and unchanged and results_file.is_file():
-        results = json.loads(results_file.read_text())
-        return _outcome(student, results, folder, skipped=True)
+        try:
+            results = read_results(results_file)
+            return _outcome(student, results, folder, skipped=True)
+        except (ValueError, KeyError, TypeError):
+            pass  # a results file damaged since: grade again rather than trust it
     results = grade_files(
         assignment,
         files,

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dlcourse.course.assessments import course_assessments, end_of_term
 from dlcourse.course.model import Course, Project
@@ -88,31 +90,40 @@ def video_seconds(path: Path) -> float:
         raise ValueError(completed.stderr.strip() or "no duration") from error
 
 
-def _reader(path: Path):
+def _measure_pdf(path: Path, measure: Callable[[Any], int]) -> int:
+    """``measure`` of the PDF's pages. Raises ValueError when the file cannot be read as one."""
     try:
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
     except ImportError as error:
         raise ToolMissing("pypdf is not installed: pip install -e '.[homework]'") from error
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # its warnings on a damaged file would print past the CLI
     try:
-        return PdfReader(path)
-    except (PdfReadError, OSError, ValueError) as error:
-        raise ValueError(str(error)) from error
+        return measure(PdfReader(path).pages)
+    except Exception as error:  # a malformed PDF makes pypdf raise many kinds (PdfReadError,
+        # KeyError, ValueError, RecursionError…): each one is an unreadable deliverable
+        raise ValueError(f"{type(error).__name__}: {error}") from None
+    finally:
+        logger.setLevel(level)
 
 
 def pdf_pages(path: Path) -> int:
-    return len(_reader(path).pages)
+    return _measure_pdf(path, len)
 
 
-def main_text_pages(path: Path) -> int:
-    """Pages before the references (the page where they start counts if text precedes them)."""
-    pages = _reader(path).pages
+def _main_text(pages: Any) -> int:
     for index, page in enumerate(pages):
         lines = [line for line in (page.extract_text() or "").splitlines() if line.strip()]
         for position, line in enumerate(lines):
             if _REFERENCES.match(line):
                 return index + (1 if position > 0 else 0)
     return len(pages)
+
+
+def main_text_pages(path: Path) -> int:
+    """Pages before the references (the page where they start counts if text precedes them)."""
+    return _measure_pdf(path, _main_text)
 
 
 class ArrivalsError(ValueError):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
+from pathlib import Path
 from typing import Any
 
 from dlcourse.homework.sandbox import RunResult
@@ -66,6 +68,32 @@ def results_json(run: RunResult, points: float | None = None) -> dict[str, Any]:
         "tests": tests,
         "extra_data": {"meta": run.to_json()["meta"]},
     }
+
+
+_TEST_KEYS = {"name", "score", "max_score", "status"}
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """A ``results.json`` as grading writes it. Raises ValueError naming the file when it is
+    not one (unreadable, not JSON, or without a score and tests with name, score, max_score
+    and status): a page built from it would show nonsense or nothing."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"{path}: cannot be read as results.json ({error})") from None
+    if not isinstance(results, dict):
+        results = {}
+    tests = results.get("tests")
+    if (
+        not isinstance(results.get("score"), int | float)
+        or not isinstance(tests, list)
+        or not all(isinstance(test, dict) and test.keys() >= _TEST_KEYS for test in tests)
+    ):
+        raise ValueError(
+            f"{path}: not a results.json of 'dlcourse hw grade' (it needs a score and tests "
+            "with name, score, max_score and status)"
+        )
+    return results
 
 
 def visible_tests(
