@@ -195,6 +195,22 @@ def test_what_if_recomputes_without_saving(sqlite_portal: PortalSetup) -> None:
     student = portal.signed_in("ab1001")
     page = student.get("/grades", params={"whatif-midterm": "80", "whatif-project": "100"})
     assert page.status_code == 200 and 'id="scenario"' in page.text
+    current, scenario = (
+        re.search(rf'<table class="grade" id="{table}">.*?</table>', page.text, re.S).group(0)
+        for table in ("current", "scenario")
+    )
+    # the course's policy applied to the scores tried: midterm 80% of 30, project 100% of 30
+    assert re.search(
+        r"<td>Mid-term[^<]*</td><td>30</td><td>[^<]*</td>\s*<td>80.0 %</td>"
+        r"<td>24.00</td>",
+        scenario,
+    ), scenario
+    assert re.search(
+        r"<td>Group project[^<]*</td><td>30</td><td>[^<]*</td>\s*<td>100.0 %"
+        r"</td><td>30.00</td>",
+        scenario,
+    ), scenario
+    assert "24.00" not in current and "30.00" not in current  # the real grade is unchanged
     assert portal.book.scores("ab1001") == []
     bad = student.get("/grades", params={"whatif-midterm": "eighty"})
     assert "is not a number" in bad.text and 'id="scenario"' not in bad.text
@@ -336,6 +352,33 @@ def test_sign_in_is_rate_limited_per_account(sqlite_portal: PortalSetup) -> None
     login(portal.client(), "ab1002")  # another account is not locked out by it
     portal.clock.now += dt.timedelta(minutes=16)
     login(portal.client(), "ab1001")  # the window moved on
+
+
+@pytest.mark.slow  # a portal of its own (0.6 s)
+def test_sign_in_is_rate_limited_per_address(course, sqlite_url: str) -> None:
+    """Failures for different accounts from one address add up (here to 3, not 30), so
+    guessing one password across many NetIDs is throttled too."""
+    from tests.portal.conftest import make_setup
+
+    portal = make_setup(course, sqlite_url, login_failures_per_address=3)
+    try:
+        for netid in ("ab1001", "ab1002", "nobody"):
+            client = portal.client()
+            token = csrf_of(client, "/login")
+            wrong = client.post(
+                "/login", data={"csrf_token": token, "netid": netid, "password": "guess guess"}
+            )
+            assert wrong.status_code == 400
+        client = portal.client()
+        token = csrf_of(client, "/login")
+        right = client.post(
+            "/login", data={"csrf_token": token, "netid": "gr01", "password": PASSWORD}
+        )
+        assert right.status_code == 429 and "from this address" in right.text
+        portal.clock.now += dt.timedelta(minutes=16)
+        login(portal.client(), "gr01")  # the window moved on
+    finally:
+        portal.app.state.portal.close()
 
 
 def test_a_grading_request_that_cannot_run_is_recorded_as_failed(

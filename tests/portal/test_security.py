@@ -100,6 +100,9 @@ def test_each_rule_is_enforced_on_each_route(sqlite_portal: PortalSetup) -> None
     clients = {role: portal.signed_in(netid) for role, netid in PEOPLE.items()}
     for path, method, rule in _routes(portal):
         if rule == "public":
+            if method == "POST":  # the form's token is checked first, signed in or not
+                response = _call(anonymous, path, method)
+                assert response.status_code == 403 and "form has expired" in response.text, path
             continue
         response = _call(anonymous, path, method)
         if method == "GET":
@@ -122,21 +125,48 @@ def test_each_rule_is_enforced_on_each_route(sqlite_portal: PortalSetup) -> None
 
 @pytest.mark.slow
 def test_no_student_reaches_another_students_work_by_its_id(portal: PortalSetup) -> None:
-    """IDOR: every route taking a submission id, with the other student's ids."""
+    """IDOR: every route a student may call with an id in its path, taken from the app's
+    routes, called with the other student's ids (a new kind of id fails here until its owner
+    check is tested)."""
     portal.clock.now = HW1_DUE - dt.timedelta(hours=1)
     alice, bob = portal.signed_in("ab1001"), portal.signed_in("ab1002")
-    mine = hand_in(alice, ANSWER).headers["location"]
-    theirs = hand_in(bob, ANSWER + "# bob\n").headers["location"]
-    for path in (mine, mine + "/file"):
-        assert alice.get(path).status_code == 200
-        stolen = bob.get(path)
-        assert stolen.status_code == 404 and "ab1001" not in stolen.text
-    assert bob.get(theirs).status_code == 200
-    for guess in ("/submissions/999", "/submissions/0", "/submissions/-1", "/submissions/1e3"):
-        assert alice.get(guess).status_code == 404
+    mine = hand_in(alice, ANSWER).headers["location"].rsplit("/", 1)[1]
+    theirs = hand_in(bob, ANSWER + "# bob\n").headers["location"].rsplit("/", 1)[1]
+    with_ids = [
+        (path, method)
+        for path, method, rule in _routes(portal)
+        if rule in ("signed-in", "student") and "{" in path
+    ]
+    kinds = {kind for path, _ in with_ids for kind in re.findall(r"{(\w+)}", path)}
+    assert kinds == {"assignment_id", "submission_id"}, kinds
+    alice_token, bob_token = csrf_of(alice, "/me"), csrf_of(bob, "/me")
+
+    def call(client, path: str, method: str, token: str | None = None):
+        data = {"csrf_token": token} if token else None
+        return client.request(method, path, data=data)
+
+    by_submission = [(p, m) for p, m in with_ids if "{submission_id}" in p]
+    assert by_submission  # the receipt and the download
+    for path, method in by_submission:
+        if method == "GET":
+            assert alice.get(path.replace("{submission_id}", mine)).status_code == 200
+            assert bob.get(path.replace("{submission_id}", theirs)).status_code == 200
+        stolen = call(bob, path.replace("{submission_id}", mine), method, bob_token)
+        assert stolen.status_code == 404 and "ab1001" not in stolen.text, path
+        for guess in ("999", "0", "-1", "1e3"):
+            guessed = call(alice, path.replace("{submission_id}", guess), method, alice_token)
+            assert guessed.status_code == 404, (path, guess)
+    # assignments are the course's, not a student's: one not released yet is not found
+    portal.clock.now = dt.datetime(2020, 2, 1, tzinfo=dt.UTC)  # hw1 is released on 3 Feb
+    for path, method in with_ids:
+        if "{assignment_id}" in path:
+            hidden = call(bob, path.replace("{assignment_id}", "hw1"), method, bob_token)
+            assert hidden.status_code == 404, path
+    assert len(portal.book.submissions("hw1")) == 2
     # staff may look at both; a student cannot reach a staff page about anyone
     grader = portal.signed_in("gr01")
-    assert grader.get(mine).status_code == 200 and grader.get(theirs + "/file").status_code == 200
+    assert grader.get(f"/submissions/{mine}").status_code == 200
+    assert grader.get(f"/submissions/{theirs}/file").status_code == 200
     assert bob.get("/staff/students/ab1001").status_code == 403
 
 
