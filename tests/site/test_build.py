@@ -13,6 +13,7 @@ import pytest
 from dlcourse.site import note_bodies, page_layout, search, site_tree
 from dlcourse.site import pages as page_models
 from dlcourse.site.builder import BuildError
+from tests.golden import assert_matches_golden, site_manifest
 from tests.site.conftest import without_alttext
 
 NOTE = """---
@@ -185,6 +186,13 @@ def test_without_pagefind_no_page_links_the_search_bundle(
         (str(p.relative_to(out)), u) for p, u in _internal_links(out) if not _resolves(out, p, u)
     ]
     assert not broken
+
+
+def test_the_example_site_is_byte_identical_to_its_golden_manifest(example_site: Path) -> None:
+    """A refactor of the builder leaves every file of the example's site as it was."""
+    if not search.available():
+        pytest.skip("the golden site has its search page; install the search extra")
+    assert_matches_golden("example-site.json", site_manifest(example_site))
 
 
 def test_every_internal_link_of_the_example_resolves(example_site: Path) -> None:

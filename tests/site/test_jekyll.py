@@ -9,7 +9,9 @@ import pytest
 
 from dlcourse.course import load_course
 from dlcourse.course.layout import read_course_text
+from dlcourse.site import search
 from dlcourse.site.jekyll import ImportError_, import_jekyll, layout_macros, read_config
+from tests.golden import assert_matches_golden, site_manifest
 
 pytestmark = pytest.mark.corpus
 
@@ -34,6 +36,15 @@ def test_imported_course_validates_and_leaves_notes_alone(
     assert (corpus_course / "en/week02/02-1.md").read_bytes() == original
     with pytest.raises(ImportError_, match="exists"):
         import_jekyll(corpus_course)
+
+
+@pytest.mark.slow
+def test_the_2020_sample_site_is_byte_identical_to_its_golden_manifest(corpus_site: Path) -> None:
+    """A refactor of the builder or the import leaves every file of the sample's site as it
+    was."""
+    if not search.available():
+        pytest.skip("the golden site has its search page; install the search extra")
+    assert_matches_golden("sample-site.json", site_manifest(corpus_site))
 
 
 @pytest.mark.slow
