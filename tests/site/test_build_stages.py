@@ -265,3 +265,37 @@ def test_no_function_of_the_site_is_longer_than_a_screen() -> None:
                 if lines > 60:
                     too_long.append(f"{path.name}:{node.lineno} {node.name} ({lines} lines)")
     assert not too_long
+
+
+def test_a_build_lists_each_folder_of_the_course_once(
+    tmp_path: Path, site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The discover walk lists every folder once, and the figure rules read the names it saw
+    (a figure's folder is not listed again to check its letter case)."""
+    import os
+
+    figure = "---\ntitle: One\n---\n\n![a plot](../../images/Plot.png) ![b](../../images/x.png)\n"
+    root = site.write_course(
+        tmp_path / "course", {"en/week01/01-1.md": figure, "ar/week01/01-1.md": OTHER}
+    )
+    (root / "docs/images").mkdir()
+    (root / "docs/images/plot.png").write_bytes(b"png")  # the note says Plot.png
+    listed: list[Path] = []
+    scandir, listdir = os.scandir, os.listdir
+
+    def counting(real):
+        def listing(path="."):
+            listed.append(Path(path).resolve())
+            return real(path)
+
+        return listing
+
+    monkeypatch.setattr(os, "scandir", counting(scandir))
+    monkeypatch.setattr(os, "listdir", counting(listdir))
+    report = site.build(root, jobs=1)
+    monkeypatch.undo()
+    folders = [p for p in listed if p == root.resolve() or root.resolve() in p.parents]
+    assert sorted(set(folders)) == sorted(folders)  # none twice
+    assert (root / "docs/images").resolve() in folders
+    assert any("Plot.png" in w.message and "plot.png" in w.message for w in report.warnings)
+    assert any("x.png" in w.message for w in report.warnings)

@@ -276,6 +276,9 @@ class OutsideLink:
 class FolderWalk:
     files: list[WalkedFile] = field(default_factory=list)
     outside_links: list[OutsideLink] = field(default_factory=list)
+    # every folder walked (its real path) → the names in it, skipped ones too, as os.listdir
+    # gives them: a rule that needs a folder's exact names reads them here, not from the disk
+    listings: dict[Path, frozenset[str]] = field(default_factory=dict)
 
 
 def skipped_name(name: str) -> bool:
@@ -321,6 +324,7 @@ def walk_folder(folder: Path, boundary: Path | None = None) -> FolderWalk:
             entries = list(os.scandir(current))
         except OSError:
             continue
+        walk.listings[real] = frozenset(entry.name for entry in entries)
         for entry in entries:
             if skipped_name(entry.name):
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,11 @@ class Context:
     _hashes: dict[Path, str | None] = field(default_factory=dict, repr=False)
     known_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
     _new_hashes: dict[str, tuple[int, int, str | None]] = field(default_factory=dict, repr=False)
-    _listings: dict[Path, set[str] | None] = field(default_factory=dict, repr=False)
+    # folders already listed by the caller's walk (real path → names): not listed again
+    known_listings: Mapping[Path, frozenset[str]] = field(default_factory=dict, repr=False)
+    _listings: dict[Path, frozenset[str] | set[str] | None] = field(
+        default_factory=dict, repr=False
+    )
     _outside: dict[Path, bool] = field(default_factory=dict, repr=False)
     _boundaries: list[Path] | None = field(default=None, repr=False)  # resolved once
 
@@ -93,13 +98,14 @@ class Context:
         """File hashes computed in this run (for the result cache)."""
         return dict(self._new_hashes)
 
-    def listing(self, folder: Path) -> set[str] | None:
+    def listing(self, folder: Path) -> frozenset[str] | set[str] | None:
         """Exact file names in a folder (to catch case mismatches on any file system)."""
         if folder not in self._listings and self.outside_course(folder):
             self._listings[folder] = None
         if folder not in self._listings:
+            known = self.known_listings.get(resolved(folder)) if self.known_listings else None
             try:
-                self._listings[folder] = set(os.listdir(folder))
+                self._listings[folder] = known if known is not None else set(os.listdir(folder))
             except OSError:
                 self._listings[folder] = None
         return self._listings[folder]

@@ -9,6 +9,7 @@ place for style, length or time-stamp advice (``dlcourse notes check`` gives all
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,11 +71,14 @@ class BuildWarning:
 class NoteChecker:
     """Runs the site's rules over already parsed notes (one per worker process)."""
 
-    def __init__(self, course: Course) -> None:
+    def __init__(
+        self, course: Course, listings: Mapping[Path, frozenset[str]] | None = None
+    ) -> None:
         from dlcourse.notes.check_context import Context
 
         self.settings = site_settings(course)
-        self.context = Context(course, Path(course.docs_dir))
+        # the folders the build's walk listed: a figure's folder is not listed again
+        self.context = Context(course, Path(course.docs_dir), known_listings=listings or {})
         self.maths_rules = {
             rule_id for rule_id, s in self.settings.items() if "maths" in s.rule.tags
         }

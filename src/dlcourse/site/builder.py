@@ -290,6 +290,7 @@ class NoteBodies:
             url_of={f.docs_rel: base + f.url_path for f in sources.files},
             assets=frozenset(rel for rel, *_rest in sources.assets),
             data=self.changes.data,
+            listings=sources.listings,
         )
 
     def render(self, options: BuildOptions, meanwhile: Callable[[], None]) -> None:

@@ -112,11 +112,12 @@ class RenderInputs:
     url_of: dict[str, str]  # docs_rel of every note → its page URL
     assets: frozenset[str]  # docs_rel of every asset (images beside the notes)
     data: dict[str, bytes] = field(default_factory=dict)  # notes already read (for their hash)
+    listings: dict[Path, frozenset[str]] = field(default_factory=dict)  # the discover walk's
     checker: NoteChecker | None = None
 
     def note_checker(self) -> NoteChecker:
         if self.checker is None:
-            self.checker = NoteChecker(self.course)
+            self.checker = NoteChecker(self.course, self.listings)
         return self.checker
 
 

@@ -72,6 +72,7 @@ class SiteSources:
     files: list[SourceFile]
     assets: list[tuple[str, Path, int, int]] = field(default_factory=list)  # rel, path, mtime, size
     outside_links: list[OutsideLink] = field(default_factory=list)  # never followed; warned of
+    listings: dict[Path, frozenset[str]] = field(default_factory=dict)  # the walk's, by real path
     _by_language: dict[str, list[SourceFile]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -111,7 +112,7 @@ def discover(course: Course) -> SiteSources:
     walked = walk_folder(docs, course.root)
     if not walked.files:
         source_language = [language_of(course.notes.source_language, course)]
-        return SiteSources(docs, source_language, [], [], walked.outside_links)
+        return SiteSources(docs, source_language, [], [], walked.outside_links, walked.listings)
     by_folder: dict[str, list[WalkedFile]] = {}
     for item in walked.files:
         folder, slash, _rest = item.rel.partition("/")
@@ -130,7 +131,9 @@ def discover(course: Course) -> SiteSources:
     source = course.notes.source_language
     configured = [lang.code for lang in course.notes.languages]
     languages.sort(key=lambda lang: (lang.code != source, _index(configured, lang.code), lang.code))
-    return SiteSources(docs, languages, files, sorted(assets), walked.outside_links)
+    return SiteSources(
+        docs, languages, files, sorted(assets), walked.outside_links, walked.listings
+    )
 
 
 def _index(items: list[str], value: str) -> int:
