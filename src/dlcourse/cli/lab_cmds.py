@@ -18,6 +18,7 @@ from dlcourse.cli.messages import COURSE_OPTION, echo_error
 from dlcourse.labs.catalogue import LABS, get_lab, missing_labs_extra
 from dlcourse.util.files import (
     OutputPathError,
+    atomic_write_text,
     check_output_file,
     describe_os_error,
     ensure_output_folder,
@@ -311,7 +312,7 @@ def slurm(
         typer.echo(script, nl=False)
     else:
         try:
-            out.write_text(script, encoding="utf-8")
+            atomic_write_text(out, script)  # a failed write leaves no half script
         except OSError as err:
             _error(f"--out {describe_os_error(out, err)}")
             raise typer.Exit(2) from None
