@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from dlcourse.course.layout import read_course_text
 from dlcourse.notes.findings import Hit
 from dlcourse.notes.rules.base import rule
 
@@ -59,7 +60,7 @@ def read_contents(path: Path) -> list[Entry]:
     ``prologues``/``chapters``/``epilogues`` belong to ``default_lang``; a top-level key whose
     mapping has such lists is a language block. Raises :class:`ContentsError` when the file is
     not valid YAML (Jekyll then refuses to build)."""
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = read_course_text(path).text  # the one decoder: BOM, line ends, bad bytes
     try:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
