@@ -25,6 +25,10 @@ ARGUMENTS = {  # what a command needs besides the course
     ("notes", "timestamps"): [f"{{w}}/{NOTE}"],
     ("scribe", "assign"): ["{w}/signups.csv"],
     ("portal", "invite"): ["ab1234"],
+    ("grades", "import"): ["roster", "{w}/signups.csv"],
+    ("grades", "whatif"): ["--student", "ab1234", "--set", "midterm=80"],
+    ("grades", "export"): ["canvas"],
+    ("grades", "approve-track"): ["ab1234", "all"],
     **{("hw", name): ["hw1"] for name in ("release", "grade", "feedback", "gradescope")},
     ("hw", "submit"): ["hw1", "{w}/signups.csv", "--student", "ab1234"],
     ("hw", "collect"): ["hw1", "{w}/adir", "--timestamps", "{w}/signups.csv"],
@@ -133,3 +137,5 @@ def test_bad_input_is_a_message_and_an_exit_code(
     assert result.exit_code == code, (what, result.output)
     if code == 2:
         assert result.output.strip(), what  # says why
+    if what == "no course there":  # the course's error, not a usage error before it
+        assert "nowhere/course.toml: no course.toml here" in result.output, result.output
