@@ -77,8 +77,9 @@ def test_every_command_acts_on_the_course_it_is_run_in(in_new_course: Path) -> N
     result = run("validate")
     assert result.exit_code == 0 and str(course / "course.toml") in result.stdout
 
-    result = run("calendar", "--out", "../../course.ics")
+    result = run("calendar")  # from docs/en: written in the course folder, like the site
     assert result.exit_code == 0, result.output
+    assert not Path("course.ics").exists()
     assert (course / "course.ics").read_bytes().count(b"BEGIN:VEVENT") == 40 + 40 + 3
 
     # a skeleton links the course's own video, and lands in the course

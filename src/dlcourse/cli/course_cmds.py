@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, exit_course_error
+from dlcourse.cli.messages import COURSE_OPTION, course_or_exit, exit_course_error, output_path
 from dlcourse.course import Course, CourseError
 from dlcourse.course.calendar import CourseCalendar, build_calendar
 
@@ -76,7 +76,9 @@ def validate(course_dir: Path | None = COURSE_OPTION) -> None:
 
 def calendar(
     course_dir: Path | None = COURSE_OPTION,
-    out: Path = typer.Option(Path("course.ics"), "--out", "-o", help="Where to write the .ics."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Where to write the .ics. Default: <course>/course.ics."
+    ),
     no_scribe: bool = typer.Option(False, "--no-scribe", help="Leave out scribe due dates."),
     no_homework: bool = typer.Option(False, "--no-homework", help="Leave out homework."),
 ) -> None:
@@ -85,9 +87,11 @@ def calendar(
     from dlcourse.util.files import atomic_write_bytes
 
     course = course_or_exit(course_dir)
+    # in the course folder, like the site and the roster (the current folder for the example)
+    target = out if out is not None else output_path(course, course.root / "course.ics")
     data = course_ics(build_calendar(course), scribe_due=not no_scribe, homework=not no_homework)
-    atomic_write_bytes(out, data)
-    _out().print(f"Wrote {escape(str(out))} ({data.count(b'BEGIN:VEVENT')} events).")
+    atomic_write_bytes(target, data)
+    _out().print(f"Wrote {escape(str(target))} ({data.count(b'BEGIN:VEVENT')} events).")
 
 
 def print_summary(course: Course, cal: CourseCalendar) -> None:
