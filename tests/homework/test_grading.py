@@ -19,7 +19,7 @@ from dlcourse.course.scaffold import init_course
 from dlcourse.homework.assignment import load_assignment
 from dlcourse.homework.grading import grade_all, grade_on_slurm
 from dlcourse.homework.results import feedback_html, visible_tests
-from dlcourse.homework.sandbox import _gpu_args, gpu_devices, run_settings
+from dlcourse.homework.sandbox import _gpu_args, cuda_name, gpu_devices, run_settings
 
 runner = CliRunner()
 
@@ -123,7 +123,18 @@ def test_a_run_given_a_gpu_sees_that_one_device_only(tmp_path: Path):
     bound = [binds[i + 2] for i in range(0, len(binds), 3)]
     assert bound == ["/dev/nvidia-uvm", "/dev/nvidia1", "/dev/nvidiactl"]
     assert _gpu_args(None, dev) == [] and gpu_devices(tmp_path) == []
-    assert run_settings("1")["CUDA_VISIBLE_DEVICES"] == "1"
+    assert run_settings("1")["CUDA_VISIBLE_DEVICES"] in ("1", cuda_name("1"))
+    gpus = tmp_path / "gpus"
+    for minor, bus, uuid in (("0", "18", "GPU-aaaa-0"), ("1", "2a", "GPU-bbbb-1")):
+        (gpus / f"0000:{bus}:00.0").mkdir(parents=True)
+        (gpus / f"0000:{bus}:00.0" / "information").write_text(
+            f"Model: \t\t NVIDIA H200\nGPU UUID: \t {uuid}\nBus Location: \t 0000:{bus}:00.0\n"
+            f"Device Minor: \t {minor}\nGPU Excluded:\t No\n"
+        )
+    assert cuda_name("1", gpus) == "GPU-bbbb-1" and cuda_name("0", gpus) == "GPU-aaaa-0"
+    assert cuda_name("10", gpus) == "10"  # not in the driver's pages: its number
+    (gpus / "0000:2a:00.0" / "information").write_text("GPU UUID: ********\nDevice Minor: 1\n")
+    assert cuda_name("1", gpus) == "1"  # a masked UUID names nothing
     assert "PYTORCH_CUDA_ALLOC_CONF" in run_settings("1")
     assert run_settings(None)["CUDA_VISIBLE_DEVICES"] == ""  # no GPU unless asked for
 
@@ -158,7 +169,7 @@ def test_gpu_assignments_take_the_machines_gpus_in_turn(course, tmp_path, monkey
     for student in folders:
         results = json.loads((tmp_path / "graded" / student / "results.json").read_text())
         seen.append(results["tests"][0]["output"].strip())
-    assert seen == ["device '0'", "device '1'"]
+    assert seen == [f"device {cuda_name('0')!r}", f"device {cuda_name('1')!r}"]
 
 
 @pytest.mark.skipif(

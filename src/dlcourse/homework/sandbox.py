@@ -176,12 +176,35 @@ def _gpu_args(device: str | None, dev: Path = Path("/dev")) -> list[str]:
     return args
 
 
+NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")  # the driver's page per GPU
+
+
+def cuda_name(device: str, gpus: Path = NVIDIA_GPUS) -> str:
+    """How to name the GPU ``/dev/nvidiaN`` in ``CUDA_VISIBLE_DEVICES``: by the UUID the
+    driver gives for that device minor, which names the same GPU however CUDA numbers the
+    devices it can open (inside the sandbox only that one device file exists, and CUDA's
+    order need not follow the minors anyway); N itself where the driver does not say."""
+    for page in sorted(gpus.glob("*/information")):
+        try:
+            text = page.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        fields = {}
+        for line in text.splitlines():
+            key, _, value = line.partition(":")
+            fields[key.strip()] = value.strip()
+        uuid = fields.get("GPU UUID", "")
+        if fields.get("Device Minor") == device and uuid.startswith("GPU-") and "*" not in uuid:
+            return uuid  # a masked UUID (stars, as some hosts show) names nothing
+    return device
+
+
 def run_settings(gpu_device: str | None) -> dict[str, str]:
     """Environment every run gets, sandboxed or not, so both behave (and time) alike."""
     settings = {
         "OMP_NUM_THREADS": "1",  # one core's worth per run: fair, and parallel runs scale
         "MKL_NUM_THREADS": "1",
-        "CUDA_VISIBLE_DEVICES": gpu_device if gpu_device is not None else "",
+        "CUDA_VISIBLE_DEVICES": cuda_name(gpu_device) if gpu_device is not None else "",
     }
     if gpu_device is not None:
         settings["PYTORCH_CUDA_ALLOC_CONF"] = "expandable_segments:True"
