@@ -61,6 +61,30 @@ COURSE_COMMANDS: tuple[tuple[str, ...], ...] = (
 )
 
 
+LABS_TESTS = "tests/labs/"
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook; the dev extra installs xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadscope`` (``scripts/test`` runs the suite on two workers) with one work unit per
+    test module, as xdist does, except that all of ``tests/labs`` is one unit: its quick runs are a
+    cache per worker process (``tests/labs/conftest.py``) that the lesson, precision, notebook and
+    DDP tests read, and the lesson tests hand every planned run to the worker's own pool of two
+    processes; split over two workers, the same runs would be made twice. The labs unit is the
+    largest, so xdist hands it out first (it orders units by size) and the other worker takes the
+    rest of the suite meanwhile. (``xdist_group`` marks would say the same, but xdist 3.8 groups
+    them by rewriting ``item._nodeid``, which pytest 9.2 no longer reads.)"""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LabsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "labs" if nodeid.startswith(LABS_TESTS) else nodeid.split("::", 1)[0]
+
+    return LabsTogether(config, log)
+
+
 def _shared_dir() -> Path:
     """``../shared`` beside the checkout (CI lays it there read-only); DLCOURSE_SHARED overrides."""
     override = os.environ.get("DLCOURSE_SHARED")
