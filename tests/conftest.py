@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,17 @@ def example_course_dir() -> Path:
     from dlcourse.course import example_course_dir
 
     return example_course_dir()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[object]:
+    """The session's one Playwright driver: its sync API refuses to start a second driver
+    while one runs, so every browser a test launches (the site's, the portal's) comes from this
+    one, whichever order the tests run in (two xdist workers each have their own)."""
+    from tests.site.chromium import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        yield playwright

@@ -14,7 +14,6 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -30,14 +29,12 @@ SECOND = dt.timedelta(seconds=1)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield launched
-        launched.close()
+def browser(playwright_driver) -> Iterator[object]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, args=FLAGS, headless=True
+    )
+    yield launched
+    launched.close()
 
 
 class Person:

@@ -124,17 +124,6 @@ AXE_CACHE = REPO_ROOT / ".cache" / "tests" / "axe"
 
 
 @pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[object]:
-    """The session's one Playwright driver: its sync API refuses to start a second driver
-    while one runs, so every browser the site's tests launch comes from this one."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory, playwright_driver) -> Iterator[object]:
     profile = tmp_path_factory.mktemp("profile")
     context = playwright_driver.chromium.launch_persistent_context(
