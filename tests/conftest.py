@@ -63,12 +63,18 @@ COURSE_COMMANDS: tuple[tuple[str, ...], ...] = (
 
 
 LABS_TESTS = "tests/labs/"
+#: Labs test modules that make no run through the labs' cache of quick runs: units of their own,
+#: so that (the SLURM cluster's torchrun job above all) they need not wait behind the labs unit.
+LABS_MODULES_WITHOUT_RUNS = frozenset(
+    f"{LABS_TESTS}{name}"
+    for name in ("test_labs_catalogue.py", "test_labs_cli.py", "test_labs_slurm.py")
+)
 
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook; the dev extra installs xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """``--dist loadscope`` (``scripts/test`` runs the suite on two workers) with one work unit per
-    test module, as xdist does, except that all of ``tests/labs`` is one unit: its quick runs are a
+    test module, as xdist does, except that the labs modules are one unit: their quick runs are a
     cache per worker process (``tests/labs/conftest.py``) that the lesson, precision, notebook and
     DDP tests read, and the lesson tests hand every planned run to the worker's own pool of two
     processes; split over two workers, the same runs would be made twice. The labs unit is the
@@ -81,7 +87,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
 
     class LabsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "labs" if nodeid.startswith(LABS_TESTS) else nodeid.split("::", 1)[0]
+            module = nodeid.split("::", 1)[0]
+            if module.startswith(LABS_TESTS) and module not in LABS_MODULES_WITHOUT_RUNS:
+                return "labs"
+            return module
 
     return LabsTogether(config, log)
 
