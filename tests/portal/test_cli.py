@@ -120,6 +120,10 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
+def _sigint_as_in_a_shell() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_the_server_starts_answers_and_stops(in_course: Path) -> None:
     pytest.importorskip("uvicorn")
@@ -133,6 +137,9 @@ def test_the_server_starts_answers_and_stops(in_course: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # as a shell starts it: SIGINT at its default (pytest-xdist workers ignore SIGINT, and an
+        # ignored SIGINT is inherited, so uvicorn's re-raised Ctrl-C would end the portal with 0)
+        preexec_fn=_sigint_as_in_a_shell,
     )
     try:
         deadline = time.monotonic() + 60
