@@ -137,8 +137,8 @@ def test_the_server_starts_answers_and_stops(in_course: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        # as a shell starts it: SIGINT at its default (pytest-xdist workers ignore SIGINT, and an
-        # ignored SIGINT is inherited, so uvicorn's re-raised Ctrl-C would end the portal with 0)
+        # as a shell starts it: SIGINT at its default (a test run started as a background job of a
+        # script ignores SIGINT, children inherit that, and uvicorn's re-raised Ctrl-C is then lost)
         preexec_fn=_sigint_as_in_a_shell,
     )
     try:
